@@ -1,0 +1,5 @@
+"""``python -m qoderlog``: the same CLI as the ``qoderlog`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,216 @@
+"""The command line: ``qoderlog parse`` and ``qoderlog patterns``.
+
+The one place that maps errors to exit codes: 0 success; 2 usage or
+configuration errors (bad option, bad pattern file); 3 when no input could be
+read at all. Problems with single inputs are warnings on stderr and entries
+in the accounting; the other inputs are still read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import IO, Any
+
+import click
+
+from .engine import Accounting, iter_events
+from .errors import QoderlogError, UsageError
+from .patterns import PatternSet, load_patterns
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_NO_INPUT = 3
+
+_EVENT_FORMATS = ("jsonl", "json", "csv", "parquet")
+_STATS_FORMATS = ("text", "json")
+
+
+def main() -> None:
+    """Entry point of the ``qoderlog`` command."""
+    try:
+        cli.main(standalone_mode=False, prog_name="qoderlog")
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except QoderlogError as exc:
+        click.echo(f"qoderlog: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(EXIT_OK)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qoderlog")
+def cli() -> None:
+    """Diagnose Qoder IDE logs: the Go sidecar's starts, IPC, cleanups, crashes.
+
+    \b
+    Exit status: 0 success; 2 usage or configuration error (bad option,
+    bad pattern file); 3 no input could be read at all.
+    """
+
+
+def _load(pattern_dirs: tuple[str, ...]) -> PatternSet:
+    return load_patterns(pattern_dirs)
+
+
+@contextmanager
+def _output(path: str | None, *, binary: bool = False) -> Iterator[IO[Any]]:
+    if path is None:
+        yield sys.stdout.buffer if binary else sys.stdout
+        return
+    with open(
+        path, "wb" if binary else "w", encoding=None if binary else "utf-8", newline=None if binary else ""
+    ) as handle:
+        yield handle
+
+
+def _warn_inputs(accounting: Accounting) -> None:
+    for report in accounting.problems():
+        click.echo(f"qoderlog: warning: {report.source}: {report.reason}", err=True)
+
+
+def _exit_for(accounting: Accounting) -> int:
+    readable = [r for r in accounting.inputs if r.status != "error"]
+    return EXIT_NO_INPUT if accounting.inputs and not readable else EXIT_OK
+
+
+pattern_option = click.option(
+    "--patterns",
+    "pattern_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="A folder of your own *.yaml patterns, added to the built-in ones (repeatable).",
+)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted({*_EVENT_FORMATS, *_STATS_FORMATS})),
+    help="Events: jsonl (default), json, csv, parquet. With --stats: text (default) or json.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option("--stats", is_flag=True, help="Print the line accounting instead of the events.")
+@pattern_option
+def parse(
+    paths: tuple[str, ...], fmt: str | None, output: str | None, stats: bool, pattern_dirs: tuple[str, ...]
+) -> None:
+    """Turn log files, folders, archives or - (stdin) into typed events."""
+    if stats and fmt not in (None, *_STATS_FORMATS):
+        raise UsageError(f"--stats prints text or json, not {fmt}", hint="drop --format or use --format json")
+    if not stats and fmt not in (None, *_EVENT_FORMATS):
+        raise UsageError(f"events are written as {', '.join(_EVENT_FORMATS)}, not {fmt}")
+    if fmt == "parquet" and output is None:
+        raise UsageError("parquet output needs a file", hint="add -o events.parquet")
+    patterns = _load(pattern_dirs)
+    accounting = Accounting()
+    events = iter_events(paths, patterns=patterns, accounting=accounting)
+    if stats:
+        for _ in events:
+            pass
+        with _output(output) as out:
+            if fmt == "json":
+                out.write(json.dumps(accounting.to_dict(), ensure_ascii=False) + "\n")
+            else:
+                out.write(format_stats(accounting))
+    else:
+        _write_events(events, fmt or "jsonl", output, patterns)
+    _warn_inputs(accounting)
+    sys.exit(_exit_for(accounting))
+
+
+def _write_events(events: Iterator[Any], fmt: str, output: str | None, patterns: PatternSet) -> None:
+    if fmt == "parquet":
+        from .tables import write_parquet
+
+        write_parquet(events, output or "", patterns)
+        return
+    with _output(output) as out:
+        if fmt == "csv":
+            from .tables import write_csv
+
+            write_csv(events, out, patterns)
+            return
+        dumps: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, default=str).encode
+        if fmt == "jsonl":
+            for event in events:
+                out.write(dumps(event.to_dict()) + "\n")
+            return
+        out.write("[")
+        for index, event in enumerate(events):
+            out.write(("\n" if index == 0 else ",\n") + dumps(event.to_dict()))
+        out.write("\n]\n")
+
+
+def format_stats(accounting: Accounting) -> str:
+    """The line accounting as a short human-readable table."""
+    lines = [f"lines read: {accounting.lines_read}"]
+    lines += [f"  {kind:<13} {count}" for kind, count in accounting.by_kind().items()]
+    lines.append(f"inputs: {len(accounting.inputs)}")
+    for report in accounting.inputs:
+        note = f"  [{report.status}: {report.reason}]" if report.status != "ok" else ""
+        extra = ""
+        if report.replacements:
+            extra += f" replacements={report.replacements}"
+        if report.cut_lines:
+            extra += f" cut={report.cut_lines}"
+        encoding = report.encoding or "-"
+        lines.append(f"  {report.source}  {encoding}  {report.lines} lines{extra}{note}")
+    discovery = accounting.discovery
+    if discovery.minidumps:
+        lines.append(f"minidumps: {len(discovery.minidumps)}")
+        lines += [f"  {d.source}  {d.time.isoformat() if d.time else '?'}  {d.size} bytes" for d in discovery.minidumps]
+    if discovery.ignored:
+        lines.append(f"ignored (not log files): {len(discovery.ignored)}")
+    return "\n".join(lines) + "\n"
+
+
+@cli.group()
+def patterns() -> None:
+    """List or test the pattern library."""
+
+
+@patterns.command("list")
+@pattern_option
+def patterns_list(pattern_dirs: tuple[str, ...]) -> None:
+    """Show every pattern: id, event type, component, prefilter, examples."""
+    library = _load(pattern_dirs)
+    for pattern in library.patterns:
+        click.echo(
+            f"{pattern.id:<34} {pattern.type:<24} {pattern.component or '-':<17} "
+            f"{len(pattern.examples):>2} ex  {pattern.prefilter!r}"
+        )
+    click.echo(f"{len(library.patterns)} patterns")
+
+
+@patterns.command("test")
+@click.argument("folder", required=False, type=click.Path(exists=True, file_okay=False))
+def patterns_test(folder: str | None) -> None:
+    """Check every example of every pattern (built-in, plus FOLDER's when given).
+
+    Each example must match its own pattern with exactly its listed fields and
+    no other pattern; bare examples are also checked in every framing.
+    """
+    from .testing import check_library
+
+    library = _load((folder,) if folder else ())
+    problems = check_library(library)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    examples = sum(len(p.examples) for p in library.patterns)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {len(library.patterns)} patterns", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {len(library.patterns)} patterns, {examples} examples, every framing")

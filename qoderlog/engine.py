@@ -1,0 +1,147 @@
+"""The pipeline end to end: inputs → sources → framing → patterns → events, with the accounting.
+
+``iter_events`` is the one streaming entry point that the CLI, the notebook
+API and the batch runner share. ``Accounting`` records, per input, how every
+physical line was counted, so that ``by_kind`` always sums to ``lines_read``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .framing import frame_lines
+from .model import Event, InputReport, LineKind
+from .patterns import PatternSet, load_patterns
+from .sources import DEFAULT_MAX_LINE, Discovery, Source, iter_sources
+
+KINDS: tuple[str, ...] = tuple(kind.value for kind in LineKind)
+
+
+@dataclass(slots=True)
+class Accounting:
+    """How every input and every physical line of a run was handled. Filled while events stream."""
+
+    inputs: list[InputReport] = field(default_factory=list)
+    discovery: Discovery = field(default_factory=Discovery)
+
+    @property
+    def lines_read(self) -> int:
+        """Physical lines read across all inputs."""
+        return sum(report.lines for report in self.inputs)
+
+    def by_kind(self) -> dict[str, int]:
+        """Lines per kind across all inputs; the values sum to ``lines_read``."""
+        totals = dict.fromkeys(KINDS, 0)
+        for report in self.inputs:
+            for kind, count in report.by_kind.items():
+                totals[kind] += count
+        return totals
+
+    def problems(self) -> list[InputReport]:
+        """Inputs that were skipped or could not be read to the end."""
+        return [report for report in self.inputs if report.status != "ok"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The machine-readable accounting (``parse --stats --format json``, ``analyze``'s ``stats``)."""
+        return {
+            "lines_read": self.lines_read,
+            "by_kind": self.by_kind(),
+            "cut_lines": sum(report.cut_lines for report in self.inputs),
+            "replacements": sum(report.replacements for report in self.inputs),
+            "inputs": [report.to_dict() for report in self.inputs],
+            "ignored_files": list(self.discovery.ignored),
+            "minidumps": [
+                {"source": d.source, "time": d.time.isoformat() if d.time else None, "size": d.size}
+                for d in self.discovery.minidumps
+            ],
+        }
+
+
+def iter_events(
+    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+    *,
+    patterns: PatternSet | None = None,
+    pattern_dirs: Iterable[str | os.PathLike[str]] = (),
+    accounting: Accounting | None = None,
+    max_line: int = DEFAULT_MAX_LINE,
+) -> Iterator[Event]:
+    """Stream the events of every input under ``paths`` in reading order.
+
+    ``paths`` are files, folders, archives or ``"-"`` (stdin). Pass an
+    ``Accounting`` to learn how each input and line was handled; unreadable
+    inputs are recorded there, never raised. ``PatternError`` is raised
+    before reading when a pattern folder is invalid.
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    library = patterns if patterns is not None else load_patterns(pattern_dirs)
+    tally = accounting if accounting is not None else Accounting()
+    discovery = tally.discovery
+    reported = 0
+    for source in iter_sources(paths, discovery, max_line=max_line):
+        reported = _report_failures(tally, reported)
+        yield from _source_events(source, library, tally)
+    _report_failures(tally, reported)
+
+
+def _report_failures(tally: Accounting, reported: int) -> int:
+    failures = tally.discovery.failures
+    for path, reason in failures[reported:]:
+        tally.inputs.append(
+            InputReport(
+                source=path,
+                container=None,
+                encoding=None,
+                size=None,
+                lines=0,
+                by_kind=dict.fromkeys(KINDS, 0),
+                replacements=0,
+                cut_lines=0,
+                status="error",
+                reason=reason,
+            )
+        )
+    return len(failures)
+
+
+def _source_events(source: Source, library: PatternSet, tally: Accounting) -> Iterator[Event]:
+    counts: dict[str, int] = dict.fromkeys(KINDS, 0)
+    events = unrecognised = 0
+    match = library.match
+    try:
+        for record, detail in frame_lines(
+            source.lines(),
+            source=source.name,
+            is_candidate=library.is_candidate,
+            recognises=library.recognises,
+            counts=counts,
+        ):
+            event = match(record, detail)
+            if event is None:
+                unrecognised += 1
+            else:
+                events += 1
+                yield event
+    finally:
+        state = source.state
+        counts[LineKind.EVENT] += events
+        counts[LineKind.UNRECOGNISED] += unrecognised
+        if state.status == "skipped":
+            counts[LineKind.SKIPPED] += state.lines
+        tally.inputs.append(
+            InputReport(
+                source=source.name,
+                container=source.container,
+                encoding=state.encoding,
+                size=state.size,
+                lines=state.lines,
+                by_kind=counts,
+                replacements=state.replacements,
+                cut_lines=state.cut_lines,
+                status=state.status,
+                reason=state.reason,
+            )
+        )

@@ -1,0 +1,282 @@
+"""Decoded lines → records: headers, continuation lines, blank lines, bare snippet lines.
+
+Recognises every framing of the catalog §2 — current VS Code, older spdlog,
+console ``[main …Z]``, structured JSON lines and bare snippet lines — even
+mixed in one file. A line without a header continues the record before it,
+except in a file that has shown no header yet (a pasted snippet), where each
+unindented line is a record of its own, and except a headerless line that a
+pattern recognises, which stands on its own even amid framed records.
+
+To keep noise cheap, only *candidate* records — those whose line passes the
+pattern library's literal prefilter — are built into ``Record`` values and
+yielded; every other line is only counted. The caller's ``counts`` dict gets
+``unrecognised`` (non-candidate headers), ``continuation`` and ``blank``;
+the caller counts each yielded record as ``event`` or ``unrecognised``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from datetime import UTC, datetime
+from typing import Any
+
+from .model import Framing, LineKind, Record
+
+MAX_DETAIL_LINES = 50
+MAX_DETAIL_CHARS = 2000
+
+VSCODE_HEADER = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\] ?")
+SPDLOG_HEADER = re.compile(r"\[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\] \[([^\]]*)\] \[(\w+)\] ?")
+CONSOLE_HEADER = re.compile(r"\[([A-Za-z][\w.-]*) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?)(Z?)\] ?")
+_TAG = re.compile(r"\[([A-Za-z][\w.#-]*)\]:? ?")
+_PREFIX_COMPONENT = re.compile(r"([A-Za-z][\w]*)(?:#|: )")
+
+_LEVELS = {
+    "trace": "trace",
+    "debug": "debug",
+    "info": "info",
+    "information": "info",
+    "warn": "warning",
+    "warning": "warning",
+    "err": "error",
+    "error": "error",
+    "fatal": "critical",
+    "crit": "critical",
+    "critical": "critical",
+}
+_JSON_TIME_KEYS = ("timestamp", "time", "ts", "@timestamp")
+_JSON_LEVEL_KEYS = ("level", "severity", "lvl")
+_JSON_MESSAGE_KEYS = ("message", "msg")
+_JSON_COMPONENT_KEYS = ("component", "logger")
+
+Gate = Callable[[str], bool]
+
+
+def normalise_level(level: str | None) -> str | None:
+    """``"WARN"`` → ``"warning"``; unknown levels are kept lower-cased."""
+    if level is None:
+        return None
+    lowered = level.lower()
+    return _LEVELS.get(lowered, lowered)
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """An ISO-like log timestamp → naive local datetime, or aware UTC when it ends in ``Z``."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def split_component(rest: str) -> tuple[str | None, str]:
+    """``"[IPC] Checking…"`` → ``("IPC", "Checking…")``; ``"update#setState idle"`` → ``("update", …)``.
+
+    A leading ``[Tag]`` is removed from the message; a ``word#`` or
+    ``Word: `` prefix names the component but stays in the message.
+    """
+    tag = _TAG.match(rest)
+    if tag:
+        return tag[1], rest[tag.end() :]
+    prefix = _PREFIX_COMPONENT.match(rest)
+    return (prefix[1] if prefix else None), rest
+
+
+def parse_json_record(line: str) -> dict[str, Any] | None:
+    """The object of a structured JSON log line, or ``None`` if the line is not one.
+
+    A structured record is a JSON object with a string message and a level or
+    timestamp; anything else starting with ``{`` (a payload) is not.
+    """
+    if '"message"' not in line and '"msg"' not in line:
+        return None
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    message = _first(value, _JSON_MESSAGE_KEYS)
+    if not isinstance(message, str):
+        return None
+    if _first(value, _JSON_LEVEL_KEYS) is None and _first(value, _JSON_TIME_KEYS) is None:
+        return None
+    return value
+
+
+def _first(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if key in obj:
+            return obj[key]
+    return None
+
+
+def _json_record(obj: dict[str, Any], *, source: str, line: int, text: str) -> Record:
+    stamp = _first(obj, _JSON_TIME_KEYS)
+    timestamp = None
+    if isinstance(stamp, str):
+        timestamp = parse_timestamp(stamp)
+    elif isinstance(stamp, int | float) and not isinstance(stamp, bool):
+        try:
+            seconds = stamp / 1000 if stamp > 1e11 else stamp
+            timestamp = datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            timestamp = None
+    level = _first(obj, _JSON_LEVEL_KEYS)
+    component, message = split_component(_first(obj, _JSON_MESSAGE_KEYS))
+    named = _first(obj, _JSON_COMPONENT_KEYS)
+    used = {*_JSON_TIME_KEYS, *_JSON_LEVEL_KEYS, *_JSON_MESSAGE_KEYS, *_JSON_COMPONENT_KEYS}
+    return Record(
+        source=source,
+        line=line,
+        framing=Framing.JSON,
+        timestamp=timestamp,
+        level=normalise_level(level) if isinstance(level, str) else None,
+        component=component or (named if isinstance(named, str) else None),
+        logger=obj.get("category") if isinstance(obj.get("category"), str) else None,
+        message=message,
+        text=text,
+        fields={k: v for k, v in obj.items() if k not in used},
+    )
+
+
+def _header_record(
+    framing: Framing,
+    match: re.Match[str],
+    *,
+    source: str,
+    line: int,
+    text: str,
+) -> Record:
+    if framing is Framing.VSCODE:
+        stamp, level, logger = match[1], match[2], None
+    elif framing is Framing.SPDLOG:
+        stamp, logger, level = match[1], match[2], match[3]
+    else:
+        logger, stamp, level = match[1], match[2] + match[3], None
+    component, message = split_component(text[match.end() :])
+    return Record(
+        source=source,
+        line=line,
+        framing=framing,
+        timestamp=parse_timestamp(stamp),
+        level=normalise_level(level),
+        component=component,
+        logger=logger,
+        message=message,
+        text=text,
+    )
+
+
+def bare_record(text: str, *, source: str, line: int) -> Record:
+    """A record for a headerless line (a pasted snippet): no timestamp, no level."""
+    component, message = split_component(text.strip())
+    return Record(
+        source=source,
+        line=line,
+        framing=Framing.BARE,
+        timestamp=None,
+        level=None,
+        component=component,
+        logger=None,
+        message=message,
+        text=text,
+    )
+
+
+def match_header(text: str) -> tuple[Framing, re.Match[str] | dict[str, Any]] | None:
+    """Which framing's header ``text`` starts with, and the match; ``None`` for headerless lines."""
+    first = text[:1]
+    if first.isdigit():
+        match = VSCODE_HEADER.match(text)
+        return (Framing.VSCODE, match) if match else None
+    if first == "[":
+        match = SPDLOG_HEADER.match(text)
+        if match:
+            return Framing.SPDLOG, match
+        match = CONSOLE_HEADER.match(text)
+        return (Framing.CONSOLE, match) if match else None
+    if first == "{":
+        obj = parse_json_record(text)
+        return (Framing.JSON, obj) if obj is not None else None
+    return None
+
+
+def make_record(
+    framing: Framing, found: re.Match[str] | dict[str, Any], *, source: str, line: int, text: str
+) -> Record:
+    """Build the ``Record`` for a header found by ``match_header``."""
+    if isinstance(found, dict):
+        return _json_record(found, source=source, line=line, text=text)
+    return _header_record(framing, found, source=source, line=line, text=text)
+
+
+def frame_lines(
+    lines: Iterable[str],
+    *,
+    source: str,
+    is_candidate: Gate,
+    recognises: Callable[[Record], bool],
+    counts: MutableMapping[str, int],
+) -> Iterator[tuple[Record, tuple[str, ...]]]:
+    """Candidate records of one source with their continuation lines (capped), in order.
+
+    ``is_candidate`` is the cheap literal prefilter, applied to the raw line
+    (or a JSON record's message); ``recognises`` is asked only about
+    headerless candidate lines in a framed file, to let a recognised bare line
+    stand on its own. ``counts`` gets ``unrecognised``, ``continuation`` and
+    ``blank`` line counts added, including when the iteration is abandoned.
+    """
+    noise = continuation = blank = 0
+    framed = False
+    has_record = False
+    pending: Record | None = None
+    detail: list[str] = []
+    try:
+        for number, text in enumerate(lines, 1):
+            found = match_header(text)
+            if found is not None:
+                framed = True
+                has_record = True
+                if pending is not None:
+                    yield pending, tuple(detail)
+                    pending = None
+                framing, match = found
+                gate_text = _first(match, _JSON_MESSAGE_KEYS) if isinstance(match, dict) else text
+                if is_candidate(gate_text):
+                    pending = make_record(framing, match, source=source, line=number, text=text)
+                    detail = []
+                else:
+                    noise += 1
+                continue
+            if not text or text.isspace():
+                blank += 1
+                continue
+            indented = text[0] in " \t"
+            if has_record and (indented or framed):
+                if framed and not indented and is_candidate(text):
+                    candidate = bare_record(text, source=source, line=number)
+                    if recognises(candidate):
+                        if pending is not None:
+                            yield pending, tuple(detail)
+                        pending, detail = candidate, []
+                        continue
+                continuation += 1
+                if pending is not None and len(detail) < MAX_DETAIL_LINES:
+                    detail.append(text[:MAX_DETAIL_CHARS])
+                continue
+            has_record = True
+            if pending is not None:
+                yield pending, tuple(detail)
+                pending = None
+            if is_candidate(text):
+                pending, detail = bare_record(text, source=source, line=number), []
+            else:
+                noise += 1
+        if pending is not None:
+            yield pending, tuple(detail)
+    finally:
+        counts[LineKind.UNRECOGNISED] = counts.get(LineKind.UNRECOGNISED, 0) + noise
+        counts[LineKind.CONTINUATION] = counts.get(LineKind.CONTINUATION, 0) + continuation
+        counts[LineKind.BLANK] = counts.get(LineKind.BLANK, 0) + blank

@@ -1,0 +1,432 @@
+"""The pattern library: load, validate and compile ``patterns/*.yaml``; record → event.
+
+Each YAML file holds patterns for one component. A pattern has an ``id``,
+the event ``type`` it yields, a literal ``prefilter`` that must occur in
+every line it can match (noise lines are rejected by one scan for all
+prefilters), a ``regex`` with named groups (the ``regex`` module), declared
+field ``types``, an optional ``kv`` map for ``key=value`` lists in any order,
+and ``examples``: lines with the exact fields each must yield. Loading
+refuses a file whose patterns are malformed; ``check_examples`` proves every
+example matches its own pattern, with exactly its fields, and no other.
+See ``patterns/README.md`` for the format.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import regex
+import yaml
+
+from .errors import PatternError
+from .framing import bare_record, make_record, match_header
+from .model import EVENT_COLUMNS, Event, Framing, Record
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "patterns"
+USER_REGEX_TIMEOUT = 0.25
+
+_PATTERN_KEYS = {"id", "type", "description", "component", "prefilter", "regex", "fields", "kv", "examples"}
+_REQUIRED = ("id", "type", "prefilter", "regex", "examples")
+_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+_KV_PAIR = re.compile(r"([A-Za-z_][\w.-]*)\s*=\s*(.*?)(?=,?\s+[A-Za-z_][\w.-]*\s*=|,?\s*$)")
+_DURATION = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds|m|min|minutes)\s*$", re.I)
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0}
+_TRUE = {"true", "yes", "1", "on"}
+_FALSE = {"false", "no", "0", "off"}
+
+
+def _to_int(text: str) -> int:
+    text = text.strip()
+    return int(text, 16) if text.lower().startswith(("0x", "-0x")) else int(text)
+
+
+def _to_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError(f"not a boolean: {text!r}")
+
+
+def _to_duration(text: str) -> float:
+    """``"5000ms"`` → 5.0, ``"1.5 s"`` → 1.5, ``"2 min"`` → 120.0 (seconds)."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"not a duration: {text!r}")
+    unit = match[2].lower()
+    factor = 60.0 if unit.startswith("m") and unit != "ms" else _DURATION_UNITS[unit]
+    return float(match[1]) * factor
+
+
+def _to_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {text!r}")
+    return value
+
+
+def _to_text(text: str) -> str:
+    return text.strip()
+
+
+CONVERTERS: dict[str, Any] = {
+    "str": _to_text,
+    "path": _to_text,
+    "int": _to_int,
+    "float": _to_float,
+    "bool": _to_bool,
+    "duration": _to_duration,
+}
+
+
+def convert(kind: str, value: Any) -> Any:
+    """A captured text (or JSON value) as the declared type; ``ValueError`` when it is not one."""
+    if kind in ("int", "float") and isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value) if kind == "int" else float(value)
+    if kind == "bool" and isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        value = str(value)
+    return CONVERTERS[kind](value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Example:
+    """A sample line of a pattern and the fields it must yield; remembers where it was written."""
+
+    text: str
+    fields: Mapping[str, Any]
+    path: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pattern:
+    """One compiled pattern from a YAML file."""
+
+    id: str
+    type: str
+    description: str
+    component: str | None
+    prefilter: str
+    regex: regex.Pattern[str]
+    types: Mapping[str, str]
+    kv: Mapping[str, str]
+    examples: tuple[Example, ...]
+    path: str
+    line: int
+    timeout: float | None = None
+
+    def search(self, message: str) -> regex.Match[str] | None:
+        """The regex match on a message, or ``None``; a user pattern that runs too long is a miss."""
+        if self.prefilter not in message:
+            return None
+        try:
+            return self.regex.search(message, timeout=self.timeout)
+        except TimeoutError:
+            return None
+
+    def fields_of(self, match: regex.Match[str], record: Record) -> dict[str, Any]:
+        """Typed fields from the regex groups, the ``kv`` list and a JSON record's keys."""
+        values: dict[str, Any] = {}
+        for name, text in match.groupdict().items():
+            if text is None or name == "kv":
+                continue
+            _put(values, name, self.types.get(name, "str"), text)
+        kv_text = match.groupdict().get("kv")
+        if kv_text and self.kv:
+            for key, text in _KV_PAIR.findall(kv_text):
+                name = self.kv.get(key.lower())
+                if name is not None and name not in values:
+                    _put(values, name, self.types.get(name, "str"), text)
+        for key, raw in record.fields.items():
+            name = key if key in self.types else self.kv.get(key.lower())
+            if name is not None and name not in values and raw is not None:
+                _put(values, name, self.types.get(name, "str"), raw)
+        return values
+
+    def event(self, match: regex.Match[str], record: Record, detail: tuple[str, ...] = ()) -> Event:
+        """The ``Event`` this pattern makes of ``record``."""
+        return Event(
+            type=self.type,
+            pattern_id=self.id,
+            source=record.source,
+            line=record.line,
+            timestamp=record.timestamp,
+            level=record.level,
+            component=record.component or self.component,
+            message=record.message,
+            text=record.text,
+            fields=self.fields_of(match, record),
+            detail=detail,
+        )
+
+
+def _put(values: dict[str, Any], name: str, kind: str, raw: Any) -> None:
+    """Store a converted value; empty captures and values of the wrong type are left out."""
+    try:
+        value = convert(kind, raw)
+    except (ValueError, OverflowError):
+        return
+    if value != "":
+        values[name] = value
+
+
+@dataclass(frozen=True, slots=True)
+class PatternSet:
+    """Compiled patterns in match order, with the one-scan literal gate for noise."""
+
+    patterns: tuple[Pattern, ...]
+    gate: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        literals = sorted({p.prefilter for p in self.patterns}, key=lambda s: (-len(s), s))
+        source = "|".join(re.escape(literal) for literal in literals) or r"(?!)"
+        object.__setattr__(self, "gate", re.compile(source))
+
+    def is_candidate(self, text: str) -> bool:
+        """Whether ``text`` holds any pattern's prefilter literal (cheap; most noise fails here)."""
+        return self.gate.search(text) is not None
+
+    def match(self, record: Record, detail: tuple[str, ...] = ()) -> Event | None:
+        """The first pattern's event for ``record``, or ``None`` when no pattern recognises it."""
+        message = record.message
+        for pattern in self.patterns:
+            found = pattern.search(message)
+            if found is not None:
+                return pattern.event(found, record, detail)
+        return None
+
+    def recognises(self, record: Record) -> bool:
+        """Whether any pattern matches ``record`` (used for bare lines amid framed ones)."""
+        message = record.message
+        return any(pattern.search(message) is not None for pattern in self.patterns)
+
+    def by_id(self) -> dict[str, Pattern]:
+        """Patterns keyed by id."""
+        return {p.id: p for p in self.patterns}
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe YAML loader that remembers the line of every mapping as ``__line__``."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_file(path: Path, *, user: bool = False) -> list[Pattern]:
+    """Every pattern of one YAML file; ``PatternError`` naming file, line and id on any fault."""
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PatternError(f"cannot read pattern file: {exc}", path=shown) from exc
+    try:
+        document = yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise PatternError(
+            f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            path=shown,
+            line=mark.line + 1 if mark else None,
+            hint="check indentation and quote regexes with single quotes",
+        ) from exc
+    if not isinstance(document, dict) or not isinstance(document.get("patterns"), list):
+        raise PatternError(
+            "a pattern file must be a mapping with a 'patterns:' list",
+            path=shown,
+            hint="see patterns/README.md for the format",
+        )
+    component = document.get("component")
+    if component is not None and not isinstance(component, str):
+        raise PatternError("'component' must be a string", path=shown, line=document["__line__"])
+    return [_build(entry, shown, component, user) for entry in document["patterns"]]
+
+
+def _build(entry: Any, path: str, component: str | None, user: bool) -> Pattern:
+    if not isinstance(entry, dict):
+        raise PatternError("each entry of 'patterns' must be a mapping", path=path)
+    line = entry.get("__line__")
+    ident = entry.get("id")
+
+    def fail(message: str, hint: str | None = None, at: int | None = None) -> PatternError:
+        where = f"pattern {ident!r}: " if ident else ""
+        return PatternError(where + message, path=path, line=at or line, hint=hint)
+
+    unknown = set(entry) - _PATTERN_KEYS - {"__line__"}
+    if unknown:
+        raise fail(f"unknown keys {sorted(unknown)}", f"allowed keys: {sorted(_PATTERN_KEYS)}")
+    for key in _REQUIRED:
+        if entry.get(key) in (None, "", []):
+            raise fail(f"missing '{key}'", "every pattern needs id, type, prefilter, regex, examples")
+    for key in ("id", "type", "prefilter", "regex"):
+        if not isinstance(entry[key], str):
+            raise fail(f"'{key}' must be a string")
+    if not _ID.match(ident):
+        raise fail("id must be dotted lower-case words like 'ipc.connect_failed'")
+    if not _ID.match(entry["type"]):
+        raise fail(f"type {entry['type']!r} must be dotted lower-case words like 'ipc.connected'")
+    try:
+        compiled = regex.compile(entry["regex"])
+    except regex.error as exc:
+        raise fail(
+            f"regex does not compile: {exc} in {entry['regex']!r}",
+            "regexes use Python syntax with (?P<name>...) groups",
+        ) from exc
+    types = entry.get("fields") or {}
+    kv = entry.get("kv") or {}
+    if not isinstance(types, dict) or not isinstance(kv, dict):
+        raise fail("'fields' and 'kv' must be mappings")
+    types = {k: v for k, v in types.items() if k != "__line__"}
+    kv = {str(k).lower(): v for k, v in kv.items() if k != "__line__"}
+    for name, kind in types.items():
+        if name in EVENT_COLUMNS:
+            raise fail(f"field name {name!r} is reserved for an event column", "rename the group")
+        if kind not in CONVERTERS:
+            raise fail(f"field {name!r} has unknown type {kind!r}", f"types: {sorted(CONVERTERS)}")
+    groups = set(compiled.groupindex) - {"kv"}
+    undeclared = groups - set(types)
+    if undeclared:
+        raise fail(f"named groups without a type in 'fields': {sorted(undeclared)}")
+    if kv and "kv" not in compiled.groupindex:
+        raise fail("'kv' is given but the regex has no (?P<kv>...) group")
+    for name in kv.values():
+        if name not in types:
+            raise fail(f"kv target {name!r} has no type in 'fields'")
+    if entry["prefilter"] not in entry["regex"].replace("\\", ""):
+        raise fail(
+            f"prefilter {entry['prefilter']!r} does not appear literally in the regex",
+            "the prefilter must be a literal every matching line contains",
+        )
+    examples = entry["examples"]
+    if not isinstance(examples, list):
+        raise fail("'examples' must be a list")
+    return Pattern(
+        id=ident,
+        type=entry["type"],
+        description=str(entry.get("description") or ""),
+        component=entry.get("component", component),
+        prefilter=entry["prefilter"],
+        regex=compiled,
+        types=types,
+        kv=kv,
+        examples=tuple(_example(item, path, line, fail) for item in examples),
+        path=path,
+        line=line or 0,
+        timeout=USER_REGEX_TIMEOUT if user else None,
+    )
+
+
+def _example(item: Any, path: str, line: int | None, fail: Any) -> Example:
+    if not isinstance(item, dict) or not isinstance(item.get("line"), str):
+        raise fail("each example needs a 'line' string and a 'fields' mapping")
+    fields = item.get("fields") or {}
+    if not isinstance(fields, dict):
+        raise fail("an example's 'fields' must be a mapping", at=item.get("__line__"))
+    return Example(
+        text=item["line"],
+        fields={k: v for k, v in fields.items() if k != "__line__"},
+        path=path,
+        line=item.get("__line__") or line or 0,
+    )
+
+
+def pattern_files(folder: Path) -> list[Path]:
+    """The ``*.yaml`` / ``*.yml`` files of a pattern folder, sorted."""
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_patterns(extra: Iterable[str | os.PathLike[str]] = (), *, builtin: bool = True) -> PatternSet:
+    """The built-in patterns (unless ``builtin=False``) followed by each user folder's.
+
+    Raises ``PatternError`` for a malformed file or a duplicate id.
+    """
+    return _load(tuple(str(Path(p).resolve()) for p in extra), builtin)
+
+
+@lru_cache(maxsize=8)
+def _load(extra: tuple[str, ...], builtin: bool) -> PatternSet:
+    folders = ([(BUILTIN_DIR, False)] if builtin else []) + [(Path(p), True) for p in extra]
+    patterns: list[Pattern] = []
+    seen: dict[str, Pattern] = {}
+    for folder, user in folders:
+        if not folder.is_dir():
+            raise PatternError("pattern folder not found", path=str(folder), hint="pass a folder of *.yaml files")
+        for path in pattern_files(folder):
+            for pattern in load_file(path, user=user):
+                if pattern.id in seen:
+                    first = seen[pattern.id]
+                    raise PatternError(
+                        f"duplicate pattern id {pattern.id!r} (first defined at {first.path}:{first.line})",
+                        path=pattern.path,
+                        line=pattern.line,
+                        hint="give every pattern a unique id",
+                    )
+                seen[pattern.id] = pattern
+                patterns.append(pattern)
+    return PatternSet(tuple(patterns))
+
+
+def frame_example(text: str) -> Record:
+    """The record an example line makes, read as a one-line log in whatever framing it has."""
+    found = match_header(text)
+    if found is None:
+        return bare_record(text, source="<example>", line=1)
+    framing, match = found
+    return make_record(framing, match, source="<example>", line=1, text=text)
+
+
+def check_example(
+    patterns: PatternSet, pattern: Pattern, example: Example, text: str | None = None
+) -> list[PatternError]:
+    """Problems with one example (read as ``text`` when given, e.g. re-framed): empty when it holds."""
+    line = example.text if text is None else text
+    record = frame_example(line)
+    problems: list[PatternError] = []
+
+    def problem(message: str, hint: str | None = None) -> None:
+        problems.append(
+            PatternError(
+                f"pattern {pattern.id!r}: {message}: {line!r}", path=example.path, line=example.line, hint=hint
+            )
+        )
+
+    gate_text = record.message if record.framing is Framing.JSON else line
+    if not patterns.is_candidate(gate_text):
+        problem(f"example does not contain the prefilter {pattern.prefilter!r}")
+        return problems
+    found = pattern.search(record.message)
+    if found is None:
+        problem("example does not match its own regex", "test the regex on the message after the header")
+        return problems
+    got = pattern.fields_of(found, record)
+    expected = dict(example.fields)
+    if got != expected:
+        problem(f"fields differ: expected {expected}, got {got}", "list exactly the fields the line yields")
+    others = [p.id for p in patterns.patterns if p is not pattern and p.search(record.message) is not None]
+    if others:
+        problem(f"example is also matched by {others}", "make the patterns mutually exclusive")
+    return problems
+
+
+def check_examples(patterns: PatternSet) -> list[PatternError]:
+    """Every problem with every example of every pattern; empty when the library is sound."""
+    problems: list[PatternError] = []
+    for pattern in patterns.patterns:
+        for example in pattern.examples:
+            problems.extend(check_example(patterns, pattern, example))
+    return problems

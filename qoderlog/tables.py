@@ -1,0 +1,190 @@
+"""Events → tables: pandas DataFrames, streamed Parquet and CSV with typed columns.
+
+The only module that imports pandas and pyarrow, each lazily inside the
+function that needs it, so that reading and the CLI's text paths start fast.
+Column types follow the pattern library: ``int`` fields are nullable
+``Int64``, ``float``/``duration`` (seconds) ``Float64``, ``bool`` nullable
+``boolean``; ``type``, ``level`` and ``component`` are categories;
+``timestamp`` is ``datetime64`` wall-clock time with ``timestamp_utc``
+telling which rows were UTC (``Z``) in the log.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any
+
+from .model import EVENT_COLUMNS, Event
+from .patterns import PatternSet
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+BATCH_ROWS = 65536
+_PANDAS_TYPES = {
+    "int": "Int64",
+    "float": "Float64",
+    "duration": "Float64",
+    "bool": "boolean",
+    "str": "string",
+    "path": "string",
+}
+_CATEGORIES = ("type", "pattern_id", "level", "component")
+
+
+def field_types(patterns: PatternSet) -> dict[str, str]:
+    """Every field name of the library with its declared type, sorted by name.
+
+    A name declared with different types in different patterns becomes ``str``.
+    """
+    types: dict[str, str] = {}
+    for pattern in patterns.patterns:
+        for name, kind in pattern.types.items():
+            if types.setdefault(name, kind) != kind:
+                types[name] = "str"
+    return dict(sorted(types.items()))
+
+
+def _wall(stamp: datetime | None) -> datetime | None:
+    return stamp.replace(tzinfo=None) if stamp is not None else None
+
+
+def _columns(events: Iterable[Event], names: Iterable[str]) -> dict[str, list[Any]]:
+    fields = list(names)
+    columns: dict[str, list[Any]] = {name: [] for name in (*EVENT_COLUMNS, *fields)}
+    for event in events:
+        _append(columns, event, fields)
+    return columns
+
+
+def _append(columns: dict[str, list[Any]], event: Event, fields: list[str]) -> None:
+    stamp = event.timestamp
+    columns["source"].append(event.source)
+    columns["line"].append(event.line)
+    columns["timestamp"].append(_wall(stamp))
+    columns["timestamp_utc"].append(stamp is not None and stamp.tzinfo is not None)
+    columns["type"].append(event.type)
+    columns["pattern_id"].append(event.pattern_id)
+    columns["level"].append(event.level)
+    columns["component"].append(event.component)
+    columns["message"].append(event.message)
+    columns["text"].append(event.text)
+    columns["detail"].append("\n".join(event.detail))
+    values = event.fields
+    for name in fields:
+        columns[name].append(values.get(name))
+
+
+def events_frame(events: Iterable[Event], patterns: PatternSet) -> pd.DataFrame:
+    """One row per event, fields as typed columns (see the module docstring)."""
+    import pandas as pd
+
+    types = field_types(patterns)
+    columns = _columns(events, types)
+    frame = pd.DataFrame(
+        {
+            "source": pd.Series(columns["source"], dtype="string"),
+            "line": pd.Series(columns["line"], dtype="int64"),
+            "timestamp": pd.Series(pd.to_datetime(columns["timestamp"]), dtype="datetime64[ns]"),
+            "timestamp_utc": pd.Series(columns["timestamp_utc"], dtype="bool"),
+            **{name: pd.Series(columns[name], dtype="category") for name in _CATEGORIES},
+            "message": pd.Series(columns["message"], dtype="string"),
+            "text": pd.Series(columns["text"], dtype="string"),
+            "detail": pd.Series(columns["detail"], dtype="string"),
+            **{name: pd.Series(columns[name], dtype=_PANDAS_TYPES[kind]) for name, kind in types.items()},
+        }
+    )
+    return frame
+
+
+def _arrow_schema(types: dict[str, str]) -> Any:
+    import pyarrow as pa
+
+    arrow = {
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "duration": pa.float64(),
+        "bool": pa.bool_(),
+        "str": pa.string(),
+        "path": pa.string(),
+    }
+    base = [
+        pa.field("source", pa.string()),
+        pa.field("line", pa.int64()),
+        pa.field("timestamp", pa.timestamp("us")),
+        pa.field("timestamp_utc", pa.bool_()),
+        *(pa.field(name, pa.dictionary(pa.int32(), pa.string())) for name in _CATEGORIES),
+        pa.field("message", pa.string()),
+        pa.field("text", pa.string()),
+        pa.field("detail", pa.string()),
+    ]
+    return pa.schema(base + [pa.field(name, arrow[kind]) for name, kind in types.items()])
+
+
+def _batches(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
+    batch: list[Event] = []
+    for event in events:
+        batch.append(event)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def write_parquet(events: Iterable[Event], path: str | os.PathLike[str], patterns: PatternSet) -> int:
+    """Stream events into a Parquet file in row groups (memory flat in input size); returns rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = field_types(patterns)
+    schema = _arrow_schema(types)
+    rows = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        for batch in _batches(events, BATCH_ROWS):
+            columns = _columns(batch, types)
+            arrays = [pa.array(columns[f.name], type=f.type) for f in schema]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            rows += len(batch)
+        if rows == 0:
+            writer.write_table(schema.empty_table())
+    return rows
+
+
+def write_csv(events: Iterable[Event], out: IO[str], patterns: PatternSet) -> int:
+    """Stream events as CSV with one column per field; returns rows."""
+    types = field_types(patterns)
+    names = [*EVENT_COLUMNS, *types]
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    rows = 0
+    for event in events:
+        stamp = event.timestamp
+        base = [
+            event.source,
+            event.line,
+            _wall(stamp).isoformat() if stamp else "",
+            "true" if stamp is not None and stamp.tzinfo is not None else "false",
+            event.type,
+            event.pattern_id,
+            event.level or "",
+            event.component or "",
+            event.message,
+            event.text,
+            "\n".join(event.detail),
+        ]
+        values = event.fields
+        writer.writerow(base + [_csv_value(values.get(name)) for name in types])
+        rows += 1
+    return rows
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
