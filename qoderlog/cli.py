@@ -1,9 +1,10 @@
-"""The command line: ``qoderlog parse`` and ``qoderlog patterns``.
+"""The command line: ``qoderlog analyze``, ``parse``, ``rules`` and ``patterns``.
 
-The one place that maps errors to exit codes: 0 success; 2 usage or
-configuration errors (bad option, bad pattern file); 3 when no input could be
-read at all. Problems with single inputs are warnings on stderr and entries
-in the accounting; the other inputs are still read.
+The one place that maps errors to exit codes: 0 success; 1 a finding at or
+above ``--fail-on``; 2 usage or configuration errors (bad option, bad
+pattern or config file); 3 when no input could be read at all. Problems
+with single inputs are warnings on stderr and entries in the accounting; the
+other inputs are still read.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import click
 
 from .engine import Accounting, iter_events
 from .errors import QoderlogError, UsageError
+from .model import Severity
 from .patterns import PatternSet, load_patterns
 
 EXIT_OK = 0
+EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_NO_INPUT = 3
 
@@ -54,8 +57,9 @@ def cli() -> None:
     """Diagnose Qoder IDE logs: the Go sidecar's starts, IPC, cleanups, crashes.
 
     \b
-    Exit status: 0 success; 2 usage or configuration error (bad option,
-    bad pattern file); 3 no input could be read at all.
+    Exit status: 0 success; 1 a finding at or above --fail-on (analyze);
+    2 usage or configuration error (bad option, bad pattern or config
+    file); 3 no input could be read at all.
     """
 
 
@@ -175,6 +179,61 @@ def format_stats(accounting: Accounting) -> str:
     if discovery.ignored:
         lines.append(f"ignored (not log files): {len(discovery.ignored)}")
     return "\n".join(lines) + "\n"
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option(
+    "--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Rule thresholds (TOML/YAML)."
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([str(s) for s in Severity]),
+    help="Exit 1 when a finding is at or above this severity.",
+)
+@click.option("--color/--no-color", default=None, help="Colour the text report (default: when on a terminal).")
+@pattern_option
+def analyze(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    config_path: str | None,
+    fail_on: str | None,
+    color: bool | None,
+    pattern_dirs: tuple[str, ...],
+) -> None:
+    """Diagnose a bundle: sessions of the Go sidecar, findings with evidence and remedies.
+
+    \b
+    Exit status: 0 done (findings or not); 1 a finding at or above
+    --fail-on; 2 usage/config error; 3 no input could be read.
+    """
+    from .analysis import analyze as run_analysis
+    from .config import load_config
+    from .reporters import REPORTERS, RenderOptions
+
+    config = load_config(config_path) if config_path else {}
+    analysis = run_analysis(paths, config=config, patterns=_load(pattern_dirs))
+    use_color = sys.stdout.isatty() if color is None and output is None else bool(color)
+    with _output(output) as out:
+        REPORTERS[fmt](analysis, out, RenderOptions(color=use_color))
+    _warn_inputs(analysis.accounting)
+    code = _exit_for(analysis.accounting)
+    if code == EXIT_OK and fail_on and analysis.worst is not None and analysis.worst >= Severity.parse(fail_on):
+        code = EXIT_FINDINGS
+    sys.exit(code)
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+def rules_command(fmt: str) -> None:
+    """Document every rule: id, title, what it detects, thresholds, causes, remedies."""
+    from .rules import REGISTRY
+    from .rules.docs import rules_markdown, rules_text
+
+    click.echo(rules_markdown(REGISTRY) if fmt == "markdown" else rules_text(REGISTRY), nl=False)
 
 
 @cli.group()

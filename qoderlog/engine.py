@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .framing import frame_lines
@@ -109,6 +110,7 @@ def _report_failures(tally: Accounting, reported: int) -> int:
 
 def _source_events(source: Source, library: PatternSet, tally: Accounting) -> Iterator[Event]:
     counts: dict[str, int] = dict.fromkeys(KINDS, 0)
+    span: dict[str, datetime | None] = {}
     events = unrecognised = 0
     match = library.match
     try:
@@ -118,6 +120,7 @@ def _source_events(source: Source, library: PatternSet, tally: Accounting) -> It
             is_candidate=library.is_candidate,
             recognises=library.recognises,
             counts=counts,
+            span=span,
         ):
             event = match(record, detail)
             if event is None:
@@ -143,5 +146,7 @@ def _source_events(source: Source, library: PatternSet, tally: Accounting) -> It
                 cut_lines=state.cut_lines,
                 status=state.status,
                 reason=state.reason,
+                first_time=span.get("first"),
+                last_time=span.get("last"),
             )
         )

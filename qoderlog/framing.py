@@ -219,6 +219,7 @@ def frame_lines(
     is_candidate: Gate,
     recognises: Callable[[Record], bool],
     counts: MutableMapping[str, int],
+    span: MutableMapping[str, datetime | None] | None = None,
 ) -> Iterator[tuple[Record, tuple[str, ...]]]:
     """Candidate records of one source with their continuation lines (capped), in order.
 
@@ -227,16 +228,23 @@ def frame_lines(
     headerless candidate lines in a framed file, to let a recognised bare line
     stand on its own. ``counts`` gets ``unrecognised``, ``continuation`` and
     ``blank`` line counts added, including when the iteration is abandoned.
+    ``span``, when given, gets the ``first`` and ``last`` header timestamps
+    (the time the source covers), found without parsing every header.
     """
     noise = continuation = blank = 0
     framed = False
     has_record = False
     pending: Record | None = None
     detail: list[str] = []
+    first_header: tuple[Framing, Any, str] | None = None
+    last_header: tuple[Framing, Any, str] | None = None
     try:
         for number, text in enumerate(lines, 1):
             found = match_header(text)
             if found is not None:
+                if first_header is None:
+                    first_header = (*found, text)
+                last_header = (*found, text)
                 framed = True
                 has_record = True
                 if pending is not None:
@@ -277,6 +285,16 @@ def frame_lines(
         if pending is not None:
             yield pending, tuple(detail)
     finally:
+        if span is not None:
+            span["first"] = _header_time(first_header)
+            span["last"] = _header_time(last_header)
         counts[LineKind.UNRECOGNISED] = counts.get(LineKind.UNRECOGNISED, 0) + noise
         counts[LineKind.CONTINUATION] = counts.get(LineKind.CONTINUATION, 0) + continuation
         counts[LineKind.BLANK] = counts.get(LineKind.BLANK, 0) + blank
+
+
+def _header_time(header: tuple[Framing, Any, str] | None) -> datetime | None:
+    if header is None:
+        return None
+    framing, match, text = header
+    return make_record(framing, match, source="", line=0, text=text).timestamp

@@ -155,6 +155,8 @@ class InputReport:
     cut_lines: int
     status: str
     reason: str | None = None
+    first_time: datetime | None = None
+    last_time: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the ``inputs`` entries of ``--stats`` and ``analyze``)."""
@@ -169,4 +171,165 @@ class InputReport:
             "cut_lines": self.cut_lines,
             "status": self.status,
             "reason": self.reason,
+            "first_time": _iso(self.first_time),
+            "last_time": _iso(self.last_time),
         }
+
+
+class Outcome(enum.StrEnum):
+    """How a Go process session ended, as far as the log tells."""
+
+    READY = "ready"
+    NEVER_READY = "never_ready"
+    DIED = "died"
+    RESTARTED = "restarted"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Session:
+    """One Go sidecar lifecycle as one client saw it: start (or attach) → info read → IPC → end.
+
+    Latencies are seconds, ``None`` when either end is unknown (never zero
+    by default, never negative). ``is_start`` is false for a client that
+    attached to a sidecar already running. ``events`` are the lifecycle
+    events that built the session, in order.
+    """
+
+    id: str
+    stream: str
+    source: str
+    role: str
+    is_start: bool
+    platform: str | None
+    arch: str | None
+    binary_path: str | None
+    binary_version: str | None
+    start_time: datetime | None
+    info_time: datetime | None
+    ready_time: datetime | None
+    end_time: datetime | None
+    startup_latency_s: float | None
+    connect_latency_s: float | None
+    transport: str | None
+    pid: int | None
+    pids: tuple[int, ...]
+    port: int | None
+    endpoint: str | None
+    start_attempts: int
+    ipc_failures: int
+    outcome: Outcome
+    exit_code: int | None
+    first_line: int
+    last_line: int
+    events: tuple[Event, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the session (without its events)."""
+        return {
+            "id": self.id,
+            "stream": self.stream,
+            "source": self.source,
+            "role": self.role,
+            "is_start": self.is_start,
+            "platform": self.platform,
+            "arch": self.arch,
+            "binary_path": self.binary_path,
+            "binary_version": self.binary_version,
+            "start_time": _iso(self.start_time),
+            "info_time": _iso(self.info_time),
+            "ready_time": _iso(self.ready_time),
+            "end_time": _iso(self.end_time),
+            "startup_latency_s": self.startup_latency_s,
+            "connect_latency_s": self.connect_latency_s,
+            "transport": self.transport,
+            "pid": self.pid,
+            "pids": list(self.pids),
+            "port": self.port,
+            "endpoint": self.endpoint,
+            "start_attempts": self.start_attempts,
+            "ipc_failures": self.ipc_failures,
+            "outcome": str(self.outcome),
+            "exit_code": self.exit_code,
+            "first_line": self.first_line,
+            "last_line": self.last_line,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    """A log line that proves a finding, with the values in it worth highlighting."""
+
+    source: str
+    line: int
+    text: str
+    timestamp: datetime | None = None
+    highlight: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, event: Event, *highlight: Any) -> Evidence:
+        """Evidence from an event, highlighting the given values where they occur in the line."""
+        marks = tuple(str(v) for v in highlight if v is not None and str(v) and str(v) in event.text)
+        return cls(source=event.source, line=event.line, text=event.text, timestamp=event.timestamp, highlight=marks)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "source": self.source,
+            "line": self.line,
+            "text": self.text,
+            "timestamp": _iso(self.timestamp),
+            "highlight": list(self.highlight),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Remediation:
+    """What probably caused a finding (most likely first), what the user can try, what to escalate."""
+
+    causes: tuple[str, ...] = ()
+    user_actions: tuple[str, ...] = ()
+    escalate: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"causes": list(self.causes), "user_actions": list(self.user_actions), "escalate": list(self.escalate)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """Something that went wrong, with the measured values, the proof and what to do."""
+
+    rule: str
+    severity: Severity
+    title: str
+    summary: str
+    source: str
+    session: str | None
+    start: datetime | None
+    end: datetime | None
+    metrics: Mapping[str, Any]
+    evidence: tuple[Evidence, ...]
+    remediation: Remediation
+    signature: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the ``findings`` entries of ``analyze``'s JSON)."""
+        return {
+            "rule": self.rule,
+            "severity": str(self.severity),
+            "title": self.title,
+            "summary": self.summary,
+            "source": self.source,
+            "session": self.session,
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "metrics": dict(self.metrics),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "remediation": self.remediation.to_dict(),
+            "signature": self.signature,
+        }
+
+
+def _iso(stamp: datetime | None) -> str | None:
+    return stamp.isoformat() if stamp is not None else None

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from .model import EVENT_COLUMNS, Event
+from .model import EVENT_COLUMNS, Event, Finding, Outcome, Session, Severity
 from .patterns import PatternSet
 
 if TYPE_CHECKING:
@@ -188,3 +188,90 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
+
+
+def sessions_frame(sessions: Iterable[Session]) -> pd.DataFrame:
+    """One row per session with the JSON's columns; times as datetime64, counts as nullable ints."""
+    import pandas as pd
+
+    rows = [s.to_dict() for s in sessions]
+    columns = list(rows[0]) if rows else list(_EMPTY_SESSION)
+    frame = pd.DataFrame(rows, columns=columns)
+    for name in ("start_time", "info_time", "ready_time", "end_time"):
+        frame[name] = pd.to_datetime(frame[name].map(_naive_iso), format="ISO8601")
+    for name in ("pid", "port", "exit_code", "start_attempts", "ipc_failures", "first_line", "last_line"):
+        frame[name] = frame[name].astype("Int64")
+    for name in ("startup_latency_s", "connect_latency_s"):
+        frame[name] = frame[name].astype("Float64")
+    for name in ("role", "platform", "transport", "outcome"):
+        frame[name] = frame[name].astype("category")
+    return frame
+
+
+def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
+    """One row per finding; ``severity`` an ordered category (info < warning < error < critical)."""
+    import pandas as pd
+
+    rows = []
+    for finding in findings:
+        row = finding.to_dict()
+        row["evidence_lines"] = [e["line"] for e in row.pop("evidence")]
+        row.pop("remediation")
+        rows.append(row)
+    columns = [
+        "rule",
+        "severity",
+        "title",
+        "summary",
+        "source",
+        "session",
+        "start",
+        "end",
+        "metrics",
+        "signature",
+        "evidence_lines",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    levels = [str(s) for s in Severity]
+    frame["severity"] = pd.Categorical(frame["severity"], categories=levels, ordered=True)
+    frame["rule"] = frame["rule"].astype("category")
+    for name in ("start", "end"):
+        frame[name] = pd.to_datetime(frame[name].map(_naive_iso), format="ISO8601")
+    return frame
+
+
+def _naive_iso(value: Any) -> Any:
+    """An ISO time without its zone (wall clock), so local and UTC rows share one dtype."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=None).isoformat()
+    return value
+
+
+_EMPTY_SESSION = Session(
+    id="",
+    stream="",
+    source="",
+    role="",
+    is_start=False,
+    platform=None,
+    arch=None,
+    binary_path=None,
+    binary_version=None,
+    start_time=None,
+    info_time=None,
+    ready_time=None,
+    end_time=None,
+    startup_latency_s=None,
+    connect_latency_s=None,
+    transport=None,
+    pid=None,
+    pids=(),
+    port=None,
+    endpoint=None,
+    start_attempts=0,
+    ipc_failures=0,
+    outcome=Outcome.UNKNOWN,
+    exit_code=None,
+    first_line=0,
+    last_line=0,
+).to_dict()

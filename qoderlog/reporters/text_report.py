@@ -1,0 +1,60 @@
+"""The terminal report: worst finding first, one block per finding, colour on a TTY."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import IO, TYPE_CHECKING
+
+import click
+
+from ..model import Severity
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+    from . import RenderOptions
+
+_COLOURS = {
+    Severity.CRITICAL: "magenta",
+    Severity.ERROR: "red",
+    Severity.WARNING: "yellow",
+    Severity.INFO: "cyan",
+}
+
+
+def render(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
+    """Write a compact summary: verdict, findings with evidence and first remedy, sessions, accounting."""
+
+    def style(text: str, severity: Severity | None = None, bold: bool = False) -> str:
+        if not options.color:
+            return text
+        return click.style(text, fg=_COLOURS.get(severity) if severity else None, bold=bold)
+
+    findings = analysis.finding_list
+    worst = analysis.worst
+    if worst is None:
+        out.write(style("No problems found.", bold=True) + "\n")
+    else:
+        out.write(style(f"{len(findings)} finding(s), worst: {str(worst).upper()}", worst, bold=True) + "\n")
+    for finding in findings:
+        label = style(f"{str(finding.severity).upper():<8}", finding.severity, bold=True)
+        out.write(f"\n{label} {finding.rule}  {finding.summary}\n")
+        for evidence in finding.evidence[:3]:
+            out.write(f"         {evidence.source}:{evidence.line}  {_clip(evidence.text)}\n")
+        if finding.remediation.user_actions:
+            out.write(f"         try: {finding.remediation.user_actions[0]}\n")
+    sessions = analysis.session_list
+    outcomes = Counter(str(s.outcome) for s in sessions)
+    outcome_text = ", ".join(f"{n} {o}" for o, n in outcomes.most_common())
+    out.write(f"\nsessions: {len(sessions)}" + (f" ({outcome_text})" if outcome_text else "") + "\n")
+    accounting = analysis.accounting
+    kinds = accounting.by_kind()
+    out.write(
+        f"lines: {accounting.lines_read} read, {kinds['event']} events, {kinds['unrecognised']} unrecognised, "
+        f"{kinds['skipped']} skipped; inputs: {len(accounting.inputs)}\n"
+    )
+    for report in accounting.problems():
+        out.write(style(f"input {report.status}: {report.source}: {report.reason}", Severity.WARNING) + "\n")
+
+
+def _clip(text: str, width: int = 140) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
