@@ -1,16 +1,26 @@
-"""Helpers for pattern authors and tests: re-frame an example, check a whole library.
+"""Helpers for pattern and rule authors and for tests.
 
 ``qoderlog patterns test`` and the test suite use the same checks: every
 example matches its own pattern with exactly its fields and no other pattern,
 and every bare example does so again in each framing of the catalog §2.
+Rule cases (``rules/cases/<id>.yaml``) are small logs with the findings
+their rule must give; ``check_case`` runs one.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import yaml
+
+from .analysis import Analysis, analyze
 from .errors import PatternError
-from .model import Framing
+from .model import Framing, Severity
 from .patterns import PatternSet, check_example, check_examples, frame_example
 
 _STAMP = "2025-08-22 10:23:45.123"
@@ -40,4 +50,65 @@ def check_library(patterns: PatternSet) -> list[PatternError]:
                 if framing is Framing.BARE:
                     continue
                 problems.extend(check_example(patterns, pattern, example, reframe(example.text, framing)))
+    return problems
+
+
+CASES_DIR = Path(__file__).resolve().parent / "rules" / "cases"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleCase:
+    """One pass/fail case of a rule: a small log and the findings of that rule it must give."""
+
+    rule: str
+    name: str
+    log: str
+    expect: tuple[Mapping[str, Any], ...]
+    path: str
+
+
+def rule_cases(folder: Path = CASES_DIR) -> list[RuleCase]:
+    """Every case of every ``<rule-id>.yaml`` in ``folder``."""
+    cases: list[RuleCase] = []
+    for path in sorted(folder.glob("*.yaml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for item in document["cases"]:
+            cases.append(
+                RuleCase(
+                    rule=document["rule"],
+                    name=item["name"],
+                    log=item["log"],
+                    expect=tuple(item.get("expect") or ()),
+                    path=str(path),
+                )
+            )
+    return cases
+
+
+def analyze_text(text: str, *, name: str = "case.log", config: Mapping[str, Any] | None = None) -> Analysis:
+    """Analyse a log given as text, as if it were the file ``name``."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_text(text, encoding="utf-8")
+        return analyze([path], config=config)
+
+
+def check_case(case: RuleCase) -> list[str]:
+    """Differences between a case's expected findings and what its rule finds; empty when it holds.
+
+    Findings are matched in order after sorting both sides by severity (worst
+    first); each expected ``metrics`` entry must equal the finding's value.
+    """
+    found = [f for f in analyze_text(case.log).finding_list if f.rule == case.rule]
+    problems: list[str] = []
+    got = sorted(found, key=lambda f: -f.severity)
+    want = sorted(case.expect, key=lambda e: -Severity.parse(e["severity"]))
+    if [str(f.severity) for f in got] != [e["severity"] for e in want]:
+        summaries = [f"{f.severity}: {f.summary}" for f in got]
+        return [f"{case.rule} / {case.name}: expected {[e['severity'] for e in want]}, got {summaries}"]
+    for finding, expected in zip(got, want, strict=True):
+        for key, value in (expected.get("metrics") or {}).items():
+            actual = finding.metrics.get(key)
+            if actual != value:
+                problems.append(f"{case.rule} / {case.name}: metric {key} = {actual!r}, expected {value!r}")
     return problems

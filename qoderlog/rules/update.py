@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from ..model import Event, Evidence, Severity
-from ..sessions import order_stream, seconds_between, wall
+from ..sessions import order_stream, seconds_between
 from ..sources import stream_key
 from . import Facts, Hit, Rule
 from .crash import is_crash
@@ -69,15 +69,17 @@ def _stuck(states: list[Event], stream_end: datetime | None, limits: Mapping[str
 
 
 def _crashed_after(states: list[Event], crashes: list[Event], limits: Mapping[str, float]) -> Iterator[Hit]:
-    for event in states:
-        if event.get("state") not in FRESH_STATES:
+    """Each crash within the window after a fresh update, blamed on the latest such state before it."""
+    fresh = [e for e in states if e.get("state") in FRESH_STATES]
+    for crash in crashes:
+        before = [
+            (gap, e)
+            for e in fresh
+            if (gap := seconds_between(e.timestamp, crash.timestamp)) is not None and gap <= limits["crash_window_s"]
+        ]
+        if not before:
             continue
-        window = limits["crash_window_s"]
-        after = [(seconds_between(event.timestamp, c.timestamp), c) for c in crashes]
-        near = [(gap, c) for gap, c in after if gap is not None and gap <= window]
-        if not near:
-            continue
-        gap, crash = near[0]
+        gap, event = min(before, key=lambda item: item[0])
         yield Hit(
             severity=Severity.ERROR,
             summary=f"A crash followed {gap:.0f} s after the update reached '{event.get('state')}': {crash.message}.",
@@ -89,7 +91,6 @@ def _crashed_after(states: list[Event], crashes: list[Event], limits: Mapping[st
             causes=("bad_update", "permission", "interrupted"),
             signature="crash-after-" + str(event.get("state")),
         )
-        crashes = [c for c in crashes if wall(c.timestamp) != wall(crash.timestamp)]
 
 
 UPDATE_STUCK = Rule(
