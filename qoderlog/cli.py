@@ -21,6 +21,7 @@ from .engine import Accounting, iter_events
 from .errors import QoderlogError, UsageError
 from .model import Severity
 from .patterns import PatternSet, load_patterns
+from .reporters import REDACTED_BY_DEFAULT, REPORTERS, RenderOptions
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -183,7 +184,7 @@ def format_stats(accounting: Accounting) -> str:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option(
     "--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Rule thresholds (TOML/YAML)."
@@ -194,6 +195,13 @@ def format_stats(accounting: Accounting) -> str:
     help="Exit 1 when a finding is at or above this severity.",
 )
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when on a terminal).")
+@click.option(
+    "--redact/--no-redact",
+    default=None,
+    help="Replace user names, e-mails, IPs, tokens and machine ids (default: on for html and markdown).",
+)
+@click.option("--assets", type=click.Path(file_okay=False), help="Markdown: write chart PNGs to this folder.")
+@click.option("--no-charts", is_flag=True, help="Leave the charts out.")
 @pattern_option
 def analyze(
     paths: tuple[str, ...],
@@ -202,6 +210,9 @@ def analyze(
     config_path: str | None,
     fail_on: str | None,
     color: bool | None,
+    redact: bool | None,
+    assets: str | None,
+    no_charts: bool,
     pattern_dirs: tuple[str, ...],
 ) -> None:
     """Diagnose a bundle: sessions of the Go sidecar, findings with evidence and remedies.
@@ -212,13 +223,18 @@ def analyze(
     """
     from .analysis import analyze as run_analysis
     from .config import load_config
-    from .reporters import REPORTERS, RenderOptions
 
     config = load_config(config_path) if config_path else {}
     analysis = run_analysis(paths, config=config, patterns=_load(pattern_dirs))
-    use_color = sys.stdout.isatty() if color is None and output is None else bool(color)
+    options = RenderOptions(
+        color=sys.stdout.isatty() if color is None and output is None else bool(color),
+        redact=fmt in REDACTED_BY_DEFAULT if redact is None else redact,
+        assets=assets,
+        charts=not no_charts,
+        output=output,
+    )
     with _output(output) as out:
-        REPORTERS[fmt](analysis, out, RenderOptions(color=use_color))
+        REPORTERS[fmt](analysis, out, options)
     _warn_inputs(analysis.accounting)
     code = _exit_for(analysis.accounting)
     if code == EXIT_OK and fail_on and analysis.worst is not None and analysis.worst >= Severity.parse(fail_on):

@@ -16,12 +16,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RenderOptions:
-    """What a reporter may be asked: colour (text), redaction, where chart files go."""
+    """What a reporter may be asked: colour (text), redaction, charts, where chart files go.
+
+    ``output`` is the report's own path (``None`` for stdout), so that a
+    Markdown report can link chart files in ``assets`` relative to itself.
+    """
 
     color: bool = False
     redact: bool = False
     assets: str | None = None
     charts: bool = True
+    output: str | None = None
 
 
 Render = Callable[["Analysis", IO[str], RenderOptions], None]
@@ -40,3 +45,5 @@ def _text(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
 
 
 REPORTERS: dict[str, Render] = {"text": _text, "json": _json}
+REDACTED_BY_DEFAULT = frozenset({"html", "markdown"})
+"""Formats meant for people outside the support team: redaction is on unless --no-redact."""
