@@ -242,6 +242,57 @@ def analyze(
     sys.exit(code)
 
 
+@cli.command()
+@click.argument("inbox", type=click.Path(exists=True))
+@click.option("--out", "warehouse", required=True, type=click.Path(file_okay=False), help="The warehouse folder.")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: the number of cores).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", help="A Dask scheduler address (tcp://host:8786); without it a LocalCluster starts.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only uploads that arrived on or after.")
+@click.option("--run-date", type=click.DateTime(formats=["%Y-%m-%d"]), help="The night to file results under.")
+@click.option("--keep-events", is_flag=True, help="Also store every event (larger warehouse).")
+@click.option("--timeout", "timeout_s", type=float, default=300.0, show_default=True, help="Seconds per upload.")
+@click.option("--max-bytes", type=int, default=2 << 30, show_default=True, help="Decompressed bytes per upload.")
+@click.option("--max-members", type=int, default=20_000, show_default=True, help="Files per upload or archive.")
+@click.option("--max-ratio", type=float, default=250.0, show_default=True, help="Compression ratio per member.")
+def batch(
+    inbox: str,
+    warehouse: str,
+    workers: int | None,
+    engine: str,
+    scheduler: str | None,
+    since: Any,
+    run_date: Any,
+    keep_events: bool,
+    timeout_s: float,
+    max_bytes: int,
+    max_members: int,
+    max_ratio: float,
+) -> None:
+    """Analyse every new upload in INBOX (a folder, or a CSV with a 'path' column) into a warehouse.
+
+    Each upload is identified by its content hash and analysed once, even
+    across re-runs; a killed run resumes where it stopped. Broken, hostile
+    or slow uploads are recorded as failed or quarantined with the reason.
+    """
+    from .batch import Limits, run_batch
+
+    if scheduler and engine != "dask":
+        raise UsageError("--scheduler needs --engine dask")
+    summary = run_batch(
+        inbox,
+        warehouse,
+        workers=workers,
+        engine=engine,
+        scheduler=scheduler,
+        since=since.date() if since else None,
+        run_date=run_date.date() if run_date else None,
+        limits=Limits(max_bytes=max_bytes, max_members=max_members, max_ratio=max_ratio, timeout_s=timeout_s),
+        keep_events=keep_events,
+    )
+    click.echo(summary.line(), err=True)
+
+
 @cli.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 def rules_command(fmt: str) -> None:
