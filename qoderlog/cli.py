@@ -255,6 +255,9 @@ def analyze(
 @click.option("--max-bytes", type=int, default=2 << 30, show_default=True, help="Decompressed bytes per upload.")
 @click.option("--max-members", type=int, default=20_000, show_default=True, help="Files per upload or archive.")
 @click.option("--max-ratio", type=float, default=250.0, show_default=True, help="Compression ratio per member.")
+@click.option(
+    "--commit-every", type=click.IntRange(min=1), default=100, show_default=True, help="Uploads per committed part."
+)
 def batch(
     inbox: str,
     warehouse: str,
@@ -268,6 +271,7 @@ def batch(
     max_bytes: int,
     max_members: int,
     max_ratio: float,
+    commit_every: int,
 ) -> None:
     """Analyse every new upload in INBOX (a folder, or a CSV with a 'path' column) into a warehouse.
 
@@ -289,6 +293,7 @@ def batch(
         run_date=run_date.date() if run_date else None,
         limits=Limits(max_bytes=max_bytes, max_members=max_members, max_ratio=max_ratio, timeout_s=timeout_s),
         keep_events=keep_events,
+        commit_every=commit_every,
     )
     click.echo(summary.line(), err=True)
 

@@ -287,6 +287,8 @@ def _describe(exc: BaseException) -> str:
 
 
 _local = threading.local()
+_CONTROL_BYTES = bytes([*range(0, 9), 11, *range(14, 27), *range(28, 32), 127])
+"""Bytes that text logs do not contain (tab, newlines, form feed and escape are text)."""
 
 
 def _count_replacement(error: UnicodeError) -> tuple[str, int]:
@@ -342,9 +344,13 @@ def detect_encoding(head: bytes) -> tuple[str | None, str | None]:
             return "utf-16-le", None
         if even > 0.3 * half and odd < 0.02 * half:
             return "utf-16-be", None
-        if nuls > 0.1 * len(head):
+        if nuls > 0.01 * len(head):
             share = round(100 * nuls / len(head))
             return None, f"binary file ({share}% NUL bytes in the first {len(head)} bytes)"
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    if controls > 0.05 * len(head):
+        share = round(100 * controls / len(head))
+        return None, f"binary file ({share}% control bytes in the first {len(head)} bytes)"
     if _decodes(head, "utf-8"):
         return "utf-8", None
     if _decodes(head, "gb18030"):

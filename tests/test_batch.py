@@ -1,0 +1,182 @@
+"""The nightly batch: exactly once across kills, hostile uploads quarantined, Dask equals local."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from qoderlog.analysis import analyze
+from qoderlog.batch import Limits, Warehouse, archive_violation, comparable, open_warehouse, run_batch
+from qoderlog.testing import rule_cases
+
+CASES = rule_cases()
+
+
+def make_inbox(folder: Path, copies: int = 1) -> list[str]:
+    """One upload per rule case log (times ``copies`` with distinct content), returning the names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for copy in range(copies):
+        for index, case in enumerate(CASES):
+            name = f"{copy:03d}-{case.rule}-{index}.log"
+            (folder / name).write_text(case.log + f"    upload copy {copy}\n", encoding="utf-8")
+            names.append(name)
+    return names
+
+
+def test_batch_analyses_each_upload_once_and_skips_reuploads(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    names = make_inbox(inbox)
+    (inbox / "again.log").write_bytes((inbox / names[0]).read_bytes())
+    first = run_batch(inbox, tmp_path / "wh", workers=1)
+    assert (first.found, first.done, first.skipped) == (len(names) + 1, len(names), 1)
+    again = run_batch(inbox, tmp_path / "wh", workers=1)
+    assert (again.done, again.skipped) == (0, len(names) + 1)
+    warehouse = open_warehouse(tmp_path / "wh")
+    uploads = warehouse.uploads
+    assert len(uploads) == len(names) and uploads["upload_id"].is_unique
+    assert set(uploads["status"]) == {"done"}
+    direct = [f.rule for name in names for f in analyze([inbox / name]).finding_list]
+    assert sorted(warehouse.findings["rule"]) == sorted(direct)
+    assert set(direct) >= {case.rule for case in CASES if case.expect}
+    ledger = warehouse.ledger()
+    assert len(ledger) == len(names) and (ledger["duration_s"] >= 0).all()
+
+
+def test_manifest_csv_lists_the_uploads(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    names = make_inbox(inbox)[:5]
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("path\n" + "".join(f"inbox/{n}\n" for n in names), encoding="utf-8")
+    summary = run_batch(manifest, tmp_path / "wh", workers=1)
+    assert summary.done == 5
+
+
+def hostile_inbox(folder: Path) -> dict[str, str]:
+    """Hostile uploads → a word their quarantine reason must contain."""
+    folder.mkdir(parents=True, exist_ok=True)
+    expected = {}
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("logs/main.log", b"0" * (40 << 20))
+    (folder / "bomb.zip").write_bytes(bomb.getvalue())
+    expected["bomb.zip"] = "compression ratio"
+    traversal = io.BytesIO()
+    with zipfile.ZipFile(traversal, "w") as archive:
+        archive.writestr("../../evil.log", "2025-08-22 10:00:00.000 [info] hi\n")
+    (folder / "traversal.zip").write_bytes(traversal.getvalue())
+    expected["traversal.zip"] = "escapes"
+    linked = io.BytesIO()
+    with tarfile.open(fileobj=linked, mode="w") as archive:
+        info = tarfile.TarInfo("logs/main.log")
+        info.type = tarfile.SYMTYPE
+        info.linkname = "/etc/passwd"
+        archive.addfile(info)
+    (folder / "symlink.tar").write_bytes(linked.getvalue())
+    expected["symlink.tar"] = "link"
+    whole = gzip.compress(b"2025-08-22 10:00:00.000 [info] line\n" * 5000)
+    (folder / "main.log.gz").write_bytes(whole[: len(whole) // 3])
+    expected["main.log.gz"] = "truncated"
+    (folder / "empty.log").write_bytes(b"")
+    expected["empty.log"] = "empty"
+    (folder / "binary.log").write_bytes(bytes(range(256)) * 400)
+    expected["binary.log"] = "binary"
+    return expected
+
+
+def test_hostile_uploads_are_quarantined_with_a_reason_and_the_rest_completes(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    expected = hostile_inbox(inbox)
+    good = make_inbox(inbox)
+    summary = run_batch(inbox, tmp_path / "wh", workers=2)
+    assert summary.done == len(good)
+    assert summary.quarantined == len(expected)
+    uploads = open_warehouse(tmp_path / "wh").uploads
+    reasons = {Path(p).name: r for p, r in zip(uploads["source_path"], uploads["reason"], strict=True)}
+    for name, word in expected.items():
+        assert word in (reasons[name] or ""), (name, reasons[name])
+    assert not (tmp_path / "evil.log").exists() and not (tmp_path.parent / "evil.log").exists()
+
+
+def test_archive_limits_report_the_limit_and_the_value(tmp_path: Path) -> None:
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for index in range(12):
+            archive.writestr(f"{index}.log", "x\n")
+    reason = archive_violation(path, Limits(max_members=10))
+    assert reason == "too many archive members: 12 > limit 10"
+
+
+def test_reconcile_finishes_committed_parts_and_drops_uncommitted_ones(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    make_inbox(inbox)
+    run_batch(inbox, tmp_path / "wh", workers=1, commit_every=10)
+    store = Warehouse(tmp_path / "wh")
+    committed = next((tmp_path / "wh" / "sessions").rglob("part-*.parquet"))
+    hidden = committed.with_name("." + committed.stem + ".parquet.tmp")
+    os.replace(committed, hidden)
+    stray = committed.with_name(".part-never-committed.parquet.tmp")
+    stray.write_bytes(b"partial")
+    assert store.reconcile() == 2
+    assert committed.exists() and not hidden.exists() and not stray.exists()
+    store.close()
+
+
+def test_killed_batch_resumes_with_every_upload_exactly_once(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    names = make_inbox(inbox, copies=4)
+    reference = tmp_path / "reference"
+    run_batch(inbox, reference, workers=1)
+    warehouse = tmp_path / "wh"
+    command = [sys.executable, "-m", "qoderlog", "batch", str(inbox), "--out", str(warehouse)]
+    process = subprocess.Popen([*command, "--workers", "2", "--commit-every", "7"], stderr=subprocess.DEVNULL)
+    ledger = warehouse / "ledger.sqlite"
+    deadline = time.monotonic() + 120
+    parts = 0
+    while time.monotonic() < deadline and process.poll() is None:
+        if ledger.exists():
+            try:
+                with sqlite3.connect(ledger, timeout=1) as db:
+                    parts = db.execute("SELECT count(*) FROM parts").fetchone()[0]
+            except sqlite3.Error:
+                parts = 0
+            if parts >= 2:
+                break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert parts >= 2, "the batch finished before it could be killed; make the inbox bigger"
+    before = len(open_warehouse(warehouse).uploads)
+    assert 0 < before < len(names)
+    resumed = subprocess.run([*command, "--workers", "2"], capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    result, expected = open_warehouse(warehouse), open_warehouse(reference)
+    assert sorted(result.uploads["upload_id"]) == sorted(expected.uploads["upload_id"])
+    assert result.uploads["upload_id"].is_unique
+    for dataset in ("sessions", "findings"):
+        assert comparable(result.frame(dataset)).equals(comparable(expected.frame(dataset)))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_dask_engine_gives_the_same_warehouse_as_the_local_engine(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    make_inbox(inbox)
+    hostile_inbox(inbox)
+    local = run_batch(inbox, tmp_path / "local", workers=2, engine="local")
+    dask = run_batch(inbox, tmp_path / "dask", workers=2, engine="dask")
+    assert (local.done, local.quarantined) == (dask.done, dask.quarantined)
+    for dataset in ("uploads", "sessions", "findings"):
+        a = comparable(open_warehouse(tmp_path / "local").frame(dataset))
+        b = comparable(open_warehouse(tmp_path / "dask").frame(dataset))
+        assert a.equals(b), dataset
