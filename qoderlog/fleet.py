@@ -1,0 +1,254 @@
+"""Warehouse → the fleet model: what is common, what is new, what is getting worse.
+
+Computes, from the warehouse's uploads, sessions and findings, a
+format-neutral dict that the fleet templates present: uploads per night;
+the share of analysed uploads hit by each rule, tonight and over the last
+``NIGHTS`` nights, overall and per platform; startup latency percentiles
+(p50/p90/p99) per night, per platform and per binary version; and the top
+signatures with first and last seen, uploads affected, example uploads and
+whether they are **new** tonight or **regressed** (a share tonight well
+above their recent average). Also gives one bundle's fleet context for
+``analyze --baseline``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .batch import Warehouse
+
+NIGHTS = 30
+REGRESSION_FACTOR = 1.5
+REGRESSION_MIN_UPLOADS = 3
+PERCENTILES = (50, 90, 99)
+
+
+def _nights(uploads: pd.DataFrame) -> list[str]:
+    return sorted(set(uploads["run_date"].astype(str)))[-NIGHTS:]
+
+
+def _percentiles(values: pd.Series) -> dict[str, float | None]:
+    clean = values.dropna()
+    if clean.empty:
+        return {f"p{p}": None for p in PERCENTILES} | {"count": 0}
+    return {f"p{p}": round(float(clean.quantile(p / 100)), 2) for p in PERCENTILES} | {"count": len(clean)}
+
+
+def fleet_model(warehouse: Warehouse, *, tonight: str | None = None) -> dict[str, Any]:
+    """The fleet report's content for the last ``NIGHTS`` nights, ``tonight`` being the newest by default."""
+    uploads, sessions, findings = warehouse.uploads, warehouse.sessions, warehouse.findings
+    if uploads.empty:
+        return {"nights": [], "tonight": tonight, "empty": True}
+    nights = _nights(uploads)
+    tonight = tonight or nights[-1]
+    uploads = uploads[uploads["run_date"].isin(nights)]
+    analysed = uploads[uploads["status"] == "done"]
+    findings = findings[findings["upload_id"].isin(analysed["upload_id"])]
+    sessions = sessions[sessions["upload_id"].isin(analysed["upload_id"])]
+    platform_of = _upload_platforms(analysed, sessions)
+    return {
+        "empty": False,
+        "tonight": tonight,
+        "nights": nights,
+        "per_night": _per_night(uploads, nights),
+        "rules": _rule_shares(analysed, findings, nights, tonight),
+        "rules_by_platform": _rules_by_platform(analysed, findings, platform_of, tonight),
+        "latency": _latency(sessions, nights),
+        "signatures": _signatures(analysed, findings, nights, tonight),
+        "problems": _problems(uploads, tonight),
+    }
+
+
+def _per_night(uploads: pd.DataFrame, nights: list[str]) -> list[dict[str, Any]]:
+    rows = []
+    for night in nights:
+        day = uploads[uploads["run_date"] == night]
+        counts = day["status"].value_counts()
+        rows.append(
+            {
+                "night": night,
+                "uploads": len(day),
+                **{status: int(counts.get(status, 0)) for status in ("done", "failed", "quarantined")},
+            }
+        )
+    return rows
+
+
+def _rule_shares(analysed: pd.DataFrame, findings: pd.DataFrame, nights: list[str], tonight: str) -> list[dict]:
+    per_night_total = analysed.groupby("run_date")["upload_id"].nunique()
+    hit = findings.groupby(["rule", "run_date"])["upload_id"].nunique()
+    rows = []
+    for rule in sorted(set(findings["rule"])):
+        trend = []
+        for night in nights:
+            total = int(per_night_total.get(night, 0))
+            count = int(hit.get((rule, night), 0))
+            trend.append({"night": night, "share": round(count / total, 4) if total else None, "uploads": count})
+        now = next(t for t in trend if t["night"] == tonight)
+        earlier = [t["share"] for t in trend if t["night"] < tonight and t["share"] is not None]
+        baseline = sum(earlier) / len(earlier) if earlier else None
+        rows.append(
+            {
+                "rule": rule,
+                "share_tonight": now["share"],
+                "uploads_tonight": now["uploads"],
+                "share_before": round(baseline, 4) if baseline is not None else None,
+                "trend": trend,
+            }
+        )
+    rows.sort(key=lambda r: -(r["share_tonight"] or 0))
+    return rows
+
+
+def _upload_platforms(analysed: pd.DataFrame, sessions: pd.DataFrame) -> dict[str, str]:
+    """Each upload's platform: its sessions' most common one, else ``unknown``."""
+    known = sessions.dropna(subset=["platform"])
+    platforms = known.groupby("upload_id")["platform"].agg(lambda s: s.value_counts().index[0]).to_dict()
+    return {upload: platforms.get(upload, "unknown") for upload in analysed["upload_id"]}
+
+
+def _rules_by_platform(
+    analysed: pd.DataFrame, findings: pd.DataFrame, platform_of: Mapping[str, str], tonight: str
+) -> list[dict[str, Any]]:
+    """Share of uploads hit by each rule per platform, over all nights shown and tonight."""
+    totals: dict[str, int] = {}
+    for platform in platform_of.values():
+        totals[platform] = totals.get(platform, 0) + 1
+    rows = []
+    for (rule, platform), group in findings.assign(
+        platform=findings["upload_id"].map(platform_of)
+    ).groupby(["rule", "platform"]):
+        uploads = group["upload_id"].nunique()
+        rows.append(
+            {
+                "rule": rule,
+                "platform": platform,
+                "uploads": int(uploads),
+                "of": totals.get(platform, 0),
+                "share": round(uploads / totals[platform], 4) if totals.get(platform) else None,
+            }
+        )
+    return sorted(rows, key=lambda r: (r["rule"], r["platform"]))
+
+
+def _latency(sessions: pd.DataFrame, nights: list[str]) -> dict[str, Any]:
+    started = sessions[sessions["is_start"].fillna(False).astype(bool)]
+    values = started["startup_latency_s"].astype("Float64")
+    by_platform = {
+        str(platform): _percentiles(group["startup_latency_s"].astype("Float64"))
+        for platform, group in started.groupby(started["platform"].fillna("unknown"))
+    }
+    by_version = {
+        str(version): _percentiles(group["startup_latency_s"].astype("Float64"))
+        for version, group in started.groupby(started["binary_version"].fillna("unknown"))
+    }
+    trend = []
+    for night in nights:
+        trend.append({"night": night, **_percentiles(values[started["run_date"] == night])})
+    return {"overall": _percentiles(values), "by_platform": by_platform, "by_version": by_version, "trend": trend}
+
+
+def _signatures(analysed: pd.DataFrame, findings: pd.DataFrame, nights: list[str], tonight: str) -> list[dict]:
+    totals = analysed.groupby("run_date")["upload_id"].nunique()
+    paths = dict(zip(analysed["upload_id"], analysed["source_path"], strict=False))
+    rows = []
+    for signature, group in findings.groupby("signature"):
+        per_night = group.groupby("run_date")["upload_id"].nunique()
+        first, last = str(group["run_date"].min()), str(group["run_date"].max())
+        tonight_uploads = int(per_night.get(tonight, 0))
+        share_tonight = tonight_uploads / totals[tonight] if totals.get(tonight) else 0.0
+        earlier = [per_night.get(n, 0) / totals[n] for n in nights if n < tonight and totals.get(n)]
+        before = sum(earlier) / len(earlier) if earlier else 0.0
+        new = first == tonight and len(nights) > 1
+        regressed = (
+            not new
+            and tonight_uploads >= REGRESSION_MIN_UPLOADS
+            and share_tonight > max(before, 1e-9) * REGRESSION_FACTOR
+        )
+        examples = list(dict.fromkeys(group.sort_values("run_date", ascending=False)["upload_id"]))[:3]
+        rows.append(
+            {
+                "signature": str(signature),
+                "rule": str(group["rule"].iloc[0]),
+                "worst": _worst(group["severity"]),
+                "title": str(group["title"].iloc[0]),
+                "summary": str(group["summary"].iloc[-1]),
+                "first_seen": first,
+                "last_seen": last,
+                "uploads": int(group["upload_id"].nunique()),
+                "uploads_tonight": tonight_uploads,
+                "share_tonight": round(share_tonight, 4),
+                "share_before": round(before, 4),
+                "new": new,
+                "regressed": bool(regressed),
+                "examples": [{"upload_id": u, "path": paths.get(u, "")} for u in examples],
+            }
+        )
+    rows.sort(key=lambda r: (not r["new"], not r["regressed"], -r["uploads_tonight"], -r["uploads"]))
+    return rows
+
+
+_ORDER = ("info", "warning", "error", "critical")
+
+
+def _worst(severities: pd.Series) -> str:
+    present = set(severities.astype(str))
+    return max(present, key=lambda s: _ORDER.index(s) if s in _ORDER else -1)
+
+
+def _problems(uploads: pd.DataFrame, tonight: str) -> list[dict[str, Any]]:
+    bad = uploads[(uploads["run_date"] == tonight) & (uploads["status"] != "done")]
+    return [
+        {"upload_id": row.upload_id, "path": row.source_path, "status": row.status, "reason": row.reason}
+        for row in bad.itertuples()
+    ]
+
+
+def baseline_context(warehouse: Warehouse, document: Mapping[str, Any]) -> dict[str, Any]:
+    """Fleet context for one analysis document: latency percentile ranks and signature history.
+
+    ``{"sessions": {id: {"latency_percentile": 97.0, "fleet_uploads": N}},
+    "signatures": {signature: {"first_seen", "last_seen", "uploads", "nights_ago"}}}``
+    over the last ``NIGHTS`` nights of the warehouse.
+    """
+    uploads = warehouse.uploads
+    if uploads.empty:
+        return {"nights": 0, "sessions": {}, "signatures": {}}
+    nights = _nights(uploads)
+    sessions = warehouse.sessions
+    sessions = sessions[sessions["run_date"].isin(nights)]
+    started = sessions[sessions["is_start"].fillna(False).astype(bool)]
+    latencies = started["startup_latency_s"].dropna().astype(float)
+    context_sessions = {}
+    for session in document.get("sessions", []):
+        latency = session.get("startup_latency_s")
+        if latency is None or latencies.empty:
+            continue
+        rank = float((latencies < latency).mean() * 100)
+        context_sessions[session["id"]] = {
+            "latency_s": latency,
+            "latency_percentile": round(rank, 1),
+            "fleet_sessions": len(latencies),
+        }
+    findings = warehouse.findings
+    findings = findings[findings["run_date"].isin(nights)]
+    context_signatures = {}
+    last_night = nights[-1]
+    for finding in document.get("findings", []):
+        signature = finding["signature"]
+        group = findings[findings["signature"] == signature]
+        if group.empty:
+            context_signatures[signature] = {"first_seen": None, "last_seen": None, "uploads": 0, "nights_ago": None}
+            continue
+        first = str(group["run_date"].min())
+        context_signatures[signature] = {
+            "first_seen": first,
+            "last_seen": str(group["run_date"].max()),
+            "uploads": int(group["upload_id"].nunique()),
+            "nights_ago": nights.index(last_night) - nights.index(first) if first in nights else None,
+        }
+    return {"nights": len(nights), "sessions": context_sessions, "signatures": context_signatures}
