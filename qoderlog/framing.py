@@ -63,10 +63,12 @@ def normalise_level(level: str | None) -> str | None:
 
 
 def parse_timestamp(text: str) -> datetime | None:
-    """An ISO-like log timestamp → naive local datetime, or aware UTC when it ends in ``Z``."""
+    """An ISO-like log timestamp → naive local datetime, or aware UTC when it has a zone (``Z``, ``+08:00``)."""
     try:
-        return datetime.fromisoformat(text)
-    except ValueError:
+        stamp = datetime.fromisoformat(text)
+        # Aware stamps are kept in UTC so that every aware value means the same clock (tables mark them as UTC).
+        return stamp.astimezone(UTC) if stamp.tzinfo is not None else stamp
+    except (ValueError, OverflowError):
         return None
 
 

@@ -38,6 +38,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 _KV_PAIR = re.compile(r"([A-Za-z_][\w.-]*)\s*=\s*(.*?)(?=,?\s+[A-Za-z_][\w.-]*\s*=|,?\s*$)")
 _DURATION = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds|m|min|minutes)\s*$", re.I)
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0}
+_INT64 = range(-(2**63), 2**63)
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
@@ -90,12 +91,15 @@ CONVERTERS: dict[str, Any] = {
 def convert(kind: str, value: Any) -> Any:
     """A captured text (or JSON value) as the declared type; ``ValueError`` when it is not one."""
     if kind in ("int", "float") and isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value) if kind == "int" else float(value)
-    if kind == "bool" and isinstance(value, bool):
+        converted = int(value) if kind == "int" else float(value)
+    elif kind == "bool" and isinstance(value, bool):
         return value
-    if not isinstance(value, str):
-        value = str(value)
-    return CONVERTERS[kind](value)
+    else:
+        converted = CONVERTERS[kind](value if isinstance(value, str) else str(value))
+    # int fields are int64 columns in every table: a bigger number in a log line must not break the writers.
+    if kind == "int" and converted not in _INT64:
+        raise ValueError(f"integer out of the 64-bit range: {value!r}")
+    return converted
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -239,8 +243,10 @@ def load_file(path: Path, *, user: bool = False) -> list[Pattern]:
         document = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        lines = text.splitlines()
+        shown_line = f": {lines[mark.line].strip()!r}" if mark and mark.line < len(lines) else ""
         raise PatternError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            f"not valid YAML: {getattr(exc, 'problem', exc)}{shown_line}",
             path=shown,
             line=mark.line + 1 if mark else None,
             hint="check indentation and quote regexes with single quotes",
@@ -291,12 +297,14 @@ def _build(entry: Any, path: str, component: str | None, user: bool) -> Pattern:
     kv = entry.get("kv") or {}
     if not isinstance(types, dict) or not isinstance(kv, dict):
         raise fail("'fields' and 'kv' must be mappings")
+    if not isinstance(entry.get("component", ""), str):
+        raise fail("'component' must be a string")
     types = {k: v for k, v in types.items() if k != "__line__"}
     kv = {str(k).lower(): v for k, v in kv.items() if k != "__line__"}
     for name, kind in types.items():
         if name in EVENT_COLUMNS:
             raise fail(f"field name {name!r} is reserved for an event column", "rename the group")
-        if kind not in CONVERTERS:
+        if not isinstance(kind, str) or kind not in CONVERTERS:
             raise fail(f"field {name!r} has unknown type {kind!r}", f"types: {sorted(CONVERTERS)}")
     groups = set(compiled.groupindex) - {"kv"}
     undeclared = groups - set(types)
@@ -305,7 +313,7 @@ def _build(entry: Any, path: str, component: str | None, user: bool) -> Pattern:
     if kv and "kv" not in compiled.groupindex:
         raise fail("'kv' is given but the regex has no (?P<kv>...) group")
     for name in kv.values():
-        if name not in types:
+        if not isinstance(name, str) or name not in types:
             raise fail(f"kv target {name!r} has no type in 'fields'")
     if entry["prefilter"] not in entry["regex"].replace("\\", ""):
         raise fail(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import lzma
 import os
 import re
 import stat
@@ -35,7 +36,7 @@ DEFAULT_MAX_LINE = 1 << 20
 _LOG_NAME = re.compile(r"(?i).*(\.log(\.\d+)?|\.txt)(\.gz)?$")
 _ROTATED = re.compile(r"(?i)^(?P<stem>.*?\.log)\.(?P<n>\d+)$")
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
-_READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError)
+_READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,9 +179,9 @@ def _walk_error(error: OSError, discovery: Discovery) -> None:
     discovery.failures.append((str(error.filename), f"cannot list folder: {_describe(error)}"))
 
 
-def _reading_order(label: str) -> tuple[str, str, int]:
+def _reading_order(label: str) -> tuple[str, str, int, str]:
     stem, index = stream_key(label)
-    return (os.path.dirname(label), stem, -index)
+    return (os.path.dirname(label), stem, -index, label)
 
 
 def _file_source(path: Path, shown: str, size: int, max_line: int) -> Source:
@@ -213,12 +214,15 @@ def _zip_sources(path: Path, shown: str, discovery: Discovery, max_line: int) ->
             label = f"{shown}!{member.filename}"
             base = member.filename.rsplit("/", 1)[-1]
             if base.lower().endswith(".dmp"):
-                when = datetime(*member.date_time) if member.date_time[0] >= 1980 else None
+                when = _member_time(datetime, *member.date_time)
                 discovery.minidumps.append(Minidump(source=label, time=when, size=member.file_size))
             elif _LOG_NAME.match(base):
 
                 def opener(member: zipfile.ZipInfo = member) -> BinaryIO:
-                    return archive.open(member)
+                    try:
+                        return archive.open(member)
+                    except (RuntimeError, NotImplementedError) as exc:  # encrypted; unsupported method (deflate64)
+                        raise zipfile.BadZipFile(str(exc)) from exc
 
                 yield Source(
                     name=label,
@@ -233,7 +237,12 @@ def _zip_sources(path: Path, shown: str, discovery: Discovery, max_line: int) ->
 
 def _tar_sources(path: Path, shown: str, discovery: Discovery, max_line: int) -> Iterator[Source]:
     with tarfile.open(path, mode="r:*") as archive:
-        members = archive.getmembers()
+        members: list[tarfile.TarInfo] = []
+        try:
+            # Headers are read one by one so that a cut-off archive still gives the members before the cut.
+            members.extend(archive)
+        except _READ_ERRORS as exc:
+            discovery.failures.append((shown, f"archive cut short after {len(members)} members: {_describe(exc)}"))
         for member in sorted(members, key=lambda m: _reading_order(m.name)):
             label = f"{shown}!{member.name}"
             base = member.name.rsplit("/", 1)[-1]
@@ -242,7 +251,7 @@ def _tar_sources(path: Path, shown: str, discovery: Discovery, max_line: int) ->
             if not member.isfile():
                 discovery.ignored.append(label)
             elif base.lower().endswith(".dmp"):
-                when = datetime.fromtimestamp(member.mtime) if member.mtime else None
+                when = _member_time(datetime.fromtimestamp, member.mtime) if member.mtime else None
                 discovery.minidumps.append(Minidump(source=label, time=when, size=member.size))
             elif _LOG_NAME.match(base):
 
@@ -261,6 +270,14 @@ def _tar_sources(path: Path, shown: str, discovery: Discovery, max_line: int) ->
                 )
             else:
                 discovery.ignored.append(label)
+
+
+def _member_time(make: Callable[..., datetime], *values: float) -> datetime | None:
+    """An archive member's time, or ``None`` when the header holds an impossible one (month 0, year 10000)."""
+    try:
+        return make(*values)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def _minidump(label: str, info: os.stat_result) -> Minidump:
@@ -289,12 +306,22 @@ def _describe(exc: BaseException) -> str:
 _local = threading.local()
 _CONTROL_BYTES = bytes([*range(0, 9), 11, *range(14, 27), *range(28, 32), 127])
 """Bytes that text logs do not contain (tab, newlines, form feed and escape are text)."""
+_CONTROL_CHARS = dict.fromkeys(_CONTROL_BYTES)
+
+
+def _replacements() -> list[int]:
+    """This thread's running count of replacement characters, as a one-item list (cheap to read per line)."""
+    try:
+        return _local.replacements  # type: ignore[no-any-return]
+    except AttributeError:
+        _local.replacements = [0]
+        return _local.replacements  # type: ignore[no-any-return]
 
 
 def _count_replacement(error: UnicodeError) -> tuple[str, int]:
     if not isinstance(error, UnicodeDecodeError):
         raise error
-    _local.replacements = getattr(_local, "replacements", 0) + 1
+    _replacements()[0] += 1
     return "\ufffd", error.end
 
 
@@ -302,11 +329,16 @@ codecs.register_error("qoderlog-replace", _count_replacement)
 
 
 class _Prefixed(io.RawIOBase):
-    """A raw stream that serves ``head`` and then the rest of ``tail``."""
+    """A raw stream that serves ``head`` and then the rest of ``tail`` (or raises ``error``, met reading the head).
 
-    def __init__(self, head: bytes, tail: BinaryIO) -> None:
+    The tail is read with ``read1``: a plain ``read(n)`` of a gzip or zip
+    stream that breaks part-way drops everything it decompressed in that call.
+    """
+
+    def __init__(self, head: bytes, tail: BinaryIO, error: BaseException | None = None) -> None:
         self._head = memoryview(head)
         self._tail = tail
+        self._error = error
 
     def readable(self) -> bool:
         return True
@@ -317,7 +349,9 @@ class _Prefixed(io.RawIOBase):
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
-        data = self._tail.read(len(buffer))
+        if self._error is not None:
+            raise self._error
+        data = getattr(self._tail, "read1", self._tail.read)(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
@@ -341,9 +375,9 @@ def detect_encoding(head: bytes) -> tuple[str | None, str | None]:
         even, odd = sample[0::2].count(0), sample[1::2].count(0)
         half = max(len(sample) // 2, 1)
         if odd > 0.3 * half and even < 0.02 * half:
-            return "utf-16-le", None
+            return _utf16_or_binary(sample, "utf-16-le")
         if even > 0.3 * half and odd < 0.02 * half:
-            return "utf-16-be", None
+            return _utf16_or_binary(sample, "utf-16-be")
         if nuls > 0.01 * len(head):
             share = round(100 * nuls / len(head))
             return None, f"binary file ({share}% NUL bytes in the first {len(head)} bytes)"
@@ -358,6 +392,16 @@ def detect_encoding(head: bytes) -> tuple[str | None, str | None]:
     return "utf-8", None
 
 
+def _utf16_or_binary(sample: bytes, encoding: str) -> tuple[str | None, str | None]:
+    """UTF-16 text has NULs on every other byte, and so do arrays of small 16-bit numbers: tell them apart."""
+    text = sample.decode(encoding, errors="replace")
+    controls = len(text) - len(text.translate(_CONTROL_CHARS))
+    if controls > 0.05 * len(text):
+        share = round(100 * controls / len(text))
+        return None, f"binary file ({share}% control characters as {encoding} in the first {len(sample)} bytes)"
+    return encoding, None
+
+
 def _decodes(head: bytes, encoding: str) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     try:
@@ -367,25 +411,45 @@ def _decodes(head: bytes, encoding: str) -> bool:
     return True
 
 
+def _read_head(raw: BinaryIO) -> tuple[bytes, BaseException | None]:
+    """Up to ``HEAD_BYTES``, and the read error that cut them short, keeping what came before it."""
+    chunks: list[bytes] = []
+    size = 0
+    read = getattr(raw, "read1", raw.read)
+    try:
+        while size < HEAD_BYTES and (chunk := read(HEAD_BYTES - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+    except _READ_ERRORS as exc:
+        return b"".join(chunks), exc
+    return b"".join(chunks), None
+
+
 def _decode_lines(raw: BinaryIO, state: SourceState, max_line: int) -> Iterator[str]:
     try:
         raw = _maybe_gunzip(raw)
-        head = raw.read(HEAD_BYTES)
     except _READ_ERRORS as exc:
         state.status, state.reason = "error", f"cannot read: {_describe(exc)}"
+        return
+    head, error = _read_head(raw)
+    if error is not None and not head:
+        state.status, state.reason = "error", f"cannot read: {_describe(error)}"
         return
     encoding, binary_reason = detect_encoding(head)
     if encoding is None:
         state.status, state.reason = "skipped", binary_reason
-        state.lines = _count_raw_lines(head, raw, state)
+        state.lines = _count_raw_lines(head, _Prefixed(b"", raw, error), state)
         return
     state.encoding = encoding
-    stream = io.BufferedReader(_Prefixed(head, raw), buffer_size=READ_BUFFER)
+    stream = io.BufferedReader(_Prefixed(head, raw, error), buffer_size=READ_BUFFER)
     text = io.TextIOWrapper(stream, encoding=encoding, errors="qoderlog-replace", newline=None)
-    _local.replacements = 0
+    counter = _replacements()
+    before = counter[0]
     lines = 0
     try:
         for line in text:
+            if counter[0] != before:
+                state.replacements += counter[0] - before
             lines += 1
             if line.endswith("\n"):
                 line = line[:-1]
@@ -393,14 +457,16 @@ def _decode_lines(raw: BinaryIO, state: SourceState, max_line: int) -> Iterator[
                 state.cut_lines += 1
                 line = line[:max_line]
             yield line
+            # Count only our own reads' replacements: another source may have been decoded while we waited.
+            before = counter[0]
+        state.replacements += counter[0] - before
     except _READ_ERRORS as exc:
+        state.replacements += counter[0] - before
         state.status, state.reason = "error", f"read stopped after line {lines}: {_describe(exc)}"
     except UnicodeError as exc:
         state.status, state.reason = "error", f"undecodable after line {lines}: {exc}"
     finally:
         state.lines = lines
-        state.replacements += _local.replacements
-        _local.replacements = 0
 
 
 def _count_raw_lines(head: bytes, raw: BinaryIO, state: SourceState) -> int:

@@ -5,7 +5,7 @@ function that needs it, so that reading and the CLI's text paths start fast.
 Column types follow the pattern library: ``int`` fields are nullable
 ``Int64``, ``float``/``duration`` (seconds) ``Float64``, ``bool`` nullable
 ``boolean``; ``type``, ``level`` and ``component`` are categories;
-``timestamp`` is ``datetime64`` wall-clock time with ``timestamp_utc``
+``timestamp`` is ``datetime64[us]`` wall-clock time with ``timestamp_utc``
 telling which rows were UTC (``Z``) in the log.
 """
 
@@ -88,7 +88,8 @@ def events_frame(events: Iterable[Event], patterns: PatternSet) -> pd.DataFrame:
         {
             "source": pd.Series(columns["source"], dtype="string"),
             "line": pd.Series(columns["line"], dtype="int64"),
-            "timestamp": pd.Series(pd.to_datetime(columns["timestamp"]), dtype="datetime64[ns]"),
+            # Microseconds, as in Parquet: log stamps like 0001-01-01 are outside the nanosecond range.
+            "timestamp": pd.Series(columns["timestamp"], dtype="datetime64[us]"),
             "timestamp_utc": pd.Series(columns["timestamp_utc"], dtype="bool"),
             **{name: pd.Series(columns[name], dtype="category") for name in _CATEGORIES},
             "message": pd.Series(columns["message"], dtype="string"),
@@ -146,6 +147,10 @@ def write_parquet(events: Iterable[Event], path: str | os.PathLike[str], pattern
     with pq.ParquetWriter(path, schema) as writer:
         for batch in _batches(events, BATCH_ROWS):
             columns = _columns(batch, types)
+            for name, kind in types.items():
+                if _PANDAS_TYPES[kind] == "string":
+                    # A name typed differently by two patterns is text here, whatever each value was.
+                    columns[name] = [None if v is None else str(v) for v in columns[name]]
             arrays = [pa.array(columns[f.name], type=f.type) for f in schema]
             writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
             rows += len(batch)

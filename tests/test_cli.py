@@ -1,0 +1,185 @@
+"""The command line: parse (events, stats, formats, exit codes), patterns list/test, python -m qoderlog."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qoderlog.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG = (
+    "2025-08-22 10:23:45.123 [info] [GoProcessService] Starting go process: /opt/Qoder/resources/app/resources/bin/"
+    "x86_64_linux/Qoder start --workDir /root/.config/Qoder/SharedClientCache\n"
+    "2025-08-22 10:23:46.000 [info] an unrelated line\n"
+    "2025-08-22 10:23:55.301 [info] [GoProcessService] Read cosy info from .info.json: port=56510, pid=21824, "
+    "socketPath=/tmp/qoder-21824.sock, isDev=false\n"
+    "\n"
+    "[main 2019-09-03T15:29:47.100Z] update#setState idle\n"
+)
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def run_module(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "qoderlog", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def log(write) -> Path:
+    return write("main.log", LOG)
+
+
+def test_parse_writes_one_json_object_per_event(log: Path) -> None:
+    result = run("parse", str(log))
+    assert result.exit_code == 0
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(e["type"], e["line"]) for e in events] == [("process.start", 1), ("info.read", 3), ("update.state", 5)]
+    assert events[1]["fields"] == {"port": 56510, "pid": 21824, "socket_path": "/tmp/qoder-21824.sock", "is_dev": False}
+    assert events[2]["timestamp"] == "2019-09-03T15:29:47.100000+00:00"
+    assert {e["source"] for e in events} == {str(log)}
+    assert result.stderr == ""
+
+
+def test_parse_json_array_and_csv(log: Path) -> None:
+    array = json.loads(run("parse", str(log), "--format", "json").stdout)
+    assert [e["type"] for e in array] == ["process.start", "info.read", "update.state"]
+    lines = run("parse", str(log), "--format", "csv").stdout.splitlines()
+    assert lines[0].startswith("source,line,timestamp,timestamp_utc,type,")
+    assert len(lines) == 4
+
+
+def test_parse_stats_json_sums_to_lines_read(log: Path) -> None:
+    result = run("parse", str(log), "--stats", "--format", "json")
+    assert result.exit_code == 0
+    (line,) = result.stdout.splitlines()
+    stats = json.loads(line)
+    assert stats["lines_read"] == 5
+    assert stats["by_kind"] == {"event": 3, "unrecognised": 1, "continuation": 0, "blank": 1, "skipped": 0}
+    assert sum(stats["by_kind"].values()) == stats["lines_read"]
+    (only,) = stats["inputs"]
+    assert (only["source"], only["encoding"], only["status"]) == (str(log), "utf-8", "ok")
+
+
+def test_parse_stats_text(log: Path) -> None:
+    result = run("parse", str(log), "--stats")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("lines read: 5\n")
+    assert "  event         3\n" in result.stdout
+
+
+def test_parse_parquet_to_a_file(log: Path, tmp_path: Path) -> None:
+    import pandas as pd
+
+    target = tmp_path / "events.parquet"
+    result = run("parse", str(log), "--format", "parquet", "-o", str(target))
+    assert result.exit_code == 0
+    assert pd.read_parquet(target)["type"].astype(str).tolist() == ["process.start", "info.read", "update.state"]
+
+
+def test_parse_parquet_without_output_is_a_usage_error(log: Path) -> None:
+    done = run_module("parse", str(log), "--format", "parquet")
+    assert done.returncode == 2
+    assert done.stdout == b""
+    assert "parquet output needs a file" in done.stderr.decode()
+    assert "-o events.parquet" in done.stderr.decode()
+
+
+def test_missing_only_input_warns_and_exits_3(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.log"
+    result = run("parse", str(missing))
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert f"qoderlog: warning: {missing}: cannot read" in result.stderr
+
+
+def test_missing_input_beside_a_readable_one_warns_and_exits_0(log: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.log"
+    result = run("parse", str(missing), str(log))
+    assert result.exit_code == 0
+    assert f"qoderlog: warning: {missing}:" in result.stderr
+    assert len(result.stdout.splitlines()) == 3
+
+
+def test_binary_only_input_is_not_an_error_exit(write) -> None:
+    dump = write("dump.log", b"MDMP" + bytes(200))
+    result = run("parse", str(dump), "--stats", "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["inputs"][0]["status"] == "skipped"
+    assert "binary file" in result.stderr
+
+
+def test_stdin_dash(log: Path) -> None:
+    done = run_module("parse", "-", "--stats", "--format", "json", stdin=log.read_bytes())
+    assert done.returncode == 0, done.stderr.decode()
+    stats = json.loads(done.stdout)
+    assert stats["inputs"][0]["source"] == "<stdin>"
+    assert stats["by_kind"]["event"] == 3
+
+
+def test_patterns_test_passes_on_the_builtins() -> None:
+    result = run("patterns", "test")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("ok: ")
+    assert "patterns" in result.stdout and "every framing" in result.stdout
+
+
+def test_patterns_test_names_file_and_line_of_a_broken_example(write, tmp_path: Path) -> None:
+    path = write(
+        "mine/broken.yaml",
+        "patterns:\n"
+        "  - id: mine.hello\n"
+        "    type: mine.hello\n"
+        "    prefilter: hello there\n"
+        "    regex: '^hello there (?P<n>\\d+)'\n"
+        "    fields: {n: int}\n"
+        "    examples:\n"
+        "      - line: 'hello there nobody'\n"
+        "        fields: {n: 1}\n",
+    )
+    result = run("patterns", "test", str(tmp_path / "mine"))
+    assert result.exit_code == 1
+    assert f"{path}:8: pattern 'mine.hello': example does not match its own regex" in result.stderr
+    assert "problem(s)" in result.stderr
+
+
+def test_patterns_test_on_a_malformed_file_is_a_usage_error(write, tmp_path: Path) -> None:
+    path = write(
+        "mine/bad.yaml", "patterns:\n  - id: mine.bad\n    type: mine.bad\n    prefilter: x\n    regex: '(x'\n"
+    )
+    done = run_module("patterns", "test", str(tmp_path / "mine"))
+    assert done.returncode == 2
+    assert f"{path}:2: pattern 'mine.bad'" in done.stderr.decode()
+
+
+def test_patterns_list() -> None:
+    result = run("patterns", "list")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[-1].endswith(" patterns")
+    count = int(lines[-1].split()[0])
+    assert count == len(lines) - 1 >= 40
+    assert any(line.startswith("process.gone ") and "'no longer exists'" in line for line in lines)
+
+
+def test_python_dash_m_help() -> None:
+    done = run_module("--help")
+    assert done.returncode == 0
+    out = done.stdout.decode()
+    assert out.startswith("Usage: qoderlog")
+    for command in ("parse", "analyze", "patterns"):
+        assert command in out

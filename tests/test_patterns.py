@@ -1,0 +1,360 @@
+"""The pattern library: every example as a generated test, the loader's refusals, wording drift, conversions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qoderlog.errors import PatternError
+from qoderlog.model import Framing
+from qoderlog.patterns import (
+    Example,
+    Pattern,
+    check_example,
+    check_examples,
+    convert,
+    frame_example,
+    load_file,
+    load_patterns,
+)
+from qoderlog.testing import check_library, reframe
+
+LIBRARY = load_patterns()
+EXAMPLES = [(pattern, example) for pattern in LIBRARY.patterns for example in pattern.examples]
+EXAMPLE_IDS = [f"{pattern.id}[{index}]" for pattern in LIBRARY.patterns for index in range(len(pattern.examples))]
+BARE = [
+    (p, e, i) for (p, e), i in zip(EXAMPLES, EXAMPLE_IDS, strict=True) if frame_example(e.text).framing is Framing.BARE
+]
+FRAMINGS = [f for f in Framing if f is not Framing.BARE]
+REFRAMED = [(p, e, f) for p, e, _ in BARE for f in FRAMINGS]
+REFRAMED_IDS = [f"{i}-{f}" for _, _, i in BARE for f in FRAMINGS]
+
+
+# --- the built-in library, one test per example ---------------------------------------------
+
+
+@pytest.mark.parametrize(("pattern", "example"), EXAMPLES, ids=EXAMPLE_IDS)
+def test_builtin_example(pattern: Pattern, example: Example) -> None:
+    assert check_example(LIBRARY, pattern, example) == []
+    event = LIBRARY.match(frame_example(example.text))
+    assert event is not None
+    assert event.pattern_id == pattern.id
+    assert dict(event.fields) == dict(example.fields)
+
+
+@pytest.mark.parametrize(("pattern", "example", "framing"), REFRAMED, ids=REFRAMED_IDS)
+def test_builtin_bare_example_in_every_framing(pattern: Pattern, example: Example, framing: Framing) -> None:
+    text = reframe(example.text, framing)
+    assert frame_example(text).framing is framing
+    assert check_example(LIBRARY, pattern, example, text) == []
+
+
+def test_library_is_sound_and_covers_every_file() -> None:
+    assert check_library(LIBRARY) == []
+    assert len(EXAMPLES) >= 60
+    assert len(REFRAMED) == 4 * len(BARE) > 100
+    assert {Path(p.path).name for p in LIBRARY.patterns} == {
+        "editor.yaml",
+        "exthost.yaml",
+        "goprocess.yaml",
+        "ipc.yaml",
+        "service.yaml",
+        "update.yaml",
+    }
+    ids = [p.id for p in LIBRARY.patterns]
+    assert len(ids) == len(set(ids))
+
+
+def test_reframe_shapes() -> None:
+    body = "update#setState idle"
+    assert reframe(body, Framing.VSCODE) == "2025-08-22 10:23:45.123 [info] update#setState idle"
+    assert reframe(body, Framing.SPDLOG) == "[2025-08-22 10:23:45.123] [main] [info] update#setState idle"
+    assert reframe(body, Framing.CONSOLE) == "[main 2025-08-22T10:23:45.123Z] update#setState idle"
+    assert frame_example(reframe(body, Framing.JSON)).message == body
+    assert reframe(body, Framing.BARE) == body
+
+
+# --- the loader's refusals -------------------------------------------------------------------
+
+GOOD = """\
+component: demo
+patterns:
+  - id: demo.hello
+    type: demo.hello
+    prefilter: hello world
+    regex: '^hello world (?P<count>\\d+)'
+    fields: {count: int}
+    examples:
+      - line: 'hello world 5'
+        fields: {count: 5}
+"""
+PATTERN_LINE = 3  # the "- id: demo.hello" line
+EXAMPLE_LINE = 9  # the "- line: ..." line
+
+
+def pattern_folder(tmp_path: Path, text: str, name: str = "demo.yaml", folder: str = "user") -> Path:
+    path = tmp_path / folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_user_pattern_loads_after_the_builtins(tmp_path: Path) -> None:
+    path = pattern_folder(tmp_path, GOOD)
+    library = load_patterns([path.parent])
+    assert [p.id for p in library.patterns][-1] == "demo.hello"
+    assert len(library.patterns) == len(LIBRARY.patterns) + 1
+    (mine,) = [p for p in library.patterns if p.id == "demo.hello"]
+    assert (mine.path, mine.line, mine.component, mine.timeout) == (str(path), PATTERN_LINE, "demo", 0.25)
+    assert check_library(library) == []
+    assert [p.id for p in load_patterns([path.parent], builtin=False).patterns] == ["demo.hello"]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (GOOD.split("    examples:")[0] + "    examples: []\n", "missing 'examples'"),
+        (GOOD.split("    examples:")[0], "missing 'examples'"),
+        (GOOD.replace("(?P<count>\\d+)'", "(?P<count>\\d+'"), "regex does not compile"),
+        (GOOD.replace("(?P<count>\\d+)'", "(?P<count>\\d+) (?P<unit>\\w+)?'"), "without a type"),
+        (GOOD.replace("{count: int}", "{count: integer}"), "unknown type 'integer'"),
+        (GOOD.replace("{count: int}", "{count: [int]}"), "unknown type ['int']"),
+        (GOOD.replace("prefilter: hello world", "prefilter: goodbye"), "does not appear literally"),
+        (GOOD.replace("{count: int}", "{count: int, source: str}"), "reserved"),
+        (GOOD.replace("    type: demo.hello\n", "    type: demo.hello\n    colour: red\n"), "unknown keys"),
+        (GOOD.replace("    type: demo.hello\n", "    type: demo.hello\n    component: [x]\n"), "'component' must be"),
+        (GOOD.replace("type: demo.hello", "type: Hello"), "dotted lower-case"),
+    ],
+    ids=[
+        "empty-examples",
+        "no-examples",
+        "bad-regex",
+        "undeclared-group",
+        "unknown-type",
+        "unhashable-type",
+        "prefilter-not-in-regex",
+        "reserved-field",
+        "unknown-key",
+        "component-not-text",
+        "bad-type-name",
+    ],
+)
+def test_loader_rejects_malformed_patterns(tmp_path: Path, text: str, words: str) -> None:
+    path = pattern_folder(tmp_path, text)
+    with pytest.raises(PatternError) as caught:
+        load_patterns([path.parent])
+    error = caught.value
+    assert (error.path, error.line) == (str(path), PATTERN_LINE)
+    assert str(error).startswith(f"{path}:{PATTERN_LINE}: pattern 'demo.hello': ")
+    assert words in str(error)
+
+
+def test_loader_rejects_invalid_yaml_showing_the_line(tmp_path: Path) -> None:
+    path = pattern_folder(tmp_path, GOOD.replace("  - id: demo.hello", "  - id: demo.hello: [oops"))
+    with pytest.raises(PatternError) as caught:
+        load_file(path)
+    error = caught.value
+    assert (error.path, error.line) == (str(path), PATTERN_LINE)
+    assert str(error).startswith(f"{path}:{PATTERN_LINE}: not valid YAML")
+    assert "demo.hello" in str(error)
+    assert "hint:" in str(error)
+
+
+def test_loader_rejects_a_duplicate_id_across_folders(tmp_path: Path) -> None:
+    first = pattern_folder(tmp_path, GOOD, folder="one")
+    second = pattern_folder(tmp_path, GOOD.replace("hello world", "hi there"), name="other.yaml", folder="two")
+    with pytest.raises(PatternError) as caught:
+        load_patterns([first.parent, second.parent])
+    text = str(caught.value)
+    assert text.startswith(f"{second}:{PATTERN_LINE}: duplicate pattern id 'demo.hello'")
+    assert f"first defined at {first}:{PATTERN_LINE}" in text
+
+
+def test_loader_rejects_a_user_pattern_reusing_a_builtin_id(tmp_path: Path) -> None:
+    path = pattern_folder(tmp_path, GOOD.replace("id: demo.hello", "id: process.gone"))
+    with pytest.raises(PatternError, match=r"duplicate pattern id 'process\.gone'"):
+        load_patterns([path.parent])
+
+
+def test_missing_pattern_folder(tmp_path: Path) -> None:
+    with pytest.raises(PatternError, match="pattern folder not found") as caught:
+        load_patterns([tmp_path / "nowhere"])
+    assert caught.value.path == str(tmp_path / "nowhere")
+
+
+def test_example_that_does_not_match_is_reported_with_file_line_and_id(tmp_path: Path) -> None:
+    path = pattern_folder(tmp_path, GOOD.replace("'hello world 5'", "'hello world five'"))
+    problems = check_examples(load_patterns([path.parent], builtin=False))
+    (problem,) = problems
+    assert isinstance(problem, PatternError)
+    assert (problem.path, problem.line) == (str(path), EXAMPLE_LINE)
+    assert str(problem).startswith(f"{path}:{EXAMPLE_LINE}: pattern 'demo.hello': example does not match its own regex")
+    assert "'hello world five'" in str(problem)
+
+
+def test_example_with_other_fields_is_reported(tmp_path: Path) -> None:
+    path = pattern_folder(tmp_path, GOOD.replace("fields: {count: 5}", "fields: {count: 6}"))
+    (problem,) = check_examples(load_patterns([path.parent], builtin=False))
+    assert str(problem).startswith(f"{path}:{EXAMPLE_LINE}: pattern 'demo.hello': fields differ")
+    assert "expected {'count': 6}, got {'count': 5}" in str(problem)
+
+
+def test_example_matched_by_two_patterns_is_reported(tmp_path: Path) -> None:
+    first = pattern_folder(tmp_path, GOOD, name="a.yaml")
+    pattern_folder(tmp_path, GOOD.replace("demo.hello", "demo.greeting"), name="b.yaml")
+    problems = check_library(load_patterns([first.parent]))
+    as_written = [
+        str(p) for p in problems if str(p).endswith("'hello world 5' (hint: make the patterns mutually exclusive)")
+    ]
+    assert as_written == [
+        f"{first}:{EXAMPLE_LINE}: pattern 'demo.hello': example is also matched by ['demo.greeting']: "
+        "'hello world 5' (hint: make the patterns mutually exclusive)",
+        f"{first.parent / 'b.yaml'}:{EXAMPLE_LINE}: pattern 'demo.greeting': example is also matched by "
+        "['demo.hello']: 'hello world 5' (hint: make the patterns mutually exclusive)",
+    ]
+    assert len(problems) == 2 * (1 + len(FRAMINGS))
+
+
+# --- wording drift ---------------------------------------------------------------------------
+
+READ = {"port": 56510, "pid": 21824, "socket_path": "\\\\.\\pipe\\qoder-cc4e6c", "is_dev": False}
+
+
+@pytest.mark.parametrize(
+    ("line", "fields"),
+    [
+        (
+            "Read cosy info from .info.json: port=56510, pid=21824, socketPath=\\\\.\\pipe\\qoder-cc4e6c, isDev=false",
+            READ,
+        ),
+        (
+            "Read cosy info from .info.json: isDev=false, socketPath=\\\\.\\pipe\\qoder-cc4e6c, pid=21824, port=56510",
+            READ,
+        ),
+        ("Read cosy info from .info.json. PID=21824 port=56510 socketPath=\\\\.\\pipe\\qoder-cc4e6c isDev=false", READ),
+        (
+            "read cosy info from .info.json: pid = 21824, port = 56510, socketPath=\\\\.\\pipe\\qoder-cc4e6c, ISDEV=false",
+            READ,
+        ),
+        (
+            "Read cosy info from .info.json: port=56510, pid=21824, socketPath=\\\\.\\pipe\\qoder-cc4e6c, isDev=false, "
+            "version=1.23.0",
+            READ,
+        ),
+        (
+            "Successfully read cosy info from .info.json. pid=3275742, port=56510, socketPath=/tmp/qoder-3275742.sock",
+            {"pid": 3275742, "port": 56510, "socket_path": "/tmp/qoder-3275742.sock"},
+        ),
+        ("Read cosy info from .info.json: pid=abc, port=56510", {"port": 56510}),
+    ],
+    ids=["observed", "any-order", "dot-and-PID", "spaces-and-case", "extra-field", "extension-host", "bad-value"],
+)
+def test_read_cosy_info_drift(line: str, fields: dict) -> None:
+    for text in (line, f"[GoProcessService] {line}", f"2025-08-22 10:23:55.301 [info] [GoProcessService] {line}"):
+        event = LIBRARY.match(frame_example(text))
+        assert event is not None, text
+        assert (event.type, dict(event.fields)) == ("info.read", fields)
+
+
+@pytest.mark.parametrize(
+    ("line", "fields"),
+    [
+        (
+            "Process PID=17376 no longer exists, cleaning up config files only",
+            {"pid": 17376, "action": "cleaning up config files only"},
+        ),
+        ("Process pid=17376 no longer exists", {"pid": 17376}),
+        ("Process PID: 17376 no longer exists; cleaning up", {"pid": 17376, "action": "cleaning up"}),
+        ("Process Pid 17376 no longer exists", {"pid": 17376}),
+        (
+            "Process PID=17376 no longer exists, cleaning up config files only, took=3ms",
+            {"pid": 17376, "action": "cleaning up config files only, took=3ms"},
+        ),
+    ],
+    ids=["observed", "lower-pid", "colon", "no-separator", "extra-field"],
+)
+def test_process_gone_drift(line: str, fields: dict) -> None:
+    event = LIBRARY.match(frame_example(f"[GoProcessService] {line}"))
+    assert event is not None
+    assert (event.type, event.component, dict(event.fields)) == ("process.gone", "GoProcessService", fields)
+
+
+def test_structured_json_keys_fill_declared_fields() -> None:
+    line = (
+        '{"timestamp":"2025-08-22T02:23:45Z","level":"ERROR","message":"Process startup failed",'
+        '"attempt":"2","error":"boom","unrelated":1}'
+    )
+    event = LIBRARY.match(frame_example(line))
+    assert event.type == "start.attempt_failed"
+    assert dict(event.fields) == {"attempt": 2, "error": "boom"}
+
+
+def test_int_outside_64_bits_is_left_out() -> None:
+    """Regression: a 20-digit pid became a Python int that crashed the DataFrame and Parquet writers."""
+    event = LIBRARY.match(frame_example("[GoProcessService] Process PID=99999999999999999999 exited with code 2"))
+    assert dict(event.fields) == {"code": 2}
+    json_line = '{"level":"ERROR","message":"Process startup failed","attempt":1e30}'
+    assert dict(LIBRARY.match(frame_example(json_line)).fields) == {}
+
+
+# --- conversions -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "value"),
+    [
+        ("int", "42", 42),
+        ("int", " -7 ", -7),
+        ("int", "0x1F", 31),
+        ("int", "0xC0000005", 3221225477),
+        ("int", "-0x10", -16),
+        ("int", 3, 3),
+        ("int", 3.0, 3),
+        ("int", str(2**63 - 1), 2**63 - 1),
+        ("float", "1.5", 1.5),
+        ("float", 2, 2.0),
+        ("duration", "5000ms", 5.0),
+        ("duration", "1ms", 0.001),
+        ("duration", "1.5 s", 1.5),
+        ("duration", "30sec", 30.0),
+        ("duration", "3 seconds", 3.0),
+        ("duration", "2 min", 120.0),
+        ("duration", "2m", 120.0),
+        ("bool", "true", True),
+        ("bool", "FALSE", False),
+        ("bool", "yes", True),
+        ("bool", "no", False),
+        ("bool", "1", True),
+        ("bool", "0", False),
+        ("bool", True, True),
+        ("str", "  text  ", "text"),
+        ("path", "C:\\Users\\张伟\\x ", "C:\\Users\\张伟\\x"),
+        ("str", 5, "5"),
+    ],
+)
+def test_convert(kind: str, raw: object, value: object) -> None:
+    converted = convert(kind, raw)
+    assert converted == value
+    assert type(converted) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw"),
+    [
+        ("int", "abc"),
+        ("int", "1.5"),
+        ("int", str(2**63)),
+        ("int", "-" + str(2**63 + 1)),
+        ("int", 1e30),
+        ("float", "nan"),
+        ("float", "inf"),
+        ("bool", "maybe"),
+        ("bool", 2),
+        ("duration", "5 hours"),
+        ("duration", "ms"),
+    ],
+)
+def test_convert_rejects(kind: str, raw: object) -> None:
+    with pytest.raises(ValueError):
+        convert(kind, raw)
