@@ -27,6 +27,7 @@ from .sources import stream_key
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.figure import Figure
 
 SCHEMA_VERSION = "1.0"
 
@@ -104,6 +105,45 @@ class Analysis:
     def to_json(self, *, indent: int | None = 2) -> str:
         """The JSON document as text."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=str)
+
+    def to_html(self, *, redact: bool = True, charts: bool = True) -> str:
+        """The self-contained HTML report (redacted by default, as ``--format html``)."""
+        from .presentation import build_report
+        from .reporters.html_report import render_html
+
+        return render_html(build_report(self, redact=redact), charts=charts)
+
+    def to_markdown(self, *, redact: bool = True, assets: str | os.PathLike[str] | None = None) -> str:
+        """The Markdown report (redacted by default).
+
+        With ``assets`` the chart PNGs are written there and linked relative to the current folder.
+        """
+        from .presentation import build_report
+        from .reporters.markdown_report import render_markdown
+
+        return render_markdown(build_report(self, redact=redact), charts=assets is not None, assets=assets)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the HTML report, unredacted (it is your own notebook), in a sandboxed frame."""
+        from .presentation import build_report
+        from .reporters.html_report import notebook_html
+
+        return notebook_html(build_report(self, redact=False))
+
+    def plot_sessions(self) -> Figure | None:
+        """The session timeline as a matplotlib figure (``None`` when no session has a time)."""
+        from .charts import plot_sessions
+        from .presentation import build_report
+
+        return plot_sessions(build_report(self, redact=False).sessions)
+
+    def plot_latency(self) -> Figure | None:
+        """Startup latency per session against the thresholds, as a matplotlib figure (``None`` without starts)."""
+        from .charts import plot_latency
+        from .presentation import build_report
+
+        report = build_report(self, redact=False)
+        return plot_latency(report.sessions, **report.thresholds)
 
 
 def analyze(

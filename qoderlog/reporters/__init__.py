@@ -44,6 +44,18 @@ def _text(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
     render(analysis, out, options)
 
 
-REPORTERS: dict[str, Render] = {"text": _text, "json": _json}
+def _html(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
+    from .html_report import render
+
+    render(analysis, out, options)
+
+
+def _markdown(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
+    from .markdown_report import render
+
+    render(analysis, out, options)
+
+
+REPORTERS: dict[str, Render] = {"text": _text, "json": _json, "html": _html, "markdown": _markdown}
 REDACTED_BY_DEFAULT = frozenset({"html", "markdown"})
 """Formats meant for people outside the support team: redaction is on unless --no-redact."""

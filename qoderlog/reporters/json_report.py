@@ -1,8 +1,15 @@
-"""The JSON report: the ``Analysis`` document as validated by ``schemas/analysis.schema.json``."""
+"""The JSON report: the ``Analysis`` document as validated by ``schemas/analysis.schema.json``.
+
+Values are raw unless ``options.redact`` (``--redact``): then every string of
+the document goes through one ``Redactor``, so placeholders are consistent.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import IO, TYPE_CHECKING
+
+from ..redact import redact_document
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -10,5 +17,9 @@ if TYPE_CHECKING:
 
 
 def render(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
-    """Write the analysis as one JSON document."""
-    out.write(analysis.to_json() + "\n")
+    """Write the analysis as one JSON document (redacted when ``options.redact``)."""
+    if not options.redact:
+        out.write(analysis.to_json() + "\n")
+        return
+    document = redact_document(analysis.to_dict())
+    out.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")

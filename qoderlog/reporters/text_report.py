@@ -1,13 +1,19 @@
-"""The terminal report: worst finding first, one block per finding, colour on a TTY."""
+"""The terminal report: worst finding first, one block per finding, colour on a TTY.
+
+With ``options.redact`` (``--redact``) the finished text goes through a
+``Redactor`` that has first learnt the names in the whole analysis document.
+"""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from typing import IO, TYPE_CHECKING
 
 import click
 
 from ..model import Severity
+from ..redact import Redactor
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -23,6 +29,17 @@ _COLOURS = {
 
 def render(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
     """Write a compact summary: verdict, findings with evidence and first remedy, sessions, accounting."""
+    if not options.redact:
+        _write(analysis, out, options)
+        return
+    buffer = io.StringIO()
+    _write(analysis, buffer, options)
+    redactor = Redactor()
+    redactor.learn_document(analysis.to_dict())
+    out.write(redactor.redact_text(buffer.getvalue()))
+
+
+def _write(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
 
     def style(text: str, severity: Severity | None = None, bold: bool = False) -> str:
         if not options.color:

@@ -1,0 +1,46 @@
+"""The HTML report: one self-contained page (CSS inline, charts as data URIs, no script, works offline).
+
+The analysis document is redacted first when ``options.redact`` (the default
+for this format), then presented by ``reports/report.html.j2`` with
+autoescape on. A Content-Security-Policy meta tag forbids every fetch but
+inline styles and ``data:`` images.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import IO, TYPE_CHECKING
+
+from ..presentation import Report, build_report
+from .templating import html_environment
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+    from . import RenderOptions
+
+
+def render(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
+    """Write the analysis as one HTML document."""
+    out.write(render_html(build_report(analysis, redact=options.redact), charts=options.charts))
+
+
+def render_html(report: Report, *, charts: bool = True, template: str = "report.html.j2") -> str:
+    """The report model as HTML text; ``charts=False`` leaves the chart images out."""
+    images = chart_images(report) if charts else {}
+    return html_environment().get_template(template).render(report=report, images=images)
+
+
+def chart_images(report: Report) -> dict[str, str]:
+    """Each chart of the report as an ``data:image/svg+xml`` URI, by chart key."""
+    from ..charts import figure_svg, report_figures
+
+    return {
+        key: "data:image/svg+xml;base64," + base64.b64encode(figure_svg(figure).encode("utf-8")).decode("ascii")
+        for key, figure in report_figures(report).items()
+    }
+
+
+def notebook_html(report: Report) -> str:
+    """The report framed for a Jupyter output cell, so that its styles stay inside the frame."""
+    document = render_html(report)
+    return html_environment().get_template("notebook.html.j2").render(document=document)
