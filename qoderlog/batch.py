@@ -798,5 +798,3 @@ def comparable(frame: pd.DataFrame) -> pd.DataFrame:
     stable = frame.drop(columns=drop)
     text = stable.astype(str)
     return text.sort_values(list(text.columns)).reset_index(drop=True)
-
-

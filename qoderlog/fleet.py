@@ -119,9 +119,9 @@ def _rules_by_platform(
     for platform in platform_of.values():
         totals[platform] = totals.get(platform, 0) + 1
     rows = []
-    for (rule, platform), group in findings.assign(
-        platform=findings["upload_id"].map(platform_of)
-    ).groupby(["rule", "platform"]):
+    for (rule, platform), group in findings.assign(platform=findings["upload_id"].map(platform_of)).groupby(
+        ["rule", "platform"]
+    ):
         uploads = group["upload_id"].nunique()
         rows.append(
             {
