@@ -336,7 +336,7 @@ def patterns_test(folder: str | None) -> None:
     """
     from .testing import check_library
 
-    library = _load((folder,) if folder else ())
+    library = load_patterns((folder,) if folder else (), check=False)
     problems = check_library(library)
     for problem in problems:
         click.echo(str(problem), err=True)

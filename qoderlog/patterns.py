@@ -28,8 +28,8 @@ import yaml
 from .errors import PatternError
 from .framing import bare_record, make_record, match_header
 from .model import EVENT_COLUMNS, Event, Framing, Record
+from .resources import resource_dir
 
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "patterns"
 USER_REGEX_TIMEOUT = 0.25
 
 _PATTERN_KEYS = {"id", "type", "description", "component", "prefilter", "regex", "fields", "kv", "examples"}
@@ -358,17 +358,37 @@ def pattern_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def load_patterns(extra: Iterable[str | os.PathLike[str]] = (), *, builtin: bool = True) -> PatternSet:
+def load_patterns(
+    extra: Iterable[str | os.PathLike[str]] = (), *, builtin: bool = True, check: bool = True
+) -> PatternSet:
     """The built-in patterns (unless ``builtin=False``) followed by each user folder's.
 
-    Raises ``PatternError`` for a malformed file or a duplicate id.
+    Raises ``PatternError`` for a malformed file, a duplicate id, or (with
+    ``check``) an example that does not match its pattern, yields other
+    fields, or is matched by another pattern — a pattern library that does
+    not prove itself is not used. ``check=False`` is for ``patterns test``,
+    which lists every problem instead of stopping at the first.
     """
-    return _load(tuple(str(Path(p).resolve()) for p in extra), builtin)
+    patterns = _load(tuple(str(Path(p).resolve()) for p in extra), builtin)
+    if check and extra:
+        problems = check_examples(patterns)
+        if problems:
+            first = problems[0]
+            more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+            raise PatternError(
+                first.message + more,
+                path=first.path,
+                line=first.line,
+                hint=(first.hint + "; " if first.hint else "") + "run 'qoderlog patterns test DIR' to see them all",
+            )
+    return patterns
+
 
 
 @lru_cache(maxsize=8)
 def _load(extra: tuple[str, ...], builtin: bool) -> PatternSet:
-    folders = ([(BUILTIN_DIR, False)] if builtin else []) + [(Path(p), True) for p in extra]
+    builtin_dirs = [(resource_dir("patterns", "goprocess.yaml"), False)] if builtin else []
+    folders = builtin_dirs + [(Path(p), True) for p in extra]
     patterns: list[Pattern] = []
     seen: dict[str, Pattern] = {}
     for folder, user in folders:

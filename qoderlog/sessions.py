@@ -96,13 +96,35 @@ def order_stream(events: Iterable[Event]) -> list[Event]:
     return [item[3] for item in keyed]
 
 
+def lane_of(event: Event) -> str:
+    """``exthost`` for the extension host's start/attach lines, ``main`` for the main process's."""
+    return "exthost" if event.pattern_id.startswith(_EXTHOST_PATTERNS) else "main"
+
+
 def group_streams(events: Iterable[Event]) -> dict[str, list[Event]]:
-    """Lifecycle events grouped by stream (a log file with its rotations), each in time order."""
-    streams: dict[str, list[Event]] = {}
+    """Lifecycle events grouped by stream (a log file with its rotations), each in time order.
+
+    A file that mixes main-process and extension-host lines (a console
+    capture, a pasted ticket) holds two clients, each with its own sidecar
+    view: they become two streams, ``<file> (main)`` and ``<file> (exthost)``.
+    """
+    lanes: dict[tuple[str, str], list[Event]] = {}
     for event in events:
         if is_lifecycle(event):
-            streams.setdefault(stream_key(event.source)[0], []).append(event)
-    return {name: order_stream(items) for name, items in streams.items()}
+            lanes.setdefault((stream_key(event.source)[0], lane_of(event)), []).append(event)
+    bases = [base for base, _ in lanes]
+    return {
+        (f"{base} ({lane})" if bases.count(base) > 1 else base): order_stream(items)
+        for (base, lane), items in lanes.items()
+    }
+
+
+def stream_base(label: str) -> str:
+    """The file stream of a ``group_streams`` label (without a ``(main)``/``(exthost)`` lane)."""
+    for suffix in (" (main)", " (exthost)"):
+        if label.endswith(suffix):
+            return label[: -len(suffix)]
+    return label
 
 
 @dataclass(slots=True)
@@ -412,5 +434,7 @@ def build_sessions(
     ends = stream_ends or {}
     sessions: list[Session] = []
     for stream, items in group_streams(events).items():
-        sessions.extend(build_stream_sessions(stream, items, ends.get(stream), never_ready_s=never_ready_s))
+        sessions.extend(
+            build_stream_sessions(stream, items, ends.get(stream_base(stream)), never_ready_s=never_ready_s)
+        )
     return sessions

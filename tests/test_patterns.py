@@ -185,7 +185,7 @@ def test_missing_pattern_folder(tmp_path: Path) -> None:
 
 def test_example_that_does_not_match_is_reported_with_file_line_and_id(tmp_path: Path) -> None:
     path = pattern_folder(tmp_path, GOOD.replace("'hello world 5'", "'hello world five'"))
-    problems = check_examples(load_patterns([path.parent], builtin=False))
+    problems = check_examples(load_patterns([path.parent], builtin=False, check=False))
     (problem,) = problems
     assert isinstance(problem, PatternError)
     assert (problem.path, problem.line) == (str(path), EXAMPLE_LINE)
@@ -195,7 +195,7 @@ def test_example_that_does_not_match_is_reported_with_file_line_and_id(tmp_path:
 
 def test_example_with_other_fields_is_reported(tmp_path: Path) -> None:
     path = pattern_folder(tmp_path, GOOD.replace("fields: {count: 5}", "fields: {count: 6}"))
-    (problem,) = check_examples(load_patterns([path.parent], builtin=False))
+    (problem,) = check_examples(load_patterns([path.parent], builtin=False, check=False))
     assert str(problem).startswith(f"{path}:{EXAMPLE_LINE}: pattern 'demo.hello': fields differ")
     assert "expected {'count': 6}, got {'count': 5}" in str(problem)
 
@@ -203,7 +203,7 @@ def test_example_with_other_fields_is_reported(tmp_path: Path) -> None:
 def test_example_matched_by_two_patterns_is_reported(tmp_path: Path) -> None:
     first = pattern_folder(tmp_path, GOOD, name="a.yaml")
     pattern_folder(tmp_path, GOOD.replace("demo.hello", "demo.greeting"), name="b.yaml")
-    problems = check_library(load_patterns([first.parent]))
+    problems = check_library(load_patterns([first.parent], check=False))
     as_written = [
         str(p) for p in problems if str(p).endswith("'hello world 5' (hint: make the patterns mutually exclusive)")
     ]
@@ -358,3 +358,11 @@ def test_convert(kind: str, raw: object, value: object) -> None:
 def test_convert_rejects(kind: str, raw: object) -> None:
     with pytest.raises(ValueError):
         convert(kind, raw)
+
+
+def test_loader_refuses_a_user_folder_whose_examples_fail(tmp_path: Path) -> None:
+    path = pattern_folder(tmp_path, GOOD.replace("'hello world 5'", "'hello world five'"))
+    with pytest.raises(PatternError) as error:
+        load_patterns([path.parent])
+    assert str(error.value).startswith(f"{path}:{EXAMPLE_LINE}: pattern 'demo.hello': example does not match")
+    assert "qoderlog patterns test" in str(error.value)

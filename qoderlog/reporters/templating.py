@@ -14,39 +14,22 @@ image, raw HTML or an autolink, close a fence, or break a table.
 from __future__ import annotations
 
 import re
-import sysconfig
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import jinja2
 
-from ..errors import QoderlogError
 from ..presentation import EvidenceBlock, format_seconds
+from ..resources import resource_dir
 
 _MAIN_TEMPLATE = "report.html.j2"
 
 
 def template_dir() -> Path:
     """The folder holding the report templates (source tree first, then the installed data files)."""
-    local = Path(__file__).resolve().parents[2] / "reports"
-    if (local / _MAIN_TEMPLATE).is_file():
-        return local
-    try:
-        files = metadata.distribution("qoderlog").files or []
-    except metadata.PackageNotFoundError:
-        files = []
-    for item in files:
-        if item.name == _MAIN_TEMPLATE and "reports" in item.parts:
-            return Path(str(item.locate())).resolve().parent
-    installed = Path(sysconfig.get_path("data")) / "share" / "qoderlog" / "reports"
-    if (installed / _MAIN_TEMPLATE).is_file():
-        return installed
-    raise QoderlogError(
-        f"report templates not found (looked in {local} and {installed})",
-    )
+    return resource_dir("reports", _MAIN_TEMPLATE)
 
 
 class MarkdownSafe(str):

@@ -82,7 +82,7 @@ class Rule:
 
     def finding(self, hit: Hit) -> Finding:
         """The finding for one hit, with the remediation rendered for its values."""
-        values = _Values(hit.metrics)
+        values = _Values({key: _plain(value) for key, value in hit.metrics.items()})
         order = hit.causes or tuple(self.causes)
         ranked = [key for key in order if key in self.causes]
         specific = self.cause_actions.get(ranked[0], ()) if ranked else ()
@@ -111,6 +111,13 @@ class _Values(dict[str, Any]):
 
     def __missing__(self, key: str) -> str:
         return "?"
+
+
+def _plain(value: Any) -> Any:
+    """Lists read as words in remediation texts: ``[]`` → ``none``, ``[2, 3]`` → ``2, 3``."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "none"
+    return value
 
 
 _FORMATTER = string.Formatter()

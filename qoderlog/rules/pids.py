@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 
 from ..model import Event, Evidence, Severity
-from ..sessions import seconds_between
+from ..sessions import seconds_between, wall
 from . import Facts, Hit, Rule
 
 _START_TYPES = frozenset({"process.start", "start.attempt_failed", "binary.mismatch"})
@@ -20,11 +21,20 @@ def detect(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
     pid reported gone. Warning: the pid changes between two reads with no
     start in between. Re-reading the same live pid when attaching is fine.
     """
-    for stream, events in facts.streams.items():
-        yield from _stream_hits(stream, events)
+    starts = sorted(t for e in facts.events if e.type in _START_TYPES and (t := wall(e.timestamp)) is not None)
+    for events in facts.streams.values():
+        yield from _stream_hits(events, starts)
 
 
-def _stream_hits(stream: str, events: tuple[Event, ...]) -> Iterator[Hit]:
+def _started_between(starts: list[datetime], first: Event, second: Event) -> bool:
+    """Whether any client of the bundle (any file) logged a start between two reads."""
+    a, b = wall(first.timestamp), wall(second.timestamp)
+    if a is None or b is None:
+        return False
+    return any(a <= t <= b for t in starts)
+
+
+def _stream_hits(events: tuple[Event, ...], starts: list[datetime]) -> Iterator[Hit]:
     gone: dict[int, Event] = {}
     reported: set[tuple[int, str]] = set()
     last_read: Event | None = None
@@ -40,7 +50,8 @@ def _stream_hits(stream: str, events: tuple[Event, ...]) -> Iterator[Hit]:
         elif kind == "process.gone" and pid is not None:
             gone[pid] = event
         elif kind in ("info.read", "binary.existing") and pid is not None:
-            hit = _judge(event, pid, gone, last_read, pid_before_start if started else None, started)
+            elsewhere = last_read is not None and _started_between(starts, last_read, event)
+            hit = _judge(event, pid, gone, last_read, pid_before_start if started else None, started or elsewhere)
             if hit is not None and (pid, hit.signature) not in reported:
                 reported.add((pid, hit.signature))
                 yield hit
