@@ -112,3 +112,36 @@ def check_case(case: RuleCase) -> list[str]:
             if actual != value:
                 problems.append(f"{case.rule} / {case.name}: metric {key} = {actual!r}, expected {value!r}")
     return problems
+
+
+def sample_findings(sample: Path) -> list[dict[str, Any]]:
+    """What ``analyze`` finds on one sample: rule, severity and evidence (source relative to the sample, line)."""
+    root = str(sample.parent)
+    found = []
+    for finding in analyze([sample]).finding_list:
+        evidence = [[e.source.removeprefix(root).lstrip("/\\"), e.line] for e in finding.evidence]
+        found.append({"rule": finding.rule, "severity": str(finding.severity), "evidence": evidence})
+    return found
+
+
+def samples(folder: Path) -> list[Path]:
+    """The samples of a folder: every entry but its README."""
+    return sorted(p for p in folder.iterdir() if p.name != "README.md" and not p.name.startswith("."))
+
+
+def write_golden(folder: Path, out: Path) -> list[Path]:
+    """Regenerate the expected findings of every sample (``python -m qoderlog.testing SAMPLES OUT``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for sample in samples(folder):
+        target = out / f"{sample.name}.json"
+        target.write_text(json.dumps(sample_findings(sample), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(target)
+    return written
+
+
+if __name__ == "__main__":
+    import sys
+
+    for written in write_golden(Path(sys.argv[1]), Path(sys.argv[2])):
+        print(written)
