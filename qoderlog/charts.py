@@ -12,7 +12,7 @@ the report.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -336,3 +336,48 @@ def _label(row: SessionRow) -> str:
     name = row.source_name if len(row.source_name) <= 30 else "…" + row.source_name[-29:]
     when = (row.start or row.info).strftime("%H:%M:%S") if (row.start or row.info) else ""
     return f"#{row.number} {name}  {when}".rstrip()
+
+
+@_styled
+def plot_rule_trend(rules: Sequence[Mapping[str, Any]]) -> Figure | None:
+    """Fleet: share of analysed uploads hit by each rule, night by night."""
+    from datetime import date
+
+    if not rules or len(rules[0]["trend"]) == 0:
+        return None
+    figure = _figure(8.0, 3.2)
+    axes = figure.add_subplot()
+    for rule in rules:
+        points = [(date.fromisoformat(t["night"]), 100 * t["share"]) for t in rule["trend"] if t["share"] is not None]
+        if points:
+            xs, ys = zip(*points, strict=True)
+            axes.plot(xs, ys, marker="o", markersize=3, linewidth=1.6, label=rule["rule"])
+    axes.set_ylabel("% of uploads")
+    axes.set_ylim(bottom=0)
+    _time_axis(axes)
+    axes.legend(loc="upper left", fontsize=8, ncols=2, frameon=False)
+    return figure
+
+
+@_styled
+def plot_latency_trend(
+    trend: Sequence[Mapping[str, Any]], *, warning_s: float = 5.0, error_s: float = 10.0
+) -> Figure | None:
+    """Fleet: startup latency p50/p90/p99 night by night, against the 5 s / 10 s thresholds."""
+    from datetime import date
+
+    points = [t for t in trend if t.get("p50") is not None]
+    if not points:
+        return None
+    figure = _figure(8.0, 3.0)
+    axes = figure.add_subplot()
+    xs = [date.fromisoformat(t["night"]) for t in points]
+    for key, width in (("p50", 2.0), ("p90", 1.4), ("p99", 1.0)):
+        axes.plot(xs, [t[key] for t in points], marker="o", markersize=3, linewidth=width, label=key)
+    axes.axhline(warning_s, color=COLOURS["warning"], linestyle="--", linewidth=1)
+    axes.axhline(error_s, color=COLOURS["error"], linestyle="--", linewidth=1)
+    axes.set_ylabel("startup latency (s)")
+    axes.set_ylim(bottom=0)
+    _time_axis(axes)
+    axes.legend(loc="upper left", fontsize=8, frameon=False)
+    return figure

@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -296,6 +297,52 @@ def batch(
         commit_every=commit_every,
     )
     click.echo(summary.line(), err=True)
+    from .batch import open_warehouse
+    from .reporters.fleet_report import render_fleet
+
+    report = Path(warehouse) / "fleet.html"
+    store = open_warehouse(warehouse)
+    try:
+        with open(report, "w", encoding="utf-8") as out:
+            render_fleet(store, out, fmt="html")
+    finally:
+        store.close()
+    click.echo(f"fleet report: {report}", err=True)
+
+
+@cli.command()
+@click.argument("warehouse", type=click.Path(exists=True, file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option("--redact/--no-redact", default=True, show_default=True, help="Redact user data in finding texts.")
+def fleet(warehouse: str, fmt: str, output: str | None, redact: bool) -> None:
+    """The fleet report of a warehouse: what is common, what is new, what is getting worse."""
+    from .batch import open_warehouse
+    from .reporters.fleet_report import render_fleet
+
+    store = open_warehouse(warehouse)
+    try:
+        with _output(output) as out:
+            render_fleet(store, out, fmt=fmt, redact=redact)
+    finally:
+        store.close()
+
+
+@cli.group()
+def synth() -> None:
+    """Generate realistic Qoder logs: samples, a benchmark corpus, an inbox of uploads."""
+
+
+@synth.command("inbox")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--uploads", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def synth_inbox(folder: str, uploads: int, seed: int) -> None:
+    """Write an inbox of UPLOADS zipped bundles with a known mix of scenarios, platforms and versions."""
+    from .synth import write_inbox
+
+    mix = write_inbox(Path(folder), uploads=uploads, seed=seed)
+    click.echo(json.dumps(mix, indent=1))
 
 
 @cli.command("rules")

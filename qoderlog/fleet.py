@@ -166,6 +166,7 @@ def _signatures(analysed: pd.DataFrame, findings: pd.DataFrame, nights: list[str
         new = first == tonight and len(nights) > 1
         regressed = (
             not new
+            and bool(earlier)
             and tonight_uploads >= REGRESSION_MIN_UPLOADS
             and share_tonight > max(before, 1e-9) * REGRESSION_FACTOR
         )

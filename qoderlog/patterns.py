@@ -384,7 +384,6 @@ def load_patterns(
     return patterns
 
 
-
 @lru_cache(maxsize=8)
 def _load(extra: tuple[str, ...], builtin: bool) -> PatternSet:
     builtin_dirs = [(resource_dir("patterns", "goprocess.yaml"), False)] if builtin else []

@@ -2234,3 +2234,50 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+INBOX_MIX: dict[str, float] = {
+    "healthy": 0.50,
+    "slow_start": 0.15,
+    "ipc_failure": 0.08,
+    "tcp_fallback": 0.05,
+    "stale_pid": 0.05,
+    "start_failure": 0.04,
+    "restart_loop": 0.04,
+    "cleanup_anomaly": 0.03,
+    "update_stuck": 0.03,
+    "app_crash": 0.03,
+}
+"""The scenario mix of a synthetic inbox (shares of uploads)."""
+
+INBOX_PLATFORMS: dict[str, float] = {"windows": 0.55, "macos": 0.30, "linux": 0.15}
+
+
+def write_inbox(folder: Path, *, uploads: int, seed: int = 0) -> dict[str, Any]:
+    """Write ``uploads`` zipped log bundles with a known scenario and platform mix; return that mix.
+
+    Each upload is ``upload-NNNNN.zip`` holding ``logs/<stamp>/main.log`` with
+    one scenario amid noise; the returned dict counts uploads per scenario,
+    per platform and per (scenario, platform), so a fleet report can be
+    checked against what was injected.
+    """
+    rng = random.Random(f"inbox:{seed}")
+    folder.mkdir(parents=True, exist_ok=True)
+    names, weights = zip(*INBOX_MIX.items(), strict=True)
+    platforms, platform_weights = zip(*INBOX_PLATFORMS.items(), strict=True)
+    counts: dict[str, Any] = {"uploads": uploads, "scenarios": {}, "platforms": {}, "pairs": {}}
+    for index in range(uploads):
+        scenario = rng.choices(names, weights)[0]
+        platform = rng.choices(platforms, platform_weights)[0]
+        start = datetime(2026, 11, 1, 8, 0, 0) + timedelta(minutes=rng.randrange(0, 60 * 24 * 20))
+        lines = scenario_lines(
+            scenario, platform=platform, framing="vscode", seed=f"{seed}:{index}", start=start, noise_lines=120
+        )
+        stamp = start.strftime("%Y%m%dT%H%M%S")
+        member = (f"logs/{stamp}/main.log", ("\n".join(lines) + "\n").encode("utf-8"), start)
+        (folder / f"upload-{index:05d}.zip").write_bytes(_zip([member]))
+        counts["scenarios"][scenario] = counts["scenarios"].get(scenario, 0) + 1
+        counts["platforms"][platform] = counts["platforms"].get(platform, 0) + 1
+        key = f"{scenario}/{platform}"
+        counts["pairs"][key] = counts["pairs"].get(key, 0) + 1
+    return counts

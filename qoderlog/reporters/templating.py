@@ -108,9 +108,17 @@ def _plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else (many or word + 's')}"
 
 
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{100 * share:.1f}%"
+
+
+def _secs(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} s"
+
+
 def _common(env: jinja2.Environment) -> jinja2.Environment:
     env.filters.update(number=_number, seconds=format_seconds)
-    env.globals["plural"] = _plural
+    env.globals.update(plural=_plural, pct=_percent, secs=_secs)
     return env
 
 

@@ -91,7 +91,9 @@ def detect(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
             },
             evidence=(Evidence.of(event, event.get("code"), event.get("reason")),),
             causes=(cause, "native", "oom", "shm"),
-            signature=f"{event.type.removeprefix('app.')}:{event.get('reason') or ''}:{event.get('code')}",
+            signature=":".join(
+                str(part) for part in (event.type.removeprefix("app."), event.get("reason"), event.get("code")) if part
+            ),
         )
     for dump, owner in dumps.items():
         if owner is None:

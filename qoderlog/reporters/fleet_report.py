@@ -1,0 +1,60 @@
+"""The fleet report: the warehouse's fleet model as self-contained HTML or GitHub Markdown.
+
+The model (``fleet.fleet_model``) is redacted first when asked (finding
+summaries carry paths from users' logs), then presented by
+``reports/fleet.html.j2`` / ``reports/fleet.md.j2``; charts are built from
+the model's aggregates, never from log lines.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import IO, TYPE_CHECKING, Any
+
+from ..redact import redact_document
+from .templating import html_environment, markdown_environment
+
+if TYPE_CHECKING:
+    from ..batch import Warehouse
+
+FORMATS = ("html", "markdown")
+
+
+def fleet_document(warehouse: Warehouse, *, redact: bool = True, tonight: str | None = None) -> dict[str, Any]:
+    """The fleet model, redacted when asked, with what the templates also need (examples, counts)."""
+    from ..fleet import fleet_model
+
+    model = fleet_model(warehouse, tonight=tonight)
+    if redact and not model.get("empty"):
+        model = redact_document(model)
+    model["redacted"] = redact
+    model["tonight_uploads"] = next(
+        (n["uploads"] for n in model.get("per_night", []) if n["night"] == model.get("tonight")), 0
+    )
+    examples: dict[str, str] = {}
+    for signature in model.get("signatures", []):
+        for example in signature["examples"]:
+            examples.setdefault(example["upload_id"], example["path"])
+    model["examples"] = [{"upload_id": u, "path": p} for u, p in examples.items()]
+    return model
+
+
+def render_fleet(warehouse: Warehouse, out: IO[str], *, fmt: str = "html", redact: bool = True) -> None:
+    """Write the fleet report of ``warehouse`` in ``fmt`` (html or markdown)."""
+    model = fleet_document(warehouse, redact=redact)
+    if fmt == "markdown":
+        out.write(markdown_environment().get_template("fleet.md.j2").render(fleet=model))
+        return
+    images = {} if model.get("empty") else _images(model)
+    out.write(html_environment().get_template("fleet.html.j2").render(fleet=model, images=images))
+
+
+def _images(model: dict[str, Any]) -> dict[str, str]:
+    from ..charts import figure_svg, plot_latency_trend, plot_rule_trend
+
+    figures = {"rules": plot_rule_trend(model["rules"]), "latency": plot_latency_trend(model["latency"]["trend"])}
+    return {
+        key: "data:image/svg+xml;base64," + base64.b64encode(figure_svg(figure).encode("utf-8")).decode("ascii")
+        for key, figure in figures.items()
+        if figure is not None
+    }
