@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from importlib import metadata
@@ -61,6 +61,7 @@ class Analysis:
     finding_list: tuple[Finding, ...]
     environment: Environment
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    baseline: Mapping[str, Any] | None = None
 
     @property
     def worst(self) -> Severity | None:
@@ -89,9 +90,13 @@ class Analysis:
         return events_frame(self.event_list, load_patterns())
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document: schema_version, inputs, stats, sessions, findings, environment."""
+        """The JSON document: schema_version, inputs, stats, sessions, findings, environment.
+
+        With a baseline (``analyze --baseline``) it also has ``baseline`` and,
+        per finding, ``fleet_context`` sentences.
+        """
         stats = self.accounting.to_dict()
-        return {
+        document = {
             "schema_version": SCHEMA_VERSION,
             "generator": f"qoderlog {_version()}",
             "worst_severity": str(self.worst) if self.worst is not None else None,
@@ -101,6 +106,24 @@ class Analysis:
             "sessions": [s.to_dict() for s in self.session_list],
             "findings": [f.to_dict() for f in self.finding_list],
         }
+        if self.baseline is not None:
+            from .fleet import context_sentences
+
+            document["baseline"] = dict(self.baseline)
+            for finding in document["findings"]:
+                finding["fleet_context"] = context_sentences(finding, self.baseline)
+        return document
+
+    def with_baseline(self, warehouse: str | os.PathLike[str]) -> Analysis:
+        """This analysis with fleet context from a warehouse: latency ranks, signature history."""
+        from .batch import open_warehouse
+        from .fleet import baseline_context
+
+        store = open_warehouse(warehouse)
+        try:
+            return replace(self, baseline=baseline_context(store, self.to_dict()))
+        finally:
+            store.close()
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The JSON document as text."""

@@ -203,6 +203,11 @@ def format_stats(accounting: Accounting) -> str:
 )
 @click.option("--assets", type=click.Path(file_okay=False), help="Markdown: write chart PNGs to this folder.")
 @click.option("--no-charts", is_flag=True, help="Leave the charts out.")
+@click.option(
+    "--baseline",
+    type=click.Path(exists=True, file_okay=False),
+    help="A warehouse: put each value in fleet context (latency rank, signature history).",
+)
 @pattern_option
 def analyze(
     paths: tuple[str, ...],
@@ -214,6 +219,7 @@ def analyze(
     redact: bool | None,
     assets: str | None,
     no_charts: bool,
+    baseline: str | None,
     pattern_dirs: tuple[str, ...],
 ) -> None:
     """Diagnose a bundle: sessions of the Go sidecar, findings with evidence and remedies.
@@ -227,6 +233,8 @@ def analyze(
 
     config = load_config(config_path) if config_path else {}
     analysis = run_analysis(paths, config=config, patterns=_load(pattern_dirs))
+    if baseline:
+        analysis = analysis.with_baseline(baseline)
     options = RenderOptions(
         color=sys.stdout.isatty() if color is None and output is None else bool(color),
         redact=fmt in REDACTED_BY_DEFAULT if redact is None else redact,

@@ -253,3 +253,27 @@ def baseline_context(warehouse: Warehouse, document: Mapping[str, Any]) -> dict[
             "nights_ago": nights.index(last_night) - nights.index(first) if first in nights else None,
         }
     return {"nights": len(nights), "sessions": context_sessions, "signatures": context_signatures}
+
+
+def context_sentences(finding: Mapping[str, Any], baseline: Mapping[str, Any]) -> list[str]:
+    """Plain sentences that put one finding of a bundle in fleet context (``analyze --baseline``)."""
+    nights = baseline.get("nights", 0)
+    sentences = []
+    session = baseline.get("sessions", {}).get(finding.get("session") or "")
+    if session is not None:
+        sentences.append(
+            f"startup {session['latency_s']:.1f} s — slower than {session['latency_percentile']:.0f}% of "
+            f"{session['fleet_sessions']} starts in the last {nights} night(s)"
+        )
+    history = baseline.get("signatures", {}).get(finding.get("signature") or "")
+    if history is not None:
+        if history["uploads"]:
+            ago = history["nights_ago"]
+            when = "tonight" if ago == 0 else f"{ago} night(s) ago"
+            sentences.append(
+                f"this signature was first seen {when} ({history['first_seen']}), "
+                f"{history['uploads']} upload(s) in the last {nights} night(s)"
+            )
+        else:
+            sentences.append(f"this signature is new: not seen in the fleet in the last {nights} night(s)")
+    return sentences

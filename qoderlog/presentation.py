@@ -140,6 +140,7 @@ class FindingView:
     escalate: tuple[str, ...]
     locations: tuple[Location, ...]
     evidence: tuple[EvidenceBlock, ...]
+    fleet_context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -623,6 +624,7 @@ def _finding_view(
         escalate=tuple(remediation.get("escalate") or ()),
         locations=_locations(finding, session),
         evidence=_evidence_blocks(finding["rule"], finding.get("evidence") or [], names),
+        fleet_context=tuple(finding.get("fleet_context") or ()),
     )
 
 

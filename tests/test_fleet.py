@@ -117,3 +117,26 @@ def test_baseline_places_a_latency_among_the_fleet(fleet: tuple[Path, dict]) -> 
     assert context["sessions"]["s2"]["latency_percentile"] == 0.0
     assert context["signatures"]["startup-slow:windows"]["uploads"] > 0
     assert context["signatures"]["never-seen"]["uploads"] == 0
+
+
+def test_analyze_with_baseline_puts_findings_in_fleet_context_in_every_format(fleet: tuple[Path, dict]) -> None:
+    import json
+
+    import jsonschema
+
+    root, _ = fleet
+    sample = Path(__file__).parent.parent / "sample_logs" / "windows-slow-start"
+    schema = json.loads((Path(__file__).parent.parent / "qoderlog" / "schemas" / "analysis.schema.json").read_text())
+    outputs = {}
+    for fmt in ("json", "text", "markdown", "html"):
+        command = [sys.executable, "-m", "qoderlog", "analyze", str(sample), "--baseline", str(root / "wh")]
+        result = subprocess.run([*command, "--format", fmt], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        outputs[fmt] = result.stdout
+    document = json.loads(outputs["json"])
+    jsonschema.validate(document, schema)
+    slow = next(f for f in document["findings"] if f["rule"] == "startup-slow")
+    assert slow["fleet_context"][0].startswith("startup 10.2 s — slower than ")
+    assert "of the last" not in slow["fleet_context"][0]
+    for fmt in ("text", "markdown", "html"):
+        assert "startup 10.2 s — slower than" in outputs[fmt], fmt

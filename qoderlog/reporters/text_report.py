@@ -59,6 +59,11 @@ def _write(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
             out.write(f"         {evidence.source}:{evidence.line}  {_clip(evidence.text)}\n")
         if finding.remediation.user_actions:
             out.write(f"         try: {finding.remediation.user_actions[0]}\n")
+        if analysis.baseline is not None:
+            from ..fleet import context_sentences
+
+            for sentence in context_sentences(finding.to_dict(), analysis.baseline):
+                out.write(f"         fleet: {sentence}\n")
     sessions = analysis.session_list
     outcomes = Counter(str(s.outcome) for s in sessions)
     outcome_text = ", ".join(f"{n} {o}" for o, n in outcomes.most_common())
