@@ -1,7 +1,9 @@
 """qoderlog: crash-log analysis for the Qoder IDE's Go sidecar.
 
 The notebook API. ``iter_events`` streams typed events from files, folders,
-archives or stdin; ``read_events`` loads them into a pandas DataFrame.
+archives or stdin; ``read_events`` loads them into a pandas DataFrame;
+``analyze`` gives an ``Analysis`` (sessions, findings as DataFrames, JSON,
+HTML, Markdown); ``open_warehouse`` reads a nightly batch's warehouse.
 Importing this package does not import pandas or matplotlib.
 """
 
@@ -11,6 +13,8 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from .analysis import Analysis, analyze
+from .batch import open_warehouse, run_batch
 from .engine import Accounting, iter_events
 from .errors import ConfigError, InputError, PatternError, QoderlogError, UsageError
 from .model import Event, Framing, InputReport, LineKind, Record, Severity
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Accounting",
+    "Analysis",
     "ConfigError",
     "Event",
     "Framing",
@@ -33,9 +38,12 @@ __all__ = [
     "Record",
     "Severity",
     "UsageError",
+    "analyze",
     "iter_events",
     "load_patterns",
+    "open_warehouse",
     "read_events",
+    "run_batch",
 ]
 
 
