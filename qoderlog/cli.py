@@ -83,11 +83,17 @@ def _output(path: str | None, *, binary: bool = False) -> Iterator[IO[Any]]:
 def _warn_inputs(accounting: Accounting) -> None:
     for report in accounting.problems():
         click.echo(f"qoderlog: warning: {report.source}: {report.reason}", err=True)
+    if not accounting.inputs:
+        ignored = len(accounting.discovery.ignored)
+        note = f" ({ignored} other file(s) ignored)" if ignored else ""
+        click.echo(
+            f"qoderlog: warning: no log files found (*.log, *.log.N, *.txt, their .gz, archives){note}", err=True
+        )
 
 
 def _exit_for(accounting: Accounting) -> int:
     readable = [r for r in accounting.inputs if r.status != "error"]
-    return EXIT_NO_INPUT if accounting.inputs and not readable else EXIT_OK
+    return EXIT_NO_INPUT if not readable else EXIT_OK
 
 
 pattern_option = click.option(

@@ -183,3 +183,15 @@ def test_python_dash_m_help() -> None:
     assert out.startswith("Usage: qoderlog")
     for command in ("parse", "analyze", "patterns"):
         assert command in out
+
+
+def test_folder_without_log_files_warns_and_exits_3(tmp_path: Path) -> None:
+    (tmp_path / "picture.png").write_bytes(b"\x89PNG")
+    result = subprocess.run(
+        [sys.executable, "-m", "qoderlog", "parse", str(tmp_path), "--stats"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 3
+    assert "no log files found" in result.stderr and "1 other file(s) ignored" in result.stderr
