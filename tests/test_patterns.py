@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -366,3 +367,12 @@ def test_loader_refuses_a_user_folder_whose_examples_fail(tmp_path: Path) -> Non
         load_patterns([path.parent])
     assert str(error.value).startswith(f"{path}:{EXAMPLE_LINE}: pattern 'demo.hello': example does not match")
     assert "qoderlog patterns test" in str(error.value)
+
+
+def test_literal_trie_gate_finds_exactly_the_lines_holding_a_literal() -> None:
+    from qoderlog.patterns import literal_trie
+
+    gate = re.compile(literal_trie(["Starting go", "Start", "Socket file", "cosy info", "ab"]))
+    assert gate.search("x Starting go process") and gate.search("Startup") and gate.search("read cosy info")
+    assert gate.search("xxabyy") and gate.search("Socket file found")
+    assert not gate.search("Star ting") and not gate.search("Socket fil") and not gate.search("a b")
