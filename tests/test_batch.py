@@ -180,3 +180,17 @@ def test_dask_engine_gives_the_same_warehouse_as_the_local_engine(tmp_path: Path
         a = comparable(open_warehouse(tmp_path / "local").frame(dataset))
         b = comparable(open_warehouse(tmp_path / "dask").frame(dataset))
         assert a.equals(b), dataset
+
+
+def test_an_upload_over_the_time_limit_fails_with_the_reason_and_the_batch_goes_on(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    from qoderlog.synth import write_corpus
+
+    write_corpus(inbox / "big.log", lines=200_000, seed=1)
+    (inbox / "small.log").write_text(CASES[0].log, encoding="utf-8")
+    summary = run_batch(inbox, tmp_path / "wh", workers=1, limits=Limits(timeout_s=0.05))
+    assert (summary.failed, summary.done) == (1, 1)
+    uploads = open_warehouse(tmp_path / "wh").uploads
+    reason = uploads.loc[uploads["source_path"].str.endswith("big.log"), "reason"].item()
+    assert reason == "timed out after 0.05 s"
