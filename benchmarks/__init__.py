@@ -1,0 +1,1 @@
+"""The benchmark suite: ``python -m benchmarks [--lines N] [--quick]`` (see ``__main__``)."""
