@@ -45,10 +45,12 @@ def measure(command: list[str], cwd: Path) -> tuple[float, int]:
     timed = (
         ["/usr/bin/time", "-f", "%M", "-o", str(memory_file), *command] if Path("/usr/bin/time").exists() else command
     )
-    start = time.perf_counter()
-    process = subprocess.Popen(timed, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
+    # Output goes to a real file: GNU grep stops at the first match when stdout is /dev/null.
+    with open(cwd / ".stdout", "wb") as sink:
+        start = time.perf_counter()
+        process = subprocess.Popen(timed, cwd=cwd, stdout=sink, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         error = process.stderr.read().decode(errors="replace")[-500:] if process.stderr else ""
