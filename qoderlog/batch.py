@@ -689,6 +689,30 @@ def _unreadable(path: Path, reason: str) -> UploadResult:
 Engine = Callable[[list[Upload], Limits, bool, Callable[[UploadResult], None], int, "str | None"], None]
 
 
+def _windowed(
+    tasks: list[Upload],
+    window: int,
+    submit: Callable[[Upload], Any],
+    first_done: Callable[[list[Any]], Any],
+    collect: Callable[[UploadResult], None],
+) -> None:
+    """Keep at most ``window`` uploads in flight (memory stays flat), collecting each as it finishes.
+
+    ``submit`` starts one upload and returns its future; ``first_done`` waits
+    for at least one of the futures and returns ``(done, not_done)`` — the
+    shape of both ``concurrent.futures.wait`` and ``distributed.wait``.
+    """
+    queue = iter(tasks)
+    running = {submit(task): task for task in _take(queue, window)}
+    while running:
+        done, _ = first_done(list(running))
+        for future in done:
+            task = running.pop(future)
+            collect(_outcome(future, task))
+            for follow in _take(queue, 1):
+                running[submit(follow)] = follow
+
+
 def _local_engine(
     tasks: list[Upload],
     limits: Limits,
@@ -697,26 +721,21 @@ def _local_engine(
     workers: int,
     scheduler: str | None,
 ) -> None:
-    """A process pool on this machine; a bounded window of uploads in flight keeps memory flat."""
+    """A process pool on this machine (no pool at all for one worker)."""
     if not tasks:
         return
     if workers <= 1:
         for task in tasks:
             collect(analyse_upload(task, limits, keep_events))
         return
-    window = workers * 4
-    queue = iter(tasks)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        running: dict[Future[UploadResult], Upload] = {}
-        for task in _take(queue, window):
-            running[pool.submit(analyse_upload, task, limits, keep_events)] = task
-        while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                task = running.pop(future)
-                collect(_outcome(future, task))
-                for follow in _take(queue, 1):
-                    running[pool.submit(analyse_upload, follow, limits, keep_events)] = follow
+        _windowed(
+            tasks,
+            workers * 4,
+            lambda task: pool.submit(analyse_upload, task, limits, keep_events),
+            lambda futures: wait(futures, return_when=FIRST_COMPLETED),
+            collect,
+        )
 
 
 def _dask_engine(
@@ -730,7 +749,8 @@ def _dask_engine(
     """The same work on a Dask cluster: ``scheduler`` address, or a LocalCluster of ``workers`` processes."""
     if not tasks:
         return
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import wait as dask_wait
 
     cluster = None
     if scheduler:
@@ -739,22 +759,13 @@ def _dask_engine(
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        window = max(workers, 1) * 4
-        queue = iter(tasks)
-        futures = {}
-        for task in _take(queue, window):
-            futures[client.submit(analyse_upload, task, limits, keep_events, pure=False)] = task
-        pool = as_completed(list(futures))
-        for future in pool:
-            task = futures.pop(future)
-            try:
-                collect(future.result())
-            except Exception as exc:
-                collect(_crashed(task, exc))
-            for follow in _take(queue, 1):
-                new = client.submit(analyse_upload, follow, limits, keep_events, pure=False)
-                futures[new] = follow
-                pool.add(new)
+        _windowed(
+            tasks,
+            max(workers, 1) * 4,
+            lambda task: client.submit(analyse_upload, task, limits, keep_events, pure=False),
+            lambda futures: dask_wait(futures, return_when="FIRST_COMPLETED"),
+            collect,
+        )
     finally:
         client.close()
         if cluster is not None:

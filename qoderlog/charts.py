@@ -322,6 +322,13 @@ def figure_svg(figure: Figure) -> str:
     return buffer.getvalue()
 
 
+def svg_data_uri(figure: Figure) -> str:
+    """A figure as a ``data:image/svg+xml;base64,…`` URI for a self-contained page."""
+    import base64
+
+    return "data:image/svg+xml;base64," + base64.b64encode(figure_svg(figure).encode("utf-8")).decode("ascii")
+
+
 def figure_png(figure: Figure, *, dpi: int = 144) -> bytes:
     """The figure as PNG bytes."""
     import matplotlib

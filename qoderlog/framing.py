@@ -239,14 +239,15 @@ def frame_lines(
     pending: Record | None = None
     detail: list[str] = []
     first_header: tuple[Framing, Any, str] | None = None
-    last_header: tuple[Framing, Any, str] | None = None
+    last_found: tuple[Framing, Any] | None = None
+    last_text = ""
     try:
         for number, text in enumerate(lines, 1):
             found = match_header(text)
             if found is not None:
                 if first_header is None:
                     first_header = (*found, text)
-                last_header = (*found, text)
+                last_found, last_text = found, text
                 framed = True
                 has_record = True
                 if pending is not None:
@@ -289,7 +290,7 @@ def frame_lines(
     finally:
         if span is not None:
             span["first"] = _header_time(first_header)
-            span["last"] = _header_time(last_header)
+            span["last"] = _header_time((*last_found, last_text) if last_found is not None else None)
         counts[LineKind.UNRECOGNISED] = counts.get(LineKind.UNRECOGNISED, 0) + noise
         counts[LineKind.CONTINUATION] = counts.get(LineKind.CONTINUATION, 0) + continuation
         counts[LineKind.BLANK] = counts.get(LineKind.BLANK, 0) + blank

@@ -186,7 +186,7 @@ class _Builder:
         if platform is None:
             platform = self.os_hint or _platform_from_endpoint(self.endpoint)
         first, last = self.events[0], self.events[-1]
-        role = "exthost" if any(e.pattern_id.startswith(_EXTHOST_PATTERNS) for e in self.events) else "main"
+        role = "exthost" if any(lane_of(e) == "exthost" for e in self.events) else "main"
         return Session(
             id=f"{self.stream}#{index}",
             stream=self.stream,

@@ -8,7 +8,6 @@ the model's aggregates, never from log lines.
 
 from __future__ import annotations
 
-import base64
 from typing import IO, TYPE_CHECKING, Any
 
 from ..redact import redact_document
@@ -50,11 +49,7 @@ def render_fleet(warehouse: Warehouse, out: IO[str], *, fmt: str = "html", redac
 
 
 def _images(model: dict[str, Any]) -> dict[str, str]:
-    from ..charts import figure_svg, plot_latency_trend, plot_rule_trend
+    from ..charts import plot_latency_trend, plot_rule_trend, svg_data_uri
 
     figures = {"rules": plot_rule_trend(model["rules"]), "latency": plot_latency_trend(model["latency"]["trend"])}
-    return {
-        key: "data:image/svg+xml;base64," + base64.b64encode(figure_svg(figure).encode("utf-8")).decode("ascii")
-        for key, figure in figures.items()
-        if figure is not None
-    }
+    return {key: svg_data_uri(figure) for key, figure in figures.items() if figure is not None}

@@ -8,7 +8,6 @@ inline styles and ``data:`` images.
 
 from __future__ import annotations
 
-import base64
 from typing import IO, TYPE_CHECKING
 
 from ..presentation import Report, build_report
@@ -32,12 +31,9 @@ def render_html(report: Report, *, charts: bool = True, template: str = "report.
 
 def chart_images(report: Report) -> dict[str, str]:
     """Each chart of the report as an ``data:image/svg+xml`` URI, by chart key."""
-    from ..charts import figure_svg, report_figures
+    from ..charts import report_figures, svg_data_uri
 
-    return {
-        key: "data:image/svg+xml;base64," + base64.b64encode(figure_svg(figure).encode("utf-8")).decode("ascii")
-        for key, figure in report_figures(report).items()
-    }
+    return {key: svg_data_uri(figure) for key, figure in report_figures(report).items()}
 
 
 def notebook_html(report: Report) -> str:
