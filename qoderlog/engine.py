@@ -16,6 +16,7 @@ from typing import Any
 from .framing import frame_lines
 from .model import Event, InputReport, LineKind
 from .patterns import PatternSet, load_patterns
+from .scan import scan_records
 from .sources import DEFAULT_MAX_LINE, Discovery, Source, iter_sources
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in LineKind)
@@ -68,13 +69,17 @@ def iter_events(
     pattern_dirs: Iterable[str | os.PathLike[str]] = (),
     accounting: Accounting | None = None,
     max_line: int = DEFAULT_MAX_LINE,
+    keep_levels: Iterable[str] = (),
+    fast: bool = True,
 ) -> Iterator[Event]:
     """Stream the events of every input under ``paths`` in reading order.
 
     ``paths`` are files, folders, archives or ``"-"`` (stdin). Pass an
     ``Accounting`` to learn how each input and line was handled; unreadable
     inputs are recorded there, never raised. ``PatternError`` is raised
-    before reading when a pattern folder is invalid.
+    before reading when a pattern folder is invalid. ``fast=False`` reads
+    line by line (``frame_lines``), the reference the fast block scanner is
+    tested against; both give the same events and accounting.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -84,7 +89,7 @@ def iter_events(
     reported = 0
     for source in iter_sources(paths, discovery, max_line=max_line):
         reported = _report_failures(tally, reported)
-        yield from _source_events(source, library, tally)
+        yield from _source_events(source, library, tally, frozenset(keep_levels), fast)
     _report_failures(tally, reported)
 
 
@@ -108,20 +113,27 @@ def _report_failures(tally: Accounting, reported: int) -> int:
     return len(failures)
 
 
-def _source_events(source: Source, library: PatternSet, tally: Accounting) -> Iterator[Event]:
+def _source_events(
+    source: Source, library: PatternSet, tally: Accounting, keep_levels: frozenset[str], fast: bool
+) -> Iterator[Event]:
     counts: dict[str, int] = dict.fromkeys(KINDS, 0)
     span: dict[str, datetime | None] = {}
     events = unrecognised = 0
     match = library.match
     try:
-        for record, detail in frame_lines(
-            source.lines(),
-            source=source.name,
-            is_candidate=library.is_candidate,
-            recognises=library.recognises,
-            counts=counts,
-            span=span,
-        ):
+        if fast:
+            records = scan_records(source, library, counts=counts, span=span, keep_levels=keep_levels)
+        else:
+            records = frame_lines(
+                source.lines(),
+                source=source.name,
+                is_candidate=library.is_candidate,
+                recognises=library.recognises,
+                counts=counts,
+                span=span,
+                keep_levels=keep_levels,
+            )
+        for record, detail in records:
             event = match(record, detail)
             if event is None:
                 unrecognised += 1

@@ -27,9 +27,9 @@ from .model import Framing, LineKind, Record
 MAX_DETAIL_LINES = 50
 MAX_DETAIL_CHARS = 2000
 
-VSCODE_HEADER = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\] ?")
-SPDLOG_HEADER = re.compile(r"\[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\] \[([^\]]*)\] \[(\w+)\] ?")
-CONSOLE_HEADER = re.compile(r"\[([A-Za-z][\w.-]*) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?)(Z?)\] ?")
+VSCODE_HEADER = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\] ?", re.ASCII)
+SPDLOG_HEADER = re.compile(r"\[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\] \[([^\]]*)\] \[(\w+)\] ?", re.ASCII)
+CONSOLE_HEADER = re.compile(r"\[([A-Za-z][\w.-]*) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?)(Z?)\] ?", re.ASCII)
 _TAG = re.compile(r"\[([A-Za-z][\w.#-]*)\]:? ?")
 _PREFIX_COMPONENT = re.compile(r"([A-Za-z][\w]*)(?:#|: )")
 
@@ -214,6 +214,144 @@ def make_record(
     return _header_record(framing, found, source=source, line=line, text=text)
 
 
+Done = tuple[Record, tuple[str, ...]]
+"""A finished record and its continuation lines (capped)."""
+
+
+def level_spellings(levels: Iterable[str]) -> frozenset[str]:
+    """The raw level words that keep a record for ``levels`` (normalised names such as ``"warning"``).
+
+    A level counts in lower, UPPER or Title case (``error``, ``ERROR``,
+    ``Error``) — the spellings loggers write; the fast block scanner looks
+    for exactly these words, so both readers keep the same records.
+    """
+    wanted = set(levels)
+    words = {raw for raw, norm in _LEVELS.items() if norm in wanted} | (wanted - set(_LEVELS.values()))
+    return frozenset(spelling for word in words for spelling in (word, word.upper(), word.title()))
+
+
+class Framer:
+    """The framing state machine of one source, fed one physical line at a time.
+
+    ``line`` takes the next decoded line and returns the record that line
+    finished, if any; ``finish`` returns the last one. This is the one
+    definition of how lines become records: ``frame_lines`` feeds it every
+    line, and the fast block scanner (``qoderlog.scan``) feeds it every line
+    that can matter and counts the rest in bulk.
+    """
+
+    __slots__ = (
+        "blank",
+        "continuation",
+        "detail",
+        "first_header",
+        "framed",
+        "has_record",
+        "is_candidate",
+        "keep",
+        "last_found",
+        "last_text",
+        "noise",
+        "pending",
+        "recognises",
+        "source",
+    )
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        is_candidate: Gate,
+        recognises: Callable[[Record], bool],
+        keep_levels: Iterable[str] = (),
+    ) -> None:
+        self.source = source
+        self.is_candidate = is_candidate
+        self.recognises = recognises
+        self.keep = level_spellings(keep_levels)
+        self.noise = self.continuation = self.blank = 0
+        self.framed = self.has_record = False
+        self.pending: Record | None = None
+        self.detail: list[str] = []
+        self.first_header: tuple[Framing, Any, str] | None = None
+        self.last_found: tuple[Framing, Any] | None = None
+        self.last_text = ""
+
+    def _take(self) -> Done | None:
+        pending = self.pending
+        if pending is None:
+            return None
+        self.pending = None
+        return pending, tuple(self.detail)
+
+    def line(self, number: int, text: str) -> Done | None:
+        """Feed line ``number``; the record it finished (the one before it), or ``None``."""
+        found = match_header(text)
+        if found is not None:
+            if self.first_header is None:
+                self.first_header = (*found, text)
+            self.last_found, self.last_text = found, text
+            self.framed = self.has_record = True
+            done = self._take()
+            framing, match = found
+            if isinstance(match, dict):
+                gate_text, level = _first(match, _JSON_MESSAGE_KEYS), _first(match, _JSON_LEVEL_KEYS)
+            else:
+                gate_text, level = text, _raw_level(framing, match)
+            if self.is_candidate(gate_text) or (self.keep and isinstance(level, str) and level in self.keep):
+                self.pending = make_record(framing, match, source=self.source, line=number, text=text)
+                self.detail = []
+            else:
+                self.noise += 1
+            return done
+        if not text or text.isspace():
+            self.blank += 1
+            return None
+        indented = text[0] in " \t"
+        if self.has_record and (indented or self.framed):
+            if self.framed and not indented and self.is_candidate(text):
+                candidate = bare_record(text, source=self.source, line=number)
+                if self.recognises(candidate):
+                    done = self._take()
+                    self.pending, self.detail = candidate, []
+                    return done
+            self.continuation += 1
+            if self.pending is not None and len(self.detail) < MAX_DETAIL_LINES:
+                self.detail.append(text[:MAX_DETAIL_CHARS])
+            return None
+        self.has_record = True
+        done = self._take()
+        if self.is_candidate(text):
+            self.pending, self.detail = bare_record(text, source=self.source, line=number), []
+        else:
+            self.noise += 1
+        return done
+
+    def finish(self) -> Done | None:
+        """The record still open at the end of the source, if any."""
+        return self._take()
+
+    def settle(
+        self, counts: MutableMapping[str, int], span: MutableMapping[str, datetime | None] | None = None
+    ) -> None:
+        """Add the line counts to ``counts`` and the first and last header times to ``span``."""
+        if span is not None:
+            span["first"] = _header_time(self.first_header)
+            last = (*self.last_found, self.last_text) if self.last_found is not None else None
+            span["last"] = _header_time(last)
+        counts[LineKind.UNRECOGNISED] = counts.get(LineKind.UNRECOGNISED, 0) + self.noise
+        counts[LineKind.CONTINUATION] = counts.get(LineKind.CONTINUATION, 0) + self.continuation
+        counts[LineKind.BLANK] = counts.get(LineKind.BLANK, 0) + self.blank
+
+
+def _raw_level(framing: Framing, match: re.Match[str]) -> str | None:
+    if framing is Framing.VSCODE:
+        return match[2]
+    if framing is Framing.SPDLOG:
+        return match[3]
+    return None
+
+
 def frame_lines(
     lines: Iterable[str],
     *,
@@ -222,78 +360,33 @@ def frame_lines(
     recognises: Callable[[Record], bool],
     counts: MutableMapping[str, int],
     span: MutableMapping[str, datetime | None] | None = None,
-) -> Iterator[tuple[Record, tuple[str, ...]]]:
+    keep_levels: Iterable[str] = (),
+) -> Iterator[Done]:
     """Candidate records of one source with their continuation lines (capped), in order.
 
-    ``is_candidate`` is the cheap literal prefilter, applied to the raw line
-    (or a JSON record's message); ``recognises`` is asked only about
-    headerless candidate lines in a framed file, to let a recognised bare line
-    stand on its own. ``counts`` gets ``unrecognised``, ``continuation`` and
-    ``blank`` line counts added, including when the iteration is abandoned.
-    ``span``, when given, gets the ``first`` and ``last`` header timestamps
-    (the time the source covers), found without parsing every header.
+    The straightforward path, line by line, and the reference for the fast
+    block scanner. ``is_candidate`` is the cheap literal prefilter, applied to
+    the raw line (or a JSON record's message); ``recognises`` is asked only
+    about headerless candidate lines in a framed file, to let a recognised
+    bare line stand on its own. A header record whose level is one of
+    ``keep_levels`` (normalised names, see ``level_spellings``) is yielded
+    even when it fails the prefilter. ``counts`` gets ``unrecognised``,
+    ``continuation`` and ``blank`` line counts added, including when the
+    iteration is abandoned. ``span``, when given, gets the ``first`` and
+    ``last`` header timestamps (the time the source covers).
     """
-    noise = continuation = blank = 0
-    framed = False
-    has_record = False
-    pending: Record | None = None
-    detail: list[str] = []
-    first_header: tuple[Framing, Any, str] | None = None
-    last_found: tuple[Framing, Any] | None = None
-    last_text = ""
+    framer = Framer(source=source, is_candidate=is_candidate, recognises=recognises, keep_levels=keep_levels)
+    feed = framer.line
     try:
         for number, text in enumerate(lines, 1):
-            found = match_header(text)
-            if found is not None:
-                if first_header is None:
-                    first_header = (*found, text)
-                last_found, last_text = found, text
-                framed = True
-                has_record = True
-                if pending is not None:
-                    yield pending, tuple(detail)
-                    pending = None
-                framing, match = found
-                gate_text = _first(match, _JSON_MESSAGE_KEYS) if isinstance(match, dict) else text
-                if is_candidate(gate_text):
-                    pending = make_record(framing, match, source=source, line=number, text=text)
-                    detail = []
-                else:
-                    noise += 1
-                continue
-            if not text or text.isspace():
-                blank += 1
-                continue
-            indented = text[0] in " \t"
-            if has_record and (indented or framed):
-                if framed and not indented and is_candidate(text):
-                    candidate = bare_record(text, source=source, line=number)
-                    if recognises(candidate):
-                        if pending is not None:
-                            yield pending, tuple(detail)
-                        pending, detail = candidate, []
-                        continue
-                continuation += 1
-                if pending is not None and len(detail) < MAX_DETAIL_LINES:
-                    detail.append(text[:MAX_DETAIL_CHARS])
-                continue
-            has_record = True
-            if pending is not None:
-                yield pending, tuple(detail)
-                pending = None
-            if is_candidate(text):
-                pending, detail = bare_record(text, source=source, line=number), []
-            else:
-                noise += 1
-        if pending is not None:
-            yield pending, tuple(detail)
+            done = feed(number, text)
+            if done is not None:
+                yield done
+        done = framer.finish()
+        if done is not None:
+            yield done
     finally:
-        if span is not None:
-            span["first"] = _header_time(first_header)
-            span["last"] = _header_time((*last_found, last_text) if last_found is not None else None)
-        counts[LineKind.UNRECOGNISED] = counts.get(LineKind.UNRECOGNISED, 0) + noise
-        counts[LineKind.CONTINUATION] = counts.get(LineKind.CONTINUATION, 0) + continuation
-        counts[LineKind.BLANK] = counts.get(LineKind.BLANK, 0) + blank
+        framer.settle(counts, span)
 
 
 def _header_time(header: tuple[Framing, Any, str] | None) -> datetime | None:

@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import ahocorasick_rs
 import regex
 import yaml
 
@@ -184,49 +185,54 @@ def _put(values: dict[str, Any], name: str, kind: str, raw: Any) -> None:
         values[name] = value
 
 
-def literal_trie(literals: Iterable[str]) -> str:
-    """One regex matching wherever any of ``literals`` occurs, factored as a trie.
-
-    Python's ``re`` tries every branch of a flat alternation at every
-    position; sharing prefixes lets it reject most positions on one
-    character, which halves the cost of the noise gate. A literal that
-    another one extends makes the longer one redundant for a gate.
-    """
-    trie: dict[str, Any] = {}
-    for literal in literals:
-        node = trie
-        for char in literal:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        if "" in node:
-            return ""
-        branches = [re.escape(char) + build(child) for char, child in sorted(node.items())]
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-    return build(trie)
-
-
 @dataclass(frozen=True, slots=True)
 class PatternSet:
-    """Compiled patterns in match order, with the one-scan literal gate for noise."""
+    """Compiled patterns in match order, with one literal scan for noise and for picking the patterns to try.
+
+    Both scans are Aho-Corasick automata (``ahocorasick_rs``) over the
+    patterns' prefilter literals: ``is_candidate`` asks whether a text holds
+    any literal at all, ``match`` tries, in library order, only the patterns
+    whose literal the message holds — a pattern cannot match without it, so
+    the first match is the same as trying every pattern in turn.
+    """
 
     patterns: tuple[Pattern, ...]
-    gate: re.Pattern[str] = field(init=False)
+    _gate: ahocorasick_rs.AhoCorasick | None = field(init=False, repr=False, compare=False)
+    _all: ahocorasick_rs.AhoCorasick | None = field(init=False, repr=False, compare=False)
+    _by_literal: tuple[tuple[int, ...], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        literals = {p.prefilter for p in self.patterns}
-        object.__setattr__(self, "gate", re.compile(literal_trie(literals) if literals else r"(?!)"))
+        literals = sorted({p.prefilter for p in self.patterns})
+        gate = all_hits = None
+        if literals:
+            gate = ahocorasick_rs.AhoCorasick(literals, matchkind=ahocorasick_rs.MatchKind.LeftmostFirst)
+            all_hits = ahocorasick_rs.AhoCorasick(literals)
+        by_literal = tuple(
+            tuple(i for i, p in enumerate(self.patterns) if p.prefilter == literal) for literal in literals
+        )
+        object.__setattr__(self, "_gate", gate)
+        object.__setattr__(self, "_all", all_hits)
+        object.__setattr__(self, "_by_literal", by_literal)
 
     def is_candidate(self, text: str) -> bool:
         """Whether ``text`` holds any pattern's prefilter literal (cheap; most noise fails here)."""
-        return self.gate.search(text) is not None
+        return self._gate is not None and bool(self._gate.find_matches_as_indexes(text))
+
+    def _tried(self, message: str) -> list[Pattern]:
+        """The patterns whose prefilter ``message`` holds, in library order."""
+        if self._all is None:
+            return []
+        hits = self._all.find_matches_as_indexes(message, overlapping=True)
+        if not hits:
+            return []
+        by_literal = self._by_literal
+        chosen = sorted({i for literal, _, _ in hits for i in by_literal[literal]})
+        return [self.patterns[i] for i in chosen]
 
     def match(self, record: Record, detail: tuple[str, ...] = ()) -> Event | None:
         """The first pattern's event for ``record``, or ``None`` when no pattern recognises it."""
         message = record.message
-        for pattern in self.patterns:
+        for pattern in self._tried(message):
             found = pattern.search(message)
             if found is not None:
                 return pattern.event(found, record, detail)
@@ -235,7 +241,7 @@ class PatternSet:
     def recognises(self, record: Record) -> bool:
         """Whether any pattern matches ``record`` (used for bare lines amid framed ones)."""
         message = record.message
-        return any(pattern.search(message) is not None for pattern in self.patterns)
+        return any(pattern.search(message) is not None for pattern in self._tried(message))
 
     def by_id(self) -> dict[str, Pattern]:
         """Patterns keyed by id."""

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 HEAD_BYTES = 64 * 1024
 READ_BUFFER = 1 << 20
@@ -36,6 +36,7 @@ DEFAULT_MAX_LINE = 1 << 20
 _LOG_NAME = re.compile(r"(?i).*(\.log(\.\d+)?|\.txt)(\.gz)?$")
 _ROTATED = re.compile(r"(?i)^(?P<stem>.*?\.log)\.(?P<n>\d+)$")
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
+T = TypeVar("T")
 _READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError)
 
 
@@ -79,6 +80,15 @@ class Source:
         ``state.status = "error"`` with the reason and ends the iteration; a
         binary file yields nothing and is marked ``skipped``.
         """
+        return self.read(decoded_lines)
+
+    def read(self, reader: Callable[[Opened, SourceState, int], Iterator[T]]) -> Iterator[T]:
+        """Open the source, judge its encoding, and stream what ``reader`` makes of the opened bytes.
+
+        ``reader(opened, state, max_line)`` is ``decoded_lines`` for text
+        lines, or the fast block scanner; either way opening, decompressing
+        and the binary check happen here, once, with the same outcomes.
+        """
         state = self.state
         state.size = self.size
         try:
@@ -87,7 +97,9 @@ class Source:
             state.status, state.reason = "error", f"cannot open: {_describe(exc)}"
             return
         with raw:
-            yield from _decode_lines(raw, state, self.max_line)
+            opened = open_text(raw, state)
+            if opened is not None:
+                yield from reader(opened, state, self.max_line)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -425,24 +437,68 @@ def _read_head(raw: BinaryIO) -> tuple[bytes, BaseException | None]:
     return b"".join(chunks), None
 
 
-def _decode_lines(raw: BinaryIO, state: SourceState, max_line: int) -> Iterator[str]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Opened:
+    """A source's (decompressed) bytes once its encoding is known: the head already read, and the rest.
+
+    ``error`` is a read error met while reading the head; it is raised again
+    when the reader gets past the head, so that both readers stop at the same
+    byte.
+    """
+
+    head: bytes
+    rest: BinaryIO
+    error: BaseException | None
+    encoding: str
+
+    def stream(self) -> io.RawIOBase:
+        """The whole byte stream: the head, then the rest (or the read error met)."""
+        return _Prefixed(self.head, self.rest, self.error)
+
+    def chunks(self, size: int) -> Iterator[bytes]:
+        """The bytes in pieces of at most ``size`` after the head (which comes first); read errors propagate."""
+        if self.head:
+            yield self.head
+        if self.error is not None:
+            raise self.error
+        read = getattr(self.rest, "read1", self.rest.read)
+        while chunk := read(size):
+            yield chunk
+
+
+def open_text(raw: BinaryIO, state: SourceState) -> Opened | None:
+    """Unzip ``raw`` if gzipped, read its head and judge the encoding; ``None`` (with ``state`` set) for no text.
+
+    A file that cannot be read ends as ``error``; a binary file as
+    ``skipped``, with its physical lines still counted.
+    """
     try:
         raw = _maybe_gunzip(raw)
     except _READ_ERRORS as exc:
         state.status, state.reason = "error", f"cannot read: {_describe(exc)}"
-        return
+        return None
     head, error = _read_head(raw)
     if error is not None and not head:
         state.status, state.reason = "error", f"cannot read: {_describe(error)}"
-        return
+        return None
     encoding, binary_reason = detect_encoding(head)
     if encoding is None:
         state.status, state.reason = "skipped", binary_reason
         state.lines = _count_raw_lines(head, _Prefixed(b"", raw, error), state)
-        return
+        return None
     state.encoding = encoding
-    stream = io.BufferedReader(_Prefixed(head, raw, error), buffer_size=READ_BUFFER)
-    text = io.TextIOWrapper(stream, encoding=encoding, errors="qoderlog-replace", newline=None)
+    return Opened(head=head, rest=raw, error=error, encoding=encoding)
+
+
+def decoded_lines(opened: Opened, state: SourceState, max_line: int) -> Iterator[str]:
+    """The decoded physical lines of an opened source, line endings removed, cut at ``max_line``.
+
+    Universal newlines (CRLF and lone CR end lines); undecodable bytes become
+    U+FFFD and are counted in ``state.replacements``; a read error part-way
+    ends the lines with ``state.status = "error"``.
+    """
+    stream = io.BufferedReader(opened.stream(), buffer_size=READ_BUFFER)
+    text = io.TextIOWrapper(stream, encoding=opened.encoding, errors="qoderlog-replace", newline=None)
     counter = _replacements()
     before = counter[0]
     lines = 0

@@ -369,10 +369,16 @@ def test_loader_refuses_a_user_folder_whose_examples_fail(tmp_path: Path) -> Non
     assert "qoderlog patterns test" in str(error.value)
 
 
-def test_literal_trie_gate_finds_exactly_the_lines_holding_a_literal() -> None:
-    from qoderlog.patterns import literal_trie
-
-    gate = re.compile(literal_trie(["Starting go", "Start", "Socket file", "cosy info", "ab"]))
-    assert gate.search("x Starting go process") and gate.search("Startup") and gate.search("read cosy info")
-    assert gate.search("xxabyy") and gate.search("Socket file found")
-    assert not gate.search("Star ting") and not gate.search("Socket fil") and not gate.search("a b")
+def test_gate_and_dispatch_agree_with_trying_every_literal_and_every_pattern() -> None:
+    library = load_patterns()
+    literals = {p.prefilter for p in library.patterns}
+    texts = [example.text for p in library.patterns for example in p.examples]
+    texts += [t[:n] for t in texts for n in (5, 20)]  # cut before most literals
+    texts += ["Star ting go process", "x Starting go processStarting go process", "", "update#setState idle ok"]
+    for text in texts:
+        assert library.is_candidate(text) == any(literal in text for literal in literals), text
+        record = frame_example(text)
+        first = next((p for p in library.patterns if p.search(record.message) is not None), None)
+        event = library.match(record)
+        assert (event.pattern_id if event else None) == (first.id if first else None), text
+        assert library.recognises(record) == (first is not None)
