@@ -252,6 +252,7 @@ class Framer:
         "last_found",
         "last_text",
         "noise",
+        "open",
         "pending",
         "recognises",
         "source",
@@ -272,6 +273,7 @@ class Framer:
         self.noise = self.continuation = self.blank = 0
         self.framed = self.has_record = False
         self.pending: Record | None = None
+        self.open = False  # whether the pending record takes continuation lines
         self.detail: list[str] = []
         self.first_header: tuple[Framing, Any, str] | None = None
         self.last_found: tuple[Framing, Any] | None = None
@@ -282,6 +284,7 @@ class Framer:
         if pending is None:
             return None
         self.pending = None
+        self.open = False
         return pending, tuple(self.detail)
 
     def line(self, number: int, text: str) -> Done | None:
@@ -298,9 +301,13 @@ class Framer:
                 gate_text, level = _first(match, _JSON_MESSAGE_KEYS), _first(match, _JSON_LEVEL_KEYS)
             else:
                 gate_text, level = text, _raw_level(framing, match)
-            if self.is_candidate(gate_text) or (self.keep and isinstance(level, str) and level in self.keep):
+            if self.is_candidate(gate_text):
                 self.pending = make_record(framing, match, source=self.source, line=number, text=text)
-                self.detail = []
+                self.detail, self.open = [], True
+            elif self.keep and isinstance(level, str) and level in self.keep:
+                # Kept for its level alone: no pattern can match it, so its continuation lines are not wanted.
+                self.pending = make_record(framing, match, source=self.source, line=number, text=text)
+                self.detail, self.open = [], False
             else:
                 self.noise += 1
             return done
@@ -313,16 +320,16 @@ class Framer:
                 candidate = bare_record(text, source=self.source, line=number)
                 if self.recognises(candidate):
                     done = self._take()
-                    self.pending, self.detail = candidate, []
+                    self.pending, self.detail, self.open = candidate, [], True
                     return done
             self.continuation += 1
-            if self.pending is not None and len(self.detail) < MAX_DETAIL_LINES:
+            if self.open and len(self.detail) < MAX_DETAIL_LINES:
                 self.detail.append(text[:MAX_DETAIL_CHARS])
             return None
         self.has_record = True
         done = self._take()
         if self.is_candidate(text):
-            self.pending, self.detail = bare_record(text, source=self.source, line=number), []
+            self.pending, self.detail, self.open = bare_record(text, source=self.source, line=number), [], True
         else:
             self.noise += 1
         return done
@@ -370,7 +377,8 @@ def frame_lines(
     about headerless candidate lines in a framed file, to let a recognised
     bare line stand on its own. A header record whose level is one of
     ``keep_levels`` (normalised names, see ``level_spellings``) is yielded
-    even when it fails the prefilter. ``counts`` gets ``unrecognised``,
+    even when it fails the prefilter, without continuation lines (no pattern
+    can match it; it is kept to be mined as an unknown line). ``counts`` gets ``unrecognised``,
     ``continuation`` and ``blank`` line counts added, including when the
     iteration is abandoned. ``span``, when given, gets the ``first`` and
     ``last`` header timestamps (the time the source covers).

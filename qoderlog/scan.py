@@ -211,15 +211,22 @@ class _Scan:
         done: list[Done] = []
         pos, number, k = 0, base + 1, 0
         size = len(block)
+        last = len(wanted)
+        header_at = _HEADER_LINE.match
         while pos < size:
-            if pos and framer.pending is None:
-                # Nothing is waiting for continuation lines: jump to the next line that can matter.
-                while k < len(wanted) and wanted[k] < pos:
+            if pos:
+                while k < last and wanted[k] < pos:
                     k += 1
-                if k == len(wanted):
-                    break
-                number += count(b"\n", pos, wanted[k])
-                pos = wanted[k]
+                if (k == last or wanted[k] != pos) and (not framer.open or header_at(block, pos)):
+                    # Nothing waits for continuation lines, or a plain header ends the record that did: this line
+                    # and the ones up to the next line that can matter are counted in bulk.
+                    finished = framer.finish()
+                    if finished is not None:
+                        done.append(finished)
+                    if k == last:
+                        break
+                    number += count(b"\n", pos, wanted[k])
+                    pos = wanted[k]
             end = find(b"\n", pos)
             raw = block[pos:end]
             if pos:

@@ -1,0 +1,195 @@
+"""The fast block scanner gives exactly what the line-by-line reference gives: records, details, counts, state."""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qoderlog import Accounting, iter_events, load_patterns
+from qoderlog.framing import frame_lines
+from qoderlog.scan import scan_records
+from qoderlog.sources import Discovery, iter_sources
+from qoderlog.synth import write_corpus
+
+LIBRARY = load_patterns()
+SAMPLES = Path(__file__).parent.parent / "sample_logs"
+KEEPS = [frozenset(), frozenset({"warning", "error", "critical"})]
+
+
+def both_ways(path: Path, keep: frozenset[str], max_line: int = 1 << 20) -> tuple[list[Any], list[Any]]:
+    """Per source: (records with details, counts, span, state) from the reference and from the scanner."""
+    results: list[list[Any]] = [[], []]
+    for index, fast in enumerate((False, True)):
+        for source in iter_sources([path], Discovery(), max_line=max_line):
+            counts: dict[str, int] = {}
+            span: dict[str, Any] = {}
+            if fast:
+                records = scan_records(source, LIBRARY, counts=counts, span=span, keep_levels=keep)
+            else:
+                records = frame_lines(
+                    source.lines(),
+                    source=source.name,
+                    is_candidate=LIBRARY.is_candidate,
+                    recognises=LIBRARY.recognises,
+                    counts=counts,
+                    span=span,
+                    keep_levels=keep,
+                )
+            got = list(records)
+            state = source.state
+            results[index].append(
+                (
+                    source.name,
+                    got,
+                    counts,
+                    span,
+                    (state.encoding, state.lines, state.replacements, state.cut_lines, state.status, state.reason),
+                )
+            )
+    return results[0], results[1]
+
+
+def assert_same(path: Path, keep: frozenset[str] = frozenset(), max_line: int = 1 << 20) -> list[Any]:
+    slow, fast = both_ways(path, keep, max_line)
+    assert len(slow) == len(fast)
+    for one, two in zip(slow, fast, strict=True):
+        assert one[0] == two[0]
+        assert one[4] == two[4], one[0]  # source state
+        assert one[2] == two[2], one[0]  # line counts
+        assert one[3] == two[3], one[0]  # span
+        assert len(one[1]) == len(two[1]), one[0]
+        for a, b in zip(one[1], two[1], strict=True):
+            assert a == b
+    return slow
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("corpus") / "main.log"
+    write_corpus(path, lines=60_000, seed=3)
+    return path
+
+
+@pytest.mark.parametrize("keep", KEEPS, ids=["plain", "keep-warnings"])
+def test_the_scanner_equals_the_reference_on_the_corpus(corpus: Path, keep: frozenset[str]) -> None:
+    slow = assert_same(corpus, keep)
+    records = slow[0][1]
+    assert len(records) > 1000 and slow[0][4][1] == 60_000  # a real workload: many records, every line read
+    if keep:
+        assert any(record.level == "error" and not LIBRARY.is_candidate(record.text) for record, _ in records)
+
+
+@pytest.mark.parametrize("keep", KEEPS, ids=["plain", "keep-warnings"])
+def test_the_scanner_equals_the_reference_on_every_sample(keep: frozenset[str]) -> None:
+    slow = assert_same(SAMPLES, keep)
+    assert len(slow) >= 14
+
+
+def test_events_and_accounting_are_the_same_through_iter_events(corpus: Path) -> None:
+    results = []
+    for fast in (False, True):
+        accounting = Accounting()
+        events = [event.to_dict() for event in iter_events([corpus, SAMPLES], accounting=accounting, fast=fast)]
+        results.append((events, accounting.to_dict()))
+    assert results[0] == results[1]
+    assert len(results[0][0]) > 500
+
+
+EDGE_CASES: dict[str, bytes] = {
+    "crlf.log": b"2025-01-01 10:00:00.000 [info] GoProcessService: Starting go process\r\n  at x\r\n\r\n"
+    b"2025-01-01 10:00:01.000 [info] noise\r\n",
+    "lone-cr.log": b"2025-01-01 10:00:00.000 [info] noise\r  detail\r2025-01-01 10:00:01.000 [error] boom\r",
+    "no-final-newline.log": b"2025-01-01 10:00:00.000 [info] noise\n2025-01-01 10:00:01.000 [info] [IPC] Checking IPC"
+    b" availability",
+    "bom.log": b"\xef\xbb\xbf2025-01-01 10:00:00.000 [info] Starting go process\n  x\n",
+    "invalid-utf8.log": b"2025-01-01 10:00:00.000 [info] caf\xe9 \xff\xfe noise\n2025-01-01 10:00:01.000 [warning]"
+    b" bad \xc3\n  \xe2\x82 detail\n" * 50,
+    "unicode-spaces.log": "2025-01-01 10:00:00.000 [info] Starting go process\n\u3000\u2003 \t\n\x1c\n\u00a0\n"
+    "\u0085\n  \n\n2025-01-01 10:00:01.000 [info] x\n\u3000\n".encode(),
+    "unicode-digits.log": "\u0663025-01-01 10:00:00.000 [info] x\n2025-01-01 10:00:00.000 [\u00e9rror] Starting go"
+    " process\n2025-01-01 10:00:00.000 [ERROR] up\n2025-01-01 10:00:00.000 [Error] up\n2025-01-01 10:00:00.000"
+    " [eRRor] up\n".encode(),
+    "json.log": b'{"timestamp": "2025-01-01T10:00:00Z", "level": "error", "message": "\\u0053tarting go process"}\n'
+    b'{"level": "warn", "msg": "plain noise"}\n{"command": "x"}\n  {"message": "indented"}\n'
+    b'{"level": "info", "message": "IPC connection attempt 1"}\n' + b'{"a": ' * 3000 + b"1" + b"}" * 3000 + b"\n",
+    "snippet.log": b"GoProcessService: Starting go process\nnoise line\n  indented\n\nChecking IPC availability\n"
+    b"2025-01-01 10:00:00.000 [info] now framed\nStarting go process\nbare noise\n",
+    "spdlog-console.log": b"[2025-01-01 10:00:00.000] [main] [error] boom\n[main 2025-01-01T10:00:00.000Z] Starting"
+    b" go process\n[main 2025-01-01T10:00:00.000Z] x\n[not a header\n[2025-01-01 10:00:00] [a]b] [info] x\n",
+    "gb18030.log": "2025-01-01 10:00:00.000 [info] 启动 Starting go process\n  详情\n".encode("gb18030") * 40,
+    "utf16.log": "2025-01-01 10:00:00.000 [info] Starting go process\n".encode("utf-16-le") * 10,
+    "empty.log": b"",
+    "blank-only.log": b"\n\n   \n",
+}
+
+
+@pytest.mark.parametrize("keep", KEEPS, ids=["plain", "keep-warnings"])
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_edge_cases_read_the_same(tmp_path: Path, name: str, keep: frozenset[str]) -> None:
+    path = tmp_path / name
+    path.write_bytes(EDGE_CASES[name])
+    assert_same(path, keep)
+
+
+def test_long_lines_are_cut_the_same_and_blocks_split_anywhere(tmp_path: Path) -> None:
+    head = b"2025-01-01 10:00:00.000 [info] noise\n"
+    long = b"2025-01-01 10:00:01.000 [info] Starting go process " + "é".encode() * 1_100_000 + b"\n"
+    path = tmp_path / "long.log"
+    path.write_bytes(head * 3000 + long + b"  continued\n" + head * 40_000 + long.rstrip(b"\n"))
+    slow = assert_same(path, max_line=1 << 20)
+    assert slow[0][4][3] == 2  # both long lines cut
+
+
+def test_gzip_zip_and_a_truncated_stream_read_the_same(tmp_path: Path, corpus: Path) -> None:
+    data = corpus.read_bytes()[:3_000_000]
+    (tmp_path / "main.log.gz").write_bytes(gzip.compress(data))
+    packed = gzip.compress(data)
+    (tmp_path / "cut.log.gz").write_bytes(packed[: len(packed) // 2])
+    with zipfile.ZipFile(tmp_path / "bundle.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("logs/main.log", data)
+    slow = assert_same(tmp_path)
+    states = {name: state for name, _, _, _, state in slow}
+    cut = next(state for name, state in states.items() if name.endswith("cut.log.gz"))
+    assert cut[4] == "error" and "read stopped after line" in cut[5]
+
+
+LINES = st.sampled_from(
+    [
+        "2025-01-01 10:00:00.000 [info] noise",
+        "2025-01-01 10:00:00.000 [error] failed",
+        "2025-01-01 10:00:00.000 [info] [IPC] Checking IPC availability",
+        "2025-01-01 10:00:00.000 [info] GoProcessService: Starting go process",
+        "Starting go process",
+        "Checking if socket file exists: /tmp/x.sock",
+        "  at frame (x.js:1)",
+        "bare noise",
+        "",
+        "   ",
+        "\u3000",
+        '{"level": "error", "message": "x"}',
+        '{"level": "info", "msg": "start attempt 1"}',
+        "[main 2025-01-01T10:00:00.000Z] update#setState idle",
+        "[2025-01-01 10:00:00.000] [cosy] [warning] cosy info from x",
+        "caf\udce9",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=st.lists(LINES, max_size=40),
+    ending=st.sampled_from(["\n", "\r\n", "\r"]),
+    last=st.booleans(),
+    keep=st.sampled_from(KEEPS),
+)
+def test_any_mix_of_lines_reads_the_same(tmp_path: Path, lines: list[str], ending: str, last: bool, keep: Any) -> None:
+    path = tmp_path / "mix.log"
+    text = ending.join(lines) + (ending if last else "")
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    assert_same(path, keep)
