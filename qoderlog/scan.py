@@ -151,16 +151,9 @@ class _Scan:
 
     def _block(self, block: bytes) -> list[Done]:
         """The records a block of whole lines finished; the block's lines are counted whatever the caller does."""
-        base = self.lines
-        lines = block.count(b"\n")
         if not block.isascii():
             self._count_replacements(block)
-        framer = self.framer
-        if not framer.framed:
-            done = self._exact(block, base)
-        else:
-            done = self._bulk(block, base, lines)
-        self.lines = base + lines
+        done, self.lines = (self._bulk if self.framer.framed else self._exact)(block, self.lines)
         self._last_header(block)
         return done
 
@@ -187,22 +180,22 @@ class _Scan:
             text = text[: self.max_line]
         return text
 
-    def _exact(self, block: bytes, base: int) -> list[Done]:
-        """Every line through the framer: the start of a file, before it has shown a header."""
+    def _exact(self, block: bytes, base: int) -> tuple[list[Done], int]:
+        """Every line through the framer (the start of a file, before it has shown a header); lines read so far."""
         feed = self.framer.line
         done = []
+        number = base
         for number, raw in enumerate(block.split(b"\n")[:-1], base + 1):
             finished = feed(number, self._text(raw))
             if finished is not None:
                 done.append(finished)
-        return done
+        return done, number
 
-    def _bulk(self, block: bytes, base: int, lines: int) -> list[Done]:
-        """Lines that can matter through the framer, the others counted by kind in one pass."""
+    def _bulk(self, block: bytes, base: int) -> tuple[list[Done], int]:
+        """Lines that can matter through the framer, the others counted by kind in one pass; lines read so far."""
         marks = _MARKS.findall(block)
         blank = marks.count(b"\n")
         headers = len(marks) - blank
-        others = lines - 1 - headers - blank  # the first line of the block is always fed, not counted
         wanted = _wanted_lines(block, self.automaton.find_matches_as_indexes(block))
         framer = self.framer
         feed = framer.line
@@ -240,11 +233,13 @@ class _Scan:
             if finished is not None:
                 done.append(finished)
             pos, number = end + 1, number + 1
+        lines = number - base - 1 + (count(b"\n", pos) if pos < size else 0)
+        others = lines - 1 - headers - blank  # the block's first line is always fed, never counted in bulk
         # The lines not fed: in a framed file a header is noise, a blank line blank, anything else a continuation.
         framer.noise += headers - fed_headers
         framer.blank += blank - fed_blank
         framer.continuation += others - fed_others
-        return done
+        return done, base + lines
 
     def _last_header(self, block: bytes) -> None:
         """Tell the framer the block's last header line (the span's end), read backwards from the block's end."""

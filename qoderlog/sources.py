@@ -27,6 +27,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
@@ -131,6 +132,7 @@ def iter_sources(
         yield from _sources_at(Path(text_path), text_path, discovery, max_line)
 
 
+@lru_cache(maxsize=4096)
 def stream_key(name: str) -> tuple[str, int]:
     """``("…/main.log", 2)`` for ``…/main.log.2.gz``: the log stream and its rotation index.
 

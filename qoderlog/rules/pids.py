@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
@@ -31,7 +32,8 @@ def _started_between(starts: list[datetime], first: Event, second: Event) -> boo
     a, b = wall(first.timestamp), wall(second.timestamp)
     if a is None or b is None:
         return False
-    return any(a <= t <= b for t in starts)
+    at = bisect_left(starts, a)
+    return at < len(starts) and starts[at] <= b
 
 
 def _stream_hits(events: tuple[Event, ...], starts: list[datetime]) -> Iterator[Hit]:
