@@ -17,9 +17,14 @@ if TYPE_CHECKING:
 
 
 def render(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
-    """Write the analysis as one JSON document (redacted when ``options.redact``)."""
-    if not options.redact:
-        out.write(analysis.to_json() + "\n")
-        return
-    document = redact_document(analysis.to_dict())
-    out.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
+    """Write the analysis as one JSON document (redacted when ``options.redact``).
+
+    The text is written piece by piece as it is encoded (``json.dump``), never
+    held whole: for a big bundle the encoder's pieces would weigh several
+    times the document.
+    """
+    document = analysis.to_dict()
+    if options.redact:
+        document = redact_document(document)
+    json.dump(document, out, indent=2, ensure_ascii=False, default=str)
+    out.write("\n")
