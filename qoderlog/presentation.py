@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,10 @@ SEVERITIES: tuple[str, ...] = ("critical", "error", "warning", "info")
 GROUP_HEADINGS = {"critical": "Critical", "error": "Errors", "warning": "Warnings", "info": "Information"}
 DEFAULT_THRESHOLDS = {"warning_s": 5.0, "error_s": 10.0}
 MAX_MARKS = 5000
+MAX_SHOWN_FINDINGS = 150
+"""A report shows at most this many findings, the worst first; the JSON output has them all."""
+MAX_SHOWN_SESSIONS = 300
+"""A report lists at most this many sessions (those the shown findings name first); the JSON output has them all."""
 MAX_CHART_ROWS = 40
 """At most this many sessions are drawn per chart (the sessions table lists them all)."""
 MAX_EVIDENCE_CHARS = 4000
@@ -262,6 +267,7 @@ class Report:
     groups: tuple[SeverityGroup, ...]
     finding_count: int
     sessions: tuple[SessionRow, ...]
+    session_count: int
     accounting: AccountingView
     environment: tuple[tuple[str, tuple[str, ...]], ...]
     marks: tuple[Mark, ...]
@@ -271,6 +277,11 @@ class Report:
     charts: tuple[Chart, ...]
     redacted: bool
     redaction: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+
+    @property
+    def findings_shown(self) -> int:
+        """How many findings the report lists (at most ``MAX_SHOWN_FINDINGS`` of ``finding_count``)."""
+        return sum(len(group.findings) for group in self.groups)
 
 
 def build_report(analysis: Analysis, *, redact: bool) -> Report:
@@ -286,8 +297,28 @@ def build_report(analysis: Analysis, *, redact: bool) -> Report:
 
 
 def report_document(analysis: Analysis) -> dict[str, Any]:
-    """``analysis.to_dict()`` plus ``timeline``: the notable timestamped events, at most ``MAX_MARKS``."""
+    """``analysis.to_dict()`` cut to what a report shows, plus ``timeline``: the notable events, at most ``MAX_MARKS``.
+
+    A big bundle can hold thousands of findings and sessions; a report shows
+    the ``MAX_SHOWN_FINDINGS`` worst findings and ``MAX_SHOWN_SESSIONS``
+    sessions (the ones those findings name first), and records the totals
+    and the counts per severity in ``shown`` — so rendering (and redacting)
+    costs the same whatever the size of the logs.
+    """
     document = analysis.to_dict()
+    findings = document["findings"]
+    sessions = document["sessions"]
+    counts = {sev: n for sev in SEVERITIES if (n := sum(1 for f in findings if f["severity"] == sev))}
+    if len(findings) > MAX_SHOWN_FINDINGS:
+        worst = sorted(range(len(findings)), key=lambda i: SEVERITIES.index(findings[i]["severity"]))
+        document["findings"] = [findings[i] for i in sorted(worst[:MAX_SHOWN_FINDINGS])]
+    if len(sessions) > MAX_SHOWN_SESSIONS:
+        named = {f.get("session") for f in document["findings"]}
+        first = [i for i, s in enumerate(sessions) if s["id"] in named]
+        rest = (i for i, s in enumerate(sessions) if s["id"] not in named)
+        chosen = first[:MAX_SHOWN_SESSIONS] + list(islice(rest, max(0, MAX_SHOWN_SESSIONS - len(first))))
+        document["sessions"] = [sessions[i] for i in sorted(chosen)]
+    document["shown"] = {"findings": len(findings), "sessions": len(sessions), "counts": counts}
     marks = list(timeline_marks(analysis.event_list))
     document["timeline"] = marks[:MAX_MARKS]
     document["timeline_total"] = len(marks)
@@ -338,14 +369,16 @@ def present(
         if any(v.severity == sev for v in views)
     )
     marks = tuple(_mark(m) for m in document.get("timeline") or [])
+    shown = document.get("shown") or {}
     return Report(
         title="Qoder log report",
         generator=str(document.get("generator") or "qoderlog"),
         period=_period(document.get("inputs") or []),
-        verdict=_verdict(findings, sessions),
+        verdict=_verdict(findings, sessions, shown.get("counts")),
         groups=groups,
-        finding_count=len(findings),
+        finding_count=int(shown.get("findings") or len(findings)),
         sessions=sessions,
+        session_count=int(shown.get("sessions") or len(sessions)),
         accounting=_accounting(document.get("stats") or {}),
         environment=_environment(document.get("environment") or {}),
         marks=marks,
@@ -628,8 +661,12 @@ def _finding_view(
     )
 
 
-def _verdict(findings: Sequence[Mapping[str, Any]], sessions: Sequence[SessionRow]) -> Verdict:
-    counts = tuple((sev, n) for sev in SEVERITIES if (n := sum(1 for f in findings if f["severity"] == sev)))
+def _verdict(
+    findings: Sequence[Mapping[str, Any]], sessions: Sequence[SessionRow], totals: Mapping[str, int] | None = None
+) -> Verdict:
+    if totals is None:
+        totals = {sev: sum(1 for f in findings if f["severity"] == sev) for sev in SEVERITIES}
+    counts = tuple((sev, n) for sev in SEVERITIES if (n := totals.get(sev, 0)))
     if not findings:
         started = sum(1 for s in sessions if s.outcome == "ready")
         sentence = (

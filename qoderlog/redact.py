@@ -114,8 +114,13 @@ class Redactor:
         changed, so a name that appears bare in one line and inside a home
         path in another is hidden in both. Keys are kept as they are.
         """
-        self.learn_document(document)
-        return _walk(document, self._apply)
+        # A report repeats strings (file names on every line): each distinct one is read and redacted once, in
+        # order of first appearance, so placeholders are numbered as if every copy had been.
+        distinct = dict.fromkeys(_strings(document))
+        self.learn(distinct)
+        for text in distinct:
+            distinct[text] = self._apply(text)
+        return _walk(document, distinct.__getitem__)
 
     def _collect(self, text: str) -> None:
         before = len(self._seen["user"]) + len(self._seen["token"]) + len(self._seen["machine"])
