@@ -4,17 +4,18 @@ The notebook API. ``iter_events`` streams typed events from files, folders,
 archives or stdin; ``read_events`` loads them into a pandas DataFrame;
 ``analyze`` gives an ``Analysis`` (sessions, findings as DataFrames, JSON,
 HTML, Markdown); ``open_warehouse`` reads a nightly batch's warehouse.
-Importing this package does not import pandas or matplotlib.
+Importing this package does not import pandas or matplotlib, and the
+analysis and batch modules load on first use, so that ``qoderlog parse``
+starts fast.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .analysis import Analysis, analyze
-from .batch import open_warehouse, run_batch
 from .engine import Accounting, iter_events
 from .errors import ConfigError, InputError, PatternError, QoderlogError, UsageError
 from .model import Event, Framing, InputReport, LineKind, Record, Severity
@@ -22,6 +23,21 @@ from .patterns import PatternSet, load_patterns
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .analysis import Analysis, analyze
+    from .batch import open_warehouse, run_batch
+
+_LAZY = {"Analysis": "analysis", "analyze": "analysis", "open_warehouse": "batch", "run_batch": "batch"}
+
+
+def __getattr__(name: str) -> Any:
+    """``analyze``, ``Analysis``, ``open_warehouse`` and ``run_batch``, imported when first asked for."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qoderlog' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "Accounting",

@@ -248,8 +248,8 @@ class PatternSet:
         return {p.id: p for p in self.patterns}
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe YAML loader that remembers the line of every mapping as ``__line__``."""
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe YAML loader that remembers the line of every mapping as ``__line__`` (libyaml's when built with it)."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:

@@ -7,7 +7,6 @@ a wheel installs them as data files under ``share/qoderlog/<folder>``.
 from __future__ import annotations
 
 import sysconfig
-from importlib import metadata
 from pathlib import Path
 
 from .errors import QoderlogError
@@ -18,6 +17,8 @@ def resource_dir(folder: str, marker: str) -> Path:
     local = Path(__file__).resolve().parents[1] / folder
     if (local / marker).is_file():
         return local
+    from importlib import metadata  # 30 ms to import: only a wheel install needs it
+
     try:
         files = metadata.distribution("qoderlog").files or []
     except metadata.PackageNotFoundError:
