@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -213,6 +213,7 @@ def analyze_events(
     )
 
 
+@lru_cache(maxsize=1)
 def _version() -> str:
     try:
         return metadata.version("qoderlog")

@@ -181,14 +181,20 @@ class _Scan:
         return text
 
     def _exact(self, block: bytes, base: int) -> tuple[list[Done], int]:
-        """Every line through the framer (the start of a file, before it has shown a header); lines read so far."""
-        feed = self.framer.line
+        """Lines through the framer one by one until the file shows a header, then the rest in bulk."""
+        framer = self.framer
         done = []
-        number = base
-        for number, raw in enumerate(block.split(b"\n")[:-1], base + 1):
-            finished = feed(number, self._text(raw))
+        pos, number = 0, base
+        while pos < len(block) and not framer.framed:
+            end = block.index(b"\n", pos)
+            number += 1
+            finished = framer.line(number, self._text(block[pos:end]))
             if finished is not None:
                 done.append(finished)
+            pos = end + 1
+        if pos < len(block):
+            more, number = self._bulk(block[pos:], number)
+            done.extend(more)
         return done, number
 
     def _bulk(self, block: bytes, base: int) -> tuple[list[Done], int]:
