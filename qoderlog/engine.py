@@ -8,17 +8,20 @@ physical line was counted, so that ``by_kind`` always sums to ``lines_read``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from .framing import frame_lines
-from .model import Event, InputReport, LineKind
+from .model import Event, InputReport, LineKind, Record
 from .patterns import PatternSet, load_patterns
 from .sources import DEFAULT_MAX_LINE, Discovery, Source, iter_sources
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in LineKind)
+
+Unknown = Callable[[Record, tuple[str, ...]], None]
+"""Called with every yielded record (and its continuation lines) that no pattern recognised."""
 
 
 @dataclass(slots=True)
@@ -68,6 +71,9 @@ def iter_events(
     pattern_dirs: Iterable[str | os.PathLike[str]] = (),
     accounting: Accounting | None = None,
     max_line: int = DEFAULT_MAX_LINE,
+    unknown: Unknown | None = None,
+    keep_levels: frozenset[str] = frozenset(),
+    keep_literals: Iterable[str] = (),
 ) -> Iterator[Event]:
     """Stream the events of every input under ``paths`` in reading order.
 
@@ -75,6 +81,13 @@ def iter_events(
     ``Accounting`` to learn how each input and line was handled; unreadable
     inputs are recorded there, never raised. ``PatternError`` is raised
     before reading when a pattern folder is invalid.
+
+    For template mining (``templates.Miner``): ``unknown`` is called with
+    every record that was built but that no pattern recognised;
+    ``keep_levels`` also builds header records at those levels that fail
+    the literal gate (see ``framing.frame_lines``); ``keep_literals`` widens
+    the gate by these literals, so that lines naming a Qoder component are
+    built too. None of this changes how a line is counted.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -82,9 +95,19 @@ def iter_events(
     tally = accounting if accounting is not None else Accounting()
     discovery = tally.discovery
     reported = 0
+    literals = tuple(keep_literals)
+    gate = library.gate_with(literals) if literals else library.is_candidate
     for source in iter_sources(paths, discovery, max_line=max_line):
         reported = _report_failures(tally, reported)
-        yield from _source_events(source, library, tally)
+        yield from _source_events(
+            source,
+            library,
+            tally,
+            gate=gate,
+            unknown=unknown,
+            keep_levels=keep_levels,
+            widened=gate is not library.is_candidate,
+        )
     _report_failures(tally, reported)
 
 
@@ -108,23 +131,37 @@ def _report_failures(tally: Accounting, reported: int) -> int:
     return len(failures)
 
 
-def _source_events(source: Source, library: PatternSet, tally: Accounting) -> Iterator[Event]:
+def _source_events(
+    source: Source,
+    library: PatternSet,
+    tally: Accounting,
+    *,
+    gate: Callable[[str], object],
+    unknown: Unknown | None,
+    keep_levels: frozenset[str],
+    widened: bool = False,
+) -> Iterator[Event]:
     counts: dict[str, int] = dict.fromkeys(KINDS, 0)
     span: dict[str, datetime | None] = {}
     events = unrecognised = 0
     match = library.match
+    is_candidate = library.is_candidate
     try:
         for record, detail in frame_lines(
             source.lines(),
             source=source.name,
-            is_candidate=library.is_candidate,
+            is_candidate=gate,  # type: ignore[arg-type]
             recognises=library.recognises,
             counts=counts,
             span=span,
+            keep_levels=keep_levels,
         ):
-            event = match(record, detail)
+            # A record let through only by keep_levels or keep_literals holds no prefilter: no pattern can match it.
+            event = match(record, detail) if not (widened or keep_levels) or is_candidate(record.message) else None
             if event is None:
                 unrecognised += 1
+                if unknown is not None:
+                    unknown(record, detail)
             else:
                 events += 1
                 yield event

@@ -9,7 +9,8 @@ pattern recognises, which stands on its own even amid framed records.
 
 To keep noise cheap, only *candidate* records — those whose line passes the
 pattern library's literal prefilter — are built into ``Record`` values and
-yielded; every other line is only counted. The caller's ``counts`` dict gets
+yielded (and, when asked with ``keep_levels``, headers at those levels, so
+that unrecognised warnings can be mined); every other line is only counted. The caller's ``counts`` dict gets
 ``unrecognised`` (non-candidate headers), ``continuation`` and ``blank``;
 the caller counts each yielded record as ``event`` or ``unrecognised``.
 """
@@ -205,6 +206,19 @@ def match_header(text: str) -> tuple[Framing, re.Match[str] | dict[str, Any]] | 
     return None
 
 
+def header_level(framing: Framing, found: re.Match[str] | dict[str, Any]) -> str | None:
+    """The normalised level of a header found by ``match_header``, without building its record."""
+    if framing is Framing.VSCODE:
+        level = found[2]  # type: ignore[index]
+    elif framing is Framing.SPDLOG:
+        level = found[3]  # type: ignore[index]
+    elif isinstance(found, dict):
+        level = _first(found, _JSON_LEVEL_KEYS)
+    else:
+        return None
+    return (_LEVELS.get(level) or normalise_level(level)) if isinstance(level, str) else None
+
+
 def make_record(
     framing: Framing, found: re.Match[str] | dict[str, Any], *, source: str, line: int, text: str
 ) -> Record:
@@ -222,6 +236,7 @@ def frame_lines(
     recognises: Callable[[Record], bool],
     counts: MutableMapping[str, int],
     span: MutableMapping[str, datetime | None] | None = None,
+    keep_levels: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[Record, tuple[str, ...]]]:
     """Candidate records of one source with their continuation lines (capped), in order.
 
@@ -232,6 +247,11 @@ def frame_lines(
     ``blank`` line counts added, including when the iteration is abandoned.
     ``span``, when given, gets the ``first`` and ``last`` header timestamps
     (the time the source covers), found without parsing every header.
+    ``keep_levels`` (normalised levels, e.g. ``{"warning", "error",
+    "critical"}``): a *header* record at one of these levels is built and
+    yielded even when it fails the gate, with its continuation lines; the
+    caller counts it as it counts any yielded record. Bare lines have no level
+    and are not affected.
     """
     noise = continuation = blank = 0
     framed = False
@@ -255,7 +275,7 @@ def frame_lines(
                     pending = None
                 framing, match = found
                 gate_text = _first(match, _JSON_MESSAGE_KEYS) if isinstance(match, dict) else text
-                if is_candidate(gate_text):
+                if is_candidate(gate_text) or (keep_levels and header_level(framing, match) in keep_levels):
                     pending = make_record(framing, match, source=source, line=number, text=text)
                     detail = []
                 else:

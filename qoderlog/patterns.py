@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -222,6 +222,10 @@ class PatternSet:
     def is_candidate(self, text: str) -> bool:
         """Whether ``text`` holds any pattern's prefilter literal (cheap; most noise fails here)."""
         return self.gate.search(text) is not None
+
+    def gate_with(self, literals: Iterable[str]) -> Callable[[str], object]:
+        """A gate like ``is_candidate`` that also lets through lines holding any of ``literals`` (one scan)."""
+        return re.compile(literal_trie({*(p.prefilter for p in self.patterns), *literals})).search
 
     def match(self, record: Record, detail: tuple[str, ...] = ()) -> Event | None:
         """The first pattern's event for ``record``, or ``None`` when no pattern recognises it."""
