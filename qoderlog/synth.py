@@ -2118,7 +2118,8 @@ SAMPLES: tuple[_Sample, ...] = (
         "(not `Starting go process`), fail to open the IPC channel twice (`Could not open IPC channel …: connect "
         "ECONNREFUSED`) and clean up with `Sidecar cleanup finished with 2 problems …`. No pattern knows these "
         "lines: they show as unknown templates (3 starts, 6 IPC failures, 3 cleanups), and "
-        "`qoderlog patterns suggest` drafts patterns for them. The known `.info.json` read is still recognised.",
+        "`qoderlog patterns suggest` drafts patterns for them. The known `.info.json` read is still recognised; "
+        "with the starts unknown it looks like a stale pid (stale-pid warnings), which is what going blind costs.",
         timings="start→info read 1.6 s; read→IPC failures +0.4 s and +5.4 s; cleanup +45.4 s; sessions at 09:15, "
         "10:02 and 10:48",
         placements=(
