@@ -54,7 +54,8 @@ QODER_LITERALS: tuple[str, ...] = (
     "Cosy",
     ".info.json",
     "update#",
-    "onnection",
+    "Connection",
+    "connection",
 )
 """Literals that widen the pattern gate while mining, so that every line ``is_qoder_related`` can accept
 is built into a record (a superset: the predicate decides)."""
