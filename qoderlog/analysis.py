@@ -19,11 +19,12 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from .engine import Accounting, iter_events
-from .model import Event, Finding, Session, Severity
+from .model import Event, Finding, Session, Severity, Template
 from .patterns import PatternSet, load_patterns
 from .rules import Facts, run_rules
 from .sessions import NEVER_READY_S, build_sessions, group_streams, wall
 from .sources import stream_key
+from .templates import ERROR_LEVELS, QODER_LITERALS, Miner, is_qoder_related
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,6 +63,14 @@ class Analysis:
     environment: Environment
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     baseline: Mapping[str, Any] | None = None
+    template_list: tuple[Template, ...] = ()
+    records: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def coverage(self) -> float | None:
+        """The share of Qoder-related records a pattern recognised; ``None`` when there were none."""
+        total = self.records.get("qoder_related", 0)
+        return round(self.records.get("qoder_recognised", 0) / total, 4) if total else None
 
     @property
     def worst(self) -> Severity | None:
@@ -90,7 +99,7 @@ class Analysis:
         return events_frame(self.event_list, load_patterns())
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document: schema_version, inputs, stats, sessions, findings, environment.
+        """The JSON document: schema_version, inputs, stats, sessions, findings, environment, unknown templates.
 
         With a baseline (``analyze --baseline``) it also has ``baseline`` and,
         per finding, ``fleet_context`` sentences.
@@ -105,6 +114,9 @@ class Analysis:
             "environment": self.environment.to_dict(),
             "sessions": [s.to_dict() for s in self.session_list],
             "findings": [f.to_dict() for f in self.finding_list],
+            "unknown_templates": [t.to_dict() for t in self.template_list],
+            "coverage": self.coverage,
+            "records": dict(self.records),
         }
         if self.baseline is not None:
             from .fleet import context_sentences
@@ -175,12 +187,21 @@ def analyze(
     config: Mapping[str, Mapping[str, Any]] | None = None,
     pattern_dirs: Iterable[str | os.PathLike[str]] = (),
     patterns: PatternSet | None = None,
+    mine: bool = True,
 ) -> Analysis:
-    """Read everything under ``paths``, rebuild the sessions, run every rule."""
+    """Read everything under ``paths``, rebuild the sessions, run every rule.
+
+    With ``mine`` (the default) the records no pattern recognised are mined
+    into ``template_list`` (see ``templates.Miner``).
+    """
     library = patterns if patterns is not None else load_patterns(pattern_dirs)
     accounting = Accounting()
-    events = tuple(iter_events(paths, patterns=library, accounting=accounting))
-    return analyze_events(events, accounting, config=config)
+    miner = Miner() if mine else None
+    hooks: dict[str, Any] = (
+        {"unknown": miner, "keep_levels": miner.keep_levels, "keep_literals": QODER_LITERALS} if miner else {}
+    )
+    events = tuple(iter_events(paths, patterns=library, accounting=accounting, **hooks))
+    return analyze_events(events, accounting, config=config, miner=miner)
 
 
 def analyze_events(
@@ -188,8 +209,9 @@ def analyze_events(
     accounting: Accounting,
     *,
     config: Mapping[str, Mapping[str, Any]] | None = None,
+    miner: Miner | None = None,
 ) -> Analysis:
-    """Sessions and findings for events already read (with their accounting)."""
+    """Sessions and findings for events already read (with their accounting and, when mined, the unknowns)."""
     settings = config or {}
     stream_ends = _stream_ends(accounting)
     never_ready_s = float(settings.get("startup-failure", {}).get("never_ready_s", NEVER_READY_S))
@@ -210,7 +232,22 @@ def analyze_events(
         finding_list=findings,
         environment=_environment(sessions, events),
         config=settings,
+        template_list=miner.templates() if miner is not None else (),
+        records=_record_counts(events, miner),
     )
+
+
+def _record_counts(events: tuple[Event, ...], miner: Miner | None) -> dict[str, int]:
+    """Qoder-related records (recognised or not) and error records, for coverage and the anomaly score."""
+    recognised = sum(1 for e in events if is_qoder_related(e.component, e.message))
+    errors = sum(1 for e in events if e.level in ERROR_LEVELS)
+    unknown = miner.qoder_unknown if miner is not None else 0
+    return {
+        "qoder_related": recognised + unknown,
+        "qoder_recognised": recognised,
+        "qoder_unknown": unknown,
+        "errors": errors + (miner.errors if miner is not None else 0),
+    }
 
 
 @lru_cache(maxsize=1)

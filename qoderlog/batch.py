@@ -19,7 +19,14 @@ committed exactly once.
 Warehouse layout::
 
     WAREHOUSE/ledger.sqlite
-    WAREHOUSE/{uploads,sessions,findings[,events]}/run_date=YYYY-MM-DD/part-<run>-<n>.parquet
+    WAREHOUSE/{uploads,sessions,findings,templates[,events]}/run_date=YYYY-MM-DD/part-<run>-<n>.parquet
+
+``templates`` holds each upload's unknown templates (``templates.Miner``)
+under a fleet-wide ``template_id`` from the warehouse's own Drain3 miner
+(``templates.TemplateRegistry``), whose state is saved in the ledger in the
+same transaction as the part that used it (step 2): a template keeps its id
+from night to night, and a killed run never leaves ids for rows that were
+not committed.
 """
 
 from __future__ import annotations
@@ -52,7 +59,9 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-DATASETS = ("uploads", "sessions", "findings", "events")
+    from .templates import TemplateRegistry
+
+DATASETS = ("uploads", "sessions", "findings", "templates", "events")
 STATUSES = ("done", "failed", "quarantined")
 _HASH_CHUNK = 1 << 20
 
@@ -90,6 +99,7 @@ class UploadResult:
     sessions: tuple[Mapping[str, Any], ...] = ()
     findings: tuple[Mapping[str, Any], ...] = ()
     events: tuple[Mapping[str, Any], ...] = ()
+    templates: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -319,6 +329,10 @@ def analyse_upload(upload: Upload, limits: Limits, keep_events: bool = False) ->
         "worst_severity": document["worst_severity"],
         "platforms": ",".join(document["environment"]["platforms"]),
         "binary_versions": ",".join(document["environment"]["binary_versions"]),
+        "error_records": document["records"]["errors"],
+        "qoder_records": document["records"]["qoder_related"],
+        "unknown_qoder_records": document["records"]["qoder_unknown"],
+        "coverage": document["coverage"],
     }
     if not readable:
         reasons = [f"{Path(i['source']).name}: {i['reason']}" for i in stats["inputs"] if i["reason"]]
@@ -334,6 +348,7 @@ def analyse_upload(upload: Upload, limits: Limits, keep_events: bool = False) ->
         sessions=tuple(document["sessions"]),
         findings=tuple(document["findings"]),
         events=events,
+        templates=tuple(document["unknown_templates"]),
     )
 
 
@@ -374,7 +389,13 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at TEXT,
     found INTEGER, done INTEGER, skipped INTEGER, failed INTEGER, quarantined INTEGER, seconds REAL
 );
+CREATE TABLE IF NOT EXISTS template_state (
+    name TEXT PRIMARY KEY,
+    state BLOB NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """
+_REGISTRY = "drain3"
 
 
 class Warehouse:
@@ -390,6 +411,17 @@ class Warehouse:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(_LEDGER)
+        self._registry: TemplateRegistry | None = None
+
+    @property
+    def registry(self) -> TemplateRegistry:
+        """The fleet's template ids, as last committed (loaded on first use)."""
+        if self._registry is None:
+            from .templates import TemplateRegistry
+
+            row = self.db.execute("SELECT state FROM template_state WHERE name = ?", (_REGISTRY,)).fetchone()
+            self._registry = TemplateRegistry(bytes(row[0]) if row else None)
+        return self._registry
 
     def close(self) -> None:
         """Close the ledger."""
@@ -425,6 +457,7 @@ class Warehouse:
             "uploads": rows_table("uploads", [_upload_row(r, run_date) for r in results]),
             "sessions": rows_table("sessions", _child_rows(results, "sessions", run_date)),
             "findings": rows_table("findings", _child_rows(results, "findings", run_date)),
+            "templates": rows_table("templates", self._template_rows(results)),
         }
         if keep_events:
             tables["events"] = rows_table("events", _child_rows(results, "events", run_date))
@@ -436,11 +469,13 @@ class Warehouse:
             _write_parquet(table, temp)
             temps.append(temp)
         now = datetime.now(UTC).isoformat(timespec="seconds")
+        state = self.registry.state()
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.execute(
                 "INSERT INTO parts VALUES (?, ?, ?, ?, ?)", (name, run_date, ",".join(tables), len(results), now)
             )
+            self.db.execute("INSERT OR REPLACE INTO template_state VALUES (?, ?, ?)", (_REGISTRY, state, now))
             self.db.executemany(
                 "INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -465,6 +500,29 @@ class Warehouse:
         for temp in temps:
             os.replace(temp, temp.with_name(f"{name}.parquet"))
         return name
+
+    def _template_rows(self, results: list[UploadResult]) -> list[dict[str, Any]]:
+        """Each upload's unknown templates with their fleet-wide ids (assigned here, in the main process)."""
+        rows = []
+        for result in results:
+            for item in result.templates:
+                example = item.get("example") or {}
+                rows.append(
+                    {
+                        "upload_id": result.upload.upload_id,
+                        "template_id": self.registry.assign(item["template"]),
+                        "bundle_template_id": item["template_id"],
+                        "template": item["template"],
+                        "count": item["count"],
+                        "level": item["level"],
+                        "component": item["component"],
+                        "qoder_related": item["qoder_related"],
+                        "example_source": example.get("source"),
+                        "example_line": example.get("line"),
+                        "example_text": example.get("text"),
+                    }
+                )
+        return rows
 
     def start_run(self, run_id: str, run_date: str, inbox: str, engine: str) -> None:
         """Record that a run started."""
@@ -522,6 +580,11 @@ class Warehouse:
         return self.frame("findings")
 
     @property
+    def templates(self) -> pd.DataFrame:
+        """One row per (upload, unknown template): the fleet-wide template_id, count, level, first example."""
+        return self.frame("templates")
+
+    @property
     def events(self) -> pd.DataFrame:
         """One row per event (only for runs with ``--keep-events``)."""
         return self.frame("events")
@@ -562,7 +625,19 @@ def _upload_row(result: UploadResult, run_date: str) -> dict[str, Any]:
     }
 
 
-_SUMMARY_KEYS = ("lines_read", "inputs", "sessions", "findings", "worst_severity", "platforms", "binary_versions")
+_SUMMARY_KEYS = (
+    "lines_read",
+    "inputs",
+    "sessions",
+    "findings",
+    "worst_severity",
+    "platforms",
+    "binary_versions",
+    "error_records",
+    "qoder_records",
+    "unknown_qoder_records",
+    "coverage",
+)
 
 
 def _child_rows(results: list[UploadResult], kind: str, run_date: str) -> list[dict[str, Any]]:

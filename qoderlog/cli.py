@@ -371,7 +371,7 @@ def rules_command(fmt: str) -> None:
 
 @cli.group()
 def patterns() -> None:
-    """List or test the pattern library."""
+    """List, test or suggest patterns."""
 
 
 @patterns.command("list")
@@ -385,6 +385,37 @@ def patterns_list(pattern_dirs: tuple[str, ...]) -> None:
             f"{len(pattern.examples):>2} ex  {pattern.prefilter!r}"
         )
     click.echo(f"{len(library.patterns)} patterns")
+
+
+@patterns.command("suggest")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--min-count", type=click.IntRange(min=1), default=1, show_default=True, help="Only templates seen this often."
+)
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many drafts.")
+@click.option(
+    "--all", "everything", is_flag=True, help="Also draft non-Qoder templates (warnings of other components)."
+)
+@pattern_option
+def patterns_suggest(
+    paths: tuple[str, ...], min_count: int, top: int, everything: bool, pattern_dirs: tuple[str, ...]
+) -> None:
+    """Print draft YAML patterns for the most frequent unrecognised Qoder lines of PATHS.
+
+    \b
+    Save the output in a folder, review it, then:
+      qoderlog patterns test FOLDER
+      qoderlog analyze --patterns FOLDER PATHS...
+    """
+    from .analysis import analyze as run_analysis
+    from .drafts import drafts_yaml, suggest
+
+    library = _load(pattern_dirs)
+    analysis = run_analysis(paths, patterns=library)
+    drafts = suggest(analysis.template_list, library, min_count=min_count, top=top, qoder_only=not everything)
+    click.echo(drafts_yaml(drafts), nl=False)
+    _warn_inputs(analysis.accounting)
+    sys.exit(_exit_for(analysis.accounting))
 
 
 @patterns.command("test")

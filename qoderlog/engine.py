@@ -8,18 +8,21 @@ physical line was counted, so that ``by_kind`` always sums to ``lines_read``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from .framing import frame_lines
-from .model import Event, InputReport, LineKind
+from .model import Event, InputReport, LineKind, Record
 from .patterns import PatternSet, load_patterns
 from .scan import scan_records
 from .sources import DEFAULT_MAX_LINE, Discovery, Source, iter_sources
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in LineKind)
+
+Unknown = Callable[[Record, tuple[str, ...]], None]
+"""Called with every yielded record (and its continuation lines) that no pattern recognised."""
 
 
 @dataclass(slots=True)
@@ -69,7 +72,9 @@ def iter_events(
     pattern_dirs: Iterable[str | os.PathLike[str]] = (),
     accounting: Accounting | None = None,
     max_line: int = DEFAULT_MAX_LINE,
+    unknown: Unknown | None = None,
     keep_levels: Iterable[str] = (),
+    keep_literals: Iterable[str] = (),
     fast: bool = True,
 ) -> Iterator[Event]:
     """Stream the events of every input under ``paths`` in reading order.
@@ -80,6 +85,13 @@ def iter_events(
     before reading when a pattern folder is invalid. ``fast=False`` reads
     line by line (``frame_lines``), the reference the fast block scanner is
     tested against; both give the same events and accounting.
+
+    For template mining (``templates.Miner``): ``unknown`` is called with
+    every record that was built but that no pattern recognised;
+    ``keep_levels`` also builds header records at those levels that fail
+    the literal gate (see ``framing.frame_lines``); ``keep_literals`` widens
+    the gate by these literals, so that lines naming a Qoder component are
+    built too. None of this changes how a line is counted.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -87,9 +99,19 @@ def iter_events(
     tally = accounting if accounting is not None else Accounting()
     discovery = tally.discovery
     reported = 0
+    literals = tuple(keep_literals)
+    levels = frozenset(keep_levels)
     for source in iter_sources(paths, discovery, max_line=max_line):
         reported = _report_failures(tally, reported)
-        yield from _source_events(source, library, tally, frozenset(keep_levels), fast)
+        yield from _source_events(
+            source,
+            library,
+            tally,
+            unknown=unknown,
+            keep_levels=levels,
+            keep_literals=literals,
+            fast=fast,
+        )
     _report_failures(tally, reported)
 
 
@@ -114,7 +136,14 @@ def _report_failures(tally: Accounting, reported: int) -> int:
 
 
 def _source_events(
-    source: Source, library: PatternSet, tally: Accounting, keep_levels: frozenset[str], fast: bool
+    source: Source,
+    library: PatternSet,
+    tally: Accounting,
+    *,
+    unknown: Unknown | None,
+    keep_levels: frozenset[str],
+    keep_literals: tuple[str, ...],
+    fast: bool,
 ) -> Iterator[Event]:
     counts: dict[str, int] = dict.fromkeys(KINDS, 0)
     span: dict[str, datetime | None] = {}
@@ -122,12 +151,14 @@ def _source_events(
     match = library.match
     try:
         if fast:
-            records = scan_records(source, library, counts=counts, span=span, keep_levels=keep_levels)
+            records = scan_records(
+                source, library, counts=counts, span=span, keep_levels=keep_levels, keep_literals=keep_literals
+            )
         else:
             records = frame_lines(
                 source.lines(),
                 source=source.name,
-                is_candidate=library.is_candidate,
+                is_candidate=library.gate_with(keep_literals),
                 recognises=library.recognises,
                 counts=counts,
                 span=span,
@@ -137,6 +168,8 @@ def _source_events(
             event = match(record, detail)
             if event is None:
                 unrecognised += 1
+                if unknown is not None:
+                    unknown(record, detail)
             else:
                 events += 1
                 yield event

@@ -7,8 +7,11 @@ the share of analysed uploads hit by each rule, tonight and over the last
 (p50/p90/p99) per night, per platform and per binary version; and the top
 signatures with first and last seen, uploads affected, example uploads and
 whether they are **new** tonight or **regressed** (a share tonight well
-above their recent average). Also gives one bundle's fleet context for
-``analyze --baseline``.
+above their recent average); and the unknown-line templates first seen
+tonight, with the uploads they appeared in. Also gives one bundle's fleet
+context for ``analyze --baseline``, including an anomaly score: how far the
+bundle's error rate and share of unknown Qoder lines lie from the fleet's
+(robust z-scores over the uploads, median and MAD).
 """
 
 from __future__ import annotations
@@ -25,6 +28,13 @@ NIGHTS = 30
 REGRESSION_FACTOR = 1.5
 REGRESSION_MIN_UPLOADS = 3
 PERCENTILES = (50, 90, 99)
+MAX_NEW_TEMPLATES = 50
+UNUSUAL_Z = 3.5
+"""A robust z-score above this is "unusual" (Iglewicz and Hoaglin's cut-off for the modified z-score)."""
+MIN_BASELINE_UPLOADS = 5
+"""With fewer analysed uploads in the warehouse, no anomaly verdict is given."""
+_MAD_SCALE = 1.4826
+_MEAN_AD_SCALE = 1.2533
 
 
 def _nights(uploads: pd.DataFrame) -> list[str]:
@@ -60,6 +70,7 @@ def fleet_model(warehouse: Warehouse, *, tonight: str | None = None) -> dict[str
         "latency": _latency(sessions, nights),
         "signatures": _signatures(analysed, findings, nights, tonight),
         "problems": _problems(uploads, tonight),
+        "new_templates": _new_templates(analysed, warehouse.templates, nights, tonight),
     }
 
 
@@ -193,6 +204,42 @@ def _signatures(analysed: pd.DataFrame, findings: pd.DataFrame, nights: list[str
     return rows
 
 
+def _new_templates(
+    analysed: pd.DataFrame, templates: pd.DataFrame, nights: list[str], tonight: str
+) -> list[dict[str, Any]]:
+    """Templates (by fleet id) first seen tonight: Qoder-related first, then by uploads and records tonight."""
+    if templates.empty:
+        return []
+    templates = templates[templates["upload_id"].isin(analysed["upload_id"])]
+    first_night = templates.groupby("template_id")["run_date"].min()
+    new_ids = set(first_night[first_night == tonight].index)
+    tonight_rows = templates[(templates["run_date"] == tonight) & templates["template_id"].isin(new_ids)]
+    paths = dict(zip(analysed["upload_id"], analysed["source_path"], strict=False))
+    rows = []
+    for template_id, group in tonight_rows.groupby("template_id"):
+        first = group.sort_values(["count", "upload_id"], ascending=[False, True]).iloc[0]
+        uploads = list(dict.fromkeys(group["upload_id"]))
+        rows.append(
+            {
+                "template_id": str(template_id),
+                "template": str(first["template"]),
+                "qoder_related": bool(group["qoder_related"].fillna(False).any()),
+                "level": _worst(group["level"].dropna()) if group["level"].notna().any() else None,
+                "component": None if first["component"] is None else str(first["component"]),
+                "count": int(group["count"].sum()),
+                "uploads": len(uploads),
+                "example": {
+                    "source": str(first["example_source"]),
+                    "line": int(first["example_line"]) if first["example_line"] is not None else None,
+                    "text": str(first["example_text"]),
+                },
+                "examples": [{"upload_id": u, "path": paths.get(u, "")} for u in uploads[:3]],
+            }
+        )
+    rows.sort(key=lambda r: (not r["qoder_related"], -r["uploads"], -r["count"], r["template_id"]))
+    return rows[:MAX_NEW_TEMPLATES]
+
+
 _ORDER = ("info", "warning", "error", "critical")
 
 
@@ -252,7 +299,135 @@ def baseline_context(warehouse: Warehouse, document: Mapping[str, Any]) -> dict[
             "uploads": int(group["upload_id"].nunique()),
             "nights_ago": nights.index(last_night) - nights.index(first) if first in nights else None,
         }
-    return {"nights": len(nights), "sessions": context_sessions, "signatures": context_signatures}
+    return {
+        "nights": len(nights),
+        "sessions": context_sessions,
+        "signatures": context_signatures,
+        "anomaly": anomaly(uploads[uploads["run_date"].isin(nights)], document),
+    }
+
+
+def bundle_rates(records: Mapping[str, Any], lines_read: int) -> dict[str, float | None]:
+    """A bundle's error records per 1,000 lines read, and the share of its Qoder-related records unrecognised."""
+    qoder = records.get("qoder_related") or 0
+    return {
+        "error_rate": round(1000 * (records.get("errors") or 0) / lines_read, 4) if lines_read else None,
+        "unknown_qoder_share": round((records.get("qoder_unknown") or 0) / qoder, 4) if qoder else None,
+    }
+
+
+_ANOMALY_LABELS = {
+    "error_rate": "error records per 1,000 lines",
+    "unknown_qoder_share": "share of Qoder lines no pattern recognised",
+}
+
+
+def robust_z(value: float, values: list[float]) -> tuple[float, float, float]:
+    """``(z, median, mad)``: how many robust standard deviations ``value`` lies above the median of ``values``.
+
+    The scale is 1.4826 times the median absolute deviation; when more than half
+    the values are equal (MAD 0) it is 1.2533 times the mean absolute deviation;
+    when every value is equal, any other value is infinitely far.
+    """
+    ordered = sorted(values)
+    median = _median(ordered)
+    deviations = [abs(v - median) for v in ordered]
+    mad = _median(sorted(deviations))
+    scale = _MAD_SCALE * mad or _MEAN_AD_SCALE * (sum(deviations) / len(deviations))
+    if scale == 0:
+        z = 0.0 if value == median else (float("inf") if value > median else float("-inf"))
+    else:
+        z = (value - median) / scale
+    return z, median, mad
+
+
+def _median(ordered: list[float]) -> float:
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def anomaly(uploads: pd.DataFrame, document: Mapping[str, Any]) -> dict[str, Any]:
+    """Whether this bundle's error rate or unknown Qoder-line share is far above the warehouse's uploads.
+
+    ``unusual`` is true when either robust z-score exceeds ``UNUSUAL_Z``;
+    ``None`` when the warehouse has fewer than ``MIN_BASELINE_UPLOADS``
+    analysed uploads with these numbers (warehouses from before they were
+    recorded have none).
+    """
+    done = uploads[uploads["status"] == "done"] if "status" in uploads else uploads
+    mine = bundle_rates(document.get("records") or {}, int(document.get("stats", {}).get("lines_read") or 0))
+    fleet: dict[str, list[float]] = {"error_rate": [], "unknown_qoder_share": []}
+    if {"error_records", "qoder_records", "unknown_qoder_records"} <= set(done.columns):
+        for row in done.itertuples():
+            if _missing(row.error_records):
+                continue
+            counts = {
+                "errors": _int(row.error_records),
+                "qoder_related": _int(row.qoder_records),
+                "qoder_unknown": _int(row.unknown_qoder_records),
+            }
+            for metric, value in bundle_rates(counts, _int(row.lines_read)).items():
+                if value is not None:
+                    fleet[metric].append(value)
+    checks = []
+    for metric, value in mine.items():
+        values = fleet[metric]
+        check: dict[str, Any] = {
+            "metric": metric,
+            "label": _ANOMALY_LABELS[metric],
+            "value": value,
+            "median": None,
+            "mad": None,
+            "z": None,
+            "unusual": None,
+            "uploads": len(values),
+        }
+        if value is not None and len(values) >= MIN_BASELINE_UPLOADS:
+            z, median, mad = robust_z(value, values)
+            check.update(
+                median=round(median, 4),
+                mad=round(mad, 4),
+                z=round(z, 2) if z not in (float("inf"), float("-inf")) else (1e9 if z > 0 else -1e9),
+                unusual=z > UNUSUAL_Z,
+            )
+        checks.append(check)
+    verdicts = [c["unusual"] for c in checks if c["unusual"] is not None]
+    return {
+        "unusual": any(verdicts) if verdicts else None,
+        "uploads": max((c["uploads"] for c in checks), default=0),
+        "checks": checks,
+    }
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN or pandas' NA (whose comparison cannot be made a bool)."""
+    try:
+        return value is None or bool(value != value)
+    except (TypeError, ValueError):
+        return True
+
+
+def _int(value: Any) -> int:
+    return 0 if _missing(value) else int(value)
+
+
+def anomaly_sentences(baseline: Mapping[str, Any]) -> list[str]:
+    """Plain sentences for the anomaly score of ``analyze --baseline`` (empty without one)."""
+    found = baseline.get("anomaly")
+    if not found:
+        return []
+    if found["unusual"] is None:
+        return [f"no anomaly score: the warehouse has fewer than {MIN_BASELINE_UPLOADS} comparable uploads"]
+    sentences = []
+    for check in found["checks"]:
+        if check["z"] is None:
+            continue
+        verdict = "UNUSUAL, far above" if check["unusual"] else "within"
+        sentences.append(
+            f"{check['label']}: {check['value']:g} — {verdict} the fleet (median {check['median']:g}, "
+            f"robust z {check['z']:g} over {check['uploads']} uploads)"
+        )
+    return sentences
 
 
 def context_sentences(finding: Mapping[str, Any], baseline: Mapping[str, Any]) -> list[str]:

@@ -9,9 +9,11 @@ pattern recognises, which stands on its own even amid framed records.
 
 To keep noise cheap, only *candidate* records — those whose line passes the
 pattern library's literal prefilter — are built into ``Record`` values and
-yielded; every other line is only counted. The caller's ``counts`` dict gets
-``unrecognised`` (non-candidate headers), ``continuation`` and ``blank``;
-the caller counts each yielded record as ``event`` or ``unrecognised``.
+yielded (and, when asked with ``keep_levels``, headers at those levels, so
+that unrecognised warnings can be mined); every other line is only counted.
+The caller's ``counts`` dict gets ``unrecognised`` (non-candidate headers),
+``continuation`` and ``blank``; the caller counts each yielded record as
+``event`` or ``unrecognised``.
 """
 
 from __future__ import annotations
@@ -378,9 +380,9 @@ def frame_lines(
     bare line stand on its own. A header record whose level is one of
     ``keep_levels`` (normalised names, see ``level_spellings``) is yielded
     even when it fails the prefilter, without continuation lines (no pattern
-    can match it; it is kept to be mined as an unknown line). ``counts`` gets ``unrecognised``,
-    ``continuation`` and ``blank`` line counts added, including when the
-    iteration is abandoned. ``span``, when given, gets the ``first`` and
+    can match it; it is kept to be mined as an unknown line). ``counts`` gets
+    ``unrecognised``, ``continuation`` and ``blank`` line counts added,
+    including when the iteration is abandoned. ``span``, when given, gets the ``first`` and
     ``last`` header timestamps (the time the source covers).
     """
     framer = Framer(source=source, is_candidate=is_candidate, recognises=recognises, keep_levels=keep_levels)

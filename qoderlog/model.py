@@ -284,6 +284,40 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Template:
+    """A message template mined from records that no pattern recognised (``templates.Miner``).
+
+    ``template`` is the masked message with variable parts as ``<PATH>``,
+    ``<PID>``, … (``templates.MASKS``) or ``<*>``; ``count`` the records it
+    covers; ``level`` the most severe level among them; ``component`` that
+    of the first; ``qoder_related`` whether any of them is Qoder's own
+    (``templates.is_qoder_related``); ``examples`` the first few records,
+    line-numbered, the first being the one reports show.
+    """
+
+    template_id: str
+    template: str
+    count: int
+    level: str | None
+    component: str | None
+    qoder_related: bool
+    examples: tuple[Evidence, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the ``unknown_templates`` entries of ``analyze``'s JSON)."""
+        first = self.examples[0] if self.examples else None
+        return {
+            "template_id": self.template_id,
+            "template": self.template,
+            "count": self.count,
+            "level": self.level,
+            "component": self.component,
+            "qoder_related": self.qoder_related,
+            "example": {"source": first.source, "line": first.line, "text": first.text} if first else None,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Remediation:
     """What probably caused a finding (most likely first), what the user can try, what to escalate."""
 

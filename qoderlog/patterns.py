@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -228,6 +228,16 @@ class PatternSet:
         by_literal = self._by_literal
         chosen = sorted({i for literal, _, _ in hits for i in by_literal[literal]})
         return [self.patterns[i] for i in chosen]
+
+    def gate_with(self, literals: Iterable[str]) -> Callable[[str], bool]:
+        """A gate like ``is_candidate`` that also lets through texts holding any of ``literals`` (one scan)."""
+        extra = set(literals) - {p.prefilter for p in self.patterns}
+        if not extra:
+            return self.is_candidate
+        widened = ahocorasick_rs.AhoCorasick(
+            sorted(extra | {p.prefilter for p in self.patterns}), matchkind=ahocorasick_rs.MatchKind.LeftmostFirst
+        )
+        return lambda text: bool(widened.find_matches_as_indexes(text))
 
     def match(self, record: Record, detail: tuple[str, ...] = ()) -> Event | None:
         """The first pattern's event for ``record``, or ``None`` when no pattern recognises it."""

@@ -24,6 +24,7 @@ from itertools import islice
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
+from .fleet import anomaly_sentences
 from .redact import KINDS, Redactor
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ MAX_SHOWN_SESSIONS = 300
 MAX_CHART_ROWS = 40
 """At most this many sessions are drawn per chart (the sessions table lists them all)."""
 MAX_EVIDENCE_CHARS = 4000
+MAX_TEMPLATE_ROWS = 15
+"""Unknown templates shown in a report (Qoder-related first, then the most frequent); the JSON has all."""
 LANES: tuple[str, ...] = ("Sidecar starts", "IPC failures", "Exits & crashes", "Updater")
 
 # Rules whose offence is a time gap: the time of each evidence line is the value to look at.
@@ -256,6 +259,34 @@ class Chart:
     caption: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TemplateRow:
+    """One unknown template as a report shows it, with its first example line."""
+
+    template_id: str
+    template: str
+    count: int
+    level: str
+    component: str
+    qoder_related: bool
+    source: str
+    source_name: str
+    example: EvidenceLine
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnknownView:
+    """The "Unrecognised lines" section: top templates, Qoder coverage, and the anomaly score if any."""
+
+    rows: tuple[TemplateRow, ...]
+    total: int
+    qoder_related: int
+    qoder_unknown: int
+    coverage: str
+    unusual: bool | None
+    anomaly: tuple[str, ...]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Report:
     """Everything a report shows, already formatted, in the order it is shown."""
@@ -276,6 +307,7 @@ class Report:
     thresholds: Mapping[str, float]
     charts: tuple[Chart, ...]
     redacted: bool
+    unknown: UnknownView
     redaction: tuple[tuple[str, int], ...] = field(default_factory=tuple)
 
     @property
@@ -387,7 +419,45 @@ def present(
         thresholds=limits,
         charts=_charts(sessions, marks),
         redacted=redacted,
+        unknown=_unknown(document),
         redaction=tuple((kind, n) for kind, n in (replaced or {}).items() if kind in KINDS and n),
+    )
+
+
+def _unknown(document: Mapping[str, Any]) -> UnknownView:
+    templates = list(document.get("unknown_templates") or [])
+    ordered = sorted(templates, key=lambda t: not t.get("qoder_related"))[:MAX_TEMPLATE_ROWS]
+    names = _short_names(t["example"]["source"] for t in ordered if t.get("example"))
+    rows = []
+    for item in ordered:
+        example = item.get("example") or {"source": "", "line": 0, "text": ""}
+        text = str(example["text"])
+        if len(text) > MAX_EVIDENCE_CHARS:
+            text = text[:MAX_EVIDENCE_CHARS] + " …"
+        rows.append(
+            TemplateRow(
+                template_id=str(item["template_id"]),
+                template=str(item["template"]),
+                count=int(item["count"]),
+                level=str(item.get("level") or "—"),
+                component=str(item.get("component") or "—"),
+                qoder_related=bool(item.get("qoder_related")),
+                source=str(example["source"]),
+                source_name=names.get(example["source"], _base(str(example["source"]))),
+                example=EvidenceLine(line=int(example["line"] or 0), time="", segments=(Segment(text),)),
+            )
+        )
+    records = document.get("records") or {}
+    coverage = document.get("coverage")
+    baseline = document.get("baseline") or {}
+    return UnknownView(
+        rows=tuple(rows),
+        total=len(templates),
+        qoder_related=int(records.get("qoder_related") or 0),
+        qoder_unknown=int(records.get("qoder_unknown") or 0),
+        coverage="—" if coverage is None else f"{100 * coverage:.1f}%",
+        unusual=(baseline.get("anomaly") or {}).get("unusual"),
+        anomaly=tuple(anomaly_sentences(baseline)),
     )
 
 

@@ -67,48 +67,55 @@ def scan_records(
     counts: MutableMapping[str, int],
     span: MutableMapping[str, datetime | None] | None = None,
     keep_levels: Iterable[str] = (),
+    keep_literals: Iterable[str] = (),
 ) -> Iterator[Done]:
     """The candidate records of ``source`` with their continuation lines; the same as ``frame_lines``, faster.
+
+    ``keep_levels`` and ``keep_literals`` keep more records, as they do for
+    ``frame_lines`` (whose gate is then ``library.gate_with(keep_literals)``).
 
     Updates ``source.state`` as ``Source.lines`` does, and adds the
     ``unrecognised``, ``continuation`` and ``blank`` counts to ``counts`` and
     the first and last header times to ``span`` as ``frame_lines`` does.
     """
     levels = frozenset(keep_levels)
+    literals = frozenset(keep_literals)
+    gate = library.gate_with(literals)
 
     def reader(opened: Opened, state: SourceState, max_line: int) -> Iterator[Done]:
         if opened.encoding not in FAST_ENCODINGS or max_line < HEAD_BYTES:
             yield from frame_lines(
                 decoded_lines(opened, state, max_line),
                 source=source.name,
-                is_candidate=library.is_candidate,
+                is_candidate=gate,
                 recognises=library.recognises,
                 counts=counts,
                 span=span,
                 keep_levels=levels,
             )
             return
-        framer = Framer(
-            source=source.name, is_candidate=library.is_candidate, recognises=library.recognises, keep_levels=levels
-        )
+        framer = Framer(source=source.name, is_candidate=gate, recognises=library.recognises, keep_levels=levels)
         try:
-            yield from _Scan(framer, _automaton(library, levels), state, max_line).records(opened)
+            yield from _Scan(framer, _automaton(library, levels, literals), state, max_line).records(opened)
         finally:
             framer.settle(counts, span)
 
     return source.read(reader)
 
 
-_AUTOMATA: dict[tuple[int, frozenset[str]], tuple[PatternSet, ahocorasick_rs.BytesAhoCorasick]] = {}
+_AUTOMATA: dict[tuple[int, frozenset[str], frozenset[str]], tuple[PatternSet, ahocorasick_rs.BytesAhoCorasick]] = {}
 
 
-def _automaton(library: PatternSet, levels: frozenset[str]) -> ahocorasick_rs.BytesAhoCorasick:
+def _automaton(
+    library: PatternSet, levels: frozenset[str], extra: frozenset[str] = frozenset()
+) -> ahocorasick_rs.BytesAhoCorasick:
     """One Aho-Corasick automaton for every literal that makes a line worth reading, per library and levels."""
-    key = (id(library), levels)
+    key = (id(library), levels, extra)
     cached = _AUTOMATA.get(key)
     if cached is not None and cached[0] is library:
         return cached[1]
     literals = {p.prefilter.encode() for p in library.patterns}
+    literals.update(literal.encode() for literal in extra)
     literals.update(_JSON_KEYS)
     literals.update(b"[" + word.encode() + b"]" for word in level_spellings(levels))
     # Leftmost-first search is the kind that gets the SIMD prefilter; any one hit per line is all we need.

@@ -1691,6 +1691,14 @@ _UNRESPONSIVE_RECOVERED = (
     _app(0.0, "warning", "CodeWindow: detected unresponsive"),
     _app(3.1, "info", "CodeWindow: recovered from unresponsive"),
 )
+# A later Qoder's new wording for a start, an IPC failure and a cleanup: no pattern knows these lines yet.
+_REWORDED = (
+    _go(0.0, "info", "Launching Go sidecar {binary} with workDir {work_dir}", spawn=True, label="start"),
+    READ,
+    Step(delay=0.4, level="error", text="Could not open IPC channel {endpoint}: connect ECONNREFUSED", component="IPC"),
+    Step(delay=5.0, level="error", text="Could not open IPC channel {endpoint}: connect ECONNREFUSED", component="IPC"),
+    _go(40.0, "warning", "Sidecar cleanup finished with 2 problems: could not remove {endpoint}"),
+)
 _BUNDLE = "logs/20250822T102345"
 _ZHANG_WEI = "\u5f20\u4f1f"
 _LI_NA = "\u674e\u5a1c"
@@ -2099,6 +2107,34 @@ SAMPLES: tuple[_Sample, ...] = (
                 noise={"agent": 1},
                 noise_lines=240,
                 encoding=_Encoding(bom=True, newline="\r\n"),
+            ),
+        ),
+    ),
+    _Sample(
+        name="macos-reworded-lines",
+        host=_host("macos-reworded-lines", "macos", "liuyang"),
+        framing="VS Code",
+        about="A newer Qoder build that rewords its lines: three sessions each start with `Launching Go sidecar …` "
+        "(not `Starting go process`), fail to open the IPC channel twice (`Could not open IPC channel …: connect "
+        "ECONNREFUSED`) and clean up with `Sidecar cleanup finished with 2 problems …`. No pattern knows these "
+        "lines: they show as unknown templates (3 starts, 6 IPC failures, 3 cleanups), and "
+        "`qoderlog patterns suggest` drafts patterns for them. The known `.info.json` read is still recognised; "
+        "with the starts unknown it looks like a stale pid (stale-pid warnings), which is what going blind costs.",
+        timings="start→info read 1.6 s; read→IPC failures +0.4 s and +5.4 s; cleanup +45.4 s; sessions at 09:15, "
+        "10:02 and 10:48",
+        placements=(
+            _Placement(_REWORDED, _at("2026-05-11 09:15:02.117")),
+            _Placement(_REWORDED, _at("2026-05-11 10:02:40.503")),
+            _Placement(_REWORDED, _at("2026-05-11 10:48:19.842")),
+        ),
+        pids=(51877, 52930, 54012),
+        ports=(53117, 54402, 55871),
+        logs=(
+            _Log(
+                path="macos-reworded-lines/main.log",
+                start=_at("2026-05-11 09:14:40"),
+                end=_at("2026-05-11 11:05:00"),
+                noise_lines=420,
             ),
         ),
     ),

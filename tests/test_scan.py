@@ -16,13 +16,16 @@ from qoderlog.framing import frame_lines
 from qoderlog.scan import scan_records
 from qoderlog.sources import Discovery, iter_sources
 from qoderlog.synth import write_corpus
+from qoderlog.templates import QODER_LITERALS
 
 LIBRARY = load_patterns()
 SAMPLES = Path(__file__).parent.parent / "sample_logs"
-KEEPS = [frozenset(), frozenset({"warning", "error", "critical"})]
+Keep = tuple[frozenset[str], tuple[str, ...]]
+KEEPS: list[Keep] = [(frozenset(), ()), (frozenset({"warning", "error", "critical"}), QODER_LITERALS)]
+"""Plain reading, and reading for the template miner: warnings and up, and every line naming a Qoder part."""
 
 
-def both_ways(path: Path, keep: frozenset[str], max_line: int = 1 << 20) -> tuple[list[Any], list[Any]]:
+def both_ways(path: Path, keep: Keep, max_line: int = 1 << 20) -> tuple[list[Any], list[Any]]:
     """Per source: (records with details, counts, span, state) from the reference and from the scanner."""
     results: list[list[Any]] = [[], []]
     for index, fast in enumerate((False, True)):
@@ -30,16 +33,18 @@ def both_ways(path: Path, keep: frozenset[str], max_line: int = 1 << 20) -> tupl
             counts: dict[str, int] = {}
             span: dict[str, Any] = {}
             if fast:
-                records = scan_records(source, LIBRARY, counts=counts, span=span, keep_levels=keep)
+                records = scan_records(
+                    source, LIBRARY, counts=counts, span=span, keep_levels=keep[0], keep_literals=keep[1]
+                )
             else:
                 records = frame_lines(
                     source.lines(),
                     source=source.name,
-                    is_candidate=LIBRARY.is_candidate,
+                    is_candidate=LIBRARY.gate_with(keep[1]),
                     recognises=LIBRARY.recognises,
                     counts=counts,
                     span=span,
-                    keep_levels=keep,
+                    keep_levels=keep[0],
                 )
             got = list(records)
             state = source.state
@@ -55,7 +60,7 @@ def both_ways(path: Path, keep: frozenset[str], max_line: int = 1 << 20) -> tupl
     return results[0], results[1]
 
 
-def assert_same(path: Path, keep: frozenset[str] = frozenset(), max_line: int = 1 << 20) -> list[Any]:
+def assert_same(path: Path, keep: Keep = KEEPS[0], max_line: int = 1 << 20) -> list[Any]:
     slow, fast = both_ways(path, keep, max_line)
     assert len(slow) == len(fast)
     for one, two in zip(slow, fast, strict=True):
@@ -77,16 +82,16 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("keep", KEEPS, ids=["plain", "keep-warnings"])
-def test_the_scanner_equals_the_reference_on_the_corpus(corpus: Path, keep: frozenset[str]) -> None:
+def test_the_scanner_equals_the_reference_on_the_corpus(corpus: Path, keep: Keep) -> None:
     slow = assert_same(corpus, keep)
     records = slow[0][1]
     assert len(records) > 1000 and slow[0][4][1] == 60_000  # a real workload: many records, every line read
-    if keep:
+    if keep[0]:
         assert any(record.level == "error" and not LIBRARY.is_candidate(record.text) for record, _ in records)
 
 
 @pytest.mark.parametrize("keep", KEEPS, ids=["plain", "keep-warnings"])
-def test_the_scanner_equals_the_reference_on_every_sample(keep: frozenset[str]) -> None:
+def test_the_scanner_equals_the_reference_on_every_sample(keep: Keep) -> None:
     slow = assert_same(SAMPLES, keep)
     assert len(slow) >= 14
 
@@ -131,7 +136,7 @@ EDGE_CASES: dict[str, bytes] = {
 
 @pytest.mark.parametrize("keep", KEEPS, ids=["plain", "keep-warnings"])
 @pytest.mark.parametrize("name", sorted(EDGE_CASES))
-def test_edge_cases_read_the_same(tmp_path: Path, name: str, keep: frozenset[str]) -> None:
+def test_edge_cases_read_the_same(tmp_path: Path, name: str, keep: Keep) -> None:
     path = tmp_path / name
     path.write_bytes(EDGE_CASES[name])
     assert_same(path, keep)

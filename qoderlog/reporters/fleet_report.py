@@ -31,8 +31,8 @@ def fleet_document(warehouse: Warehouse, *, redact: bool = True, tonight: str | 
         (n["uploads"] for n in model.get("per_night", []) if n["night"] == model.get("tonight")), 0
     )
     examples: dict[str, str] = {}
-    for signature in model.get("signatures", []):
-        for example in signature["examples"]:
+    for item in [*model.get("signatures", []), *model.get("new_templates", [])]:
+        for example in item["examples"]:
             examples.setdefault(example["upload_id"], example["path"])
     model["examples"] = [{"upload_id": u, "path": p} for u, p in examples.items()]
     return model

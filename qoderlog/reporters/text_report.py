@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -76,6 +76,30 @@ def _write(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
     )
     for report in accounting.problems():
         out.write(style(f"input {report.status}: {report.source}: {report.reason}", Severity.WARNING) + "\n")
+    _write_unknown(analysis, out, style)
+
+
+def _write_unknown(analysis: Analysis, out: IO[str], style: Any) -> None:
+    """Coverage, the anomaly score (with a baseline) and the top unknown templates, Qoder-related first."""
+    coverage = analysis.coverage
+    records = analysis.records
+    shown = "—" if coverage is None else f"{100 * coverage:.1f}%"
+    out.write(
+        f"qoder coverage: {shown} ({records.get('qoder_recognised', 0)} of {records.get('qoder_related', 0)} "
+        f"Qoder-related records recognised); unknown templates: {len(analysis.template_list)}\n"
+    )
+    if analysis.baseline is not None:
+        from ..fleet import anomaly_sentences
+
+        unusual = (analysis.baseline.get("anomaly") or {}).get("unusual")
+        for sentence in anomaly_sentences(analysis.baseline):
+            out.write(style(f"anomaly: {sentence}", Severity.ERROR if unusual else None) + "\n")
+    ordered = sorted(analysis.template_list, key=lambda t: not t.qoder_related)[:5]
+    for template in ordered:
+        first = template.examples[0]
+        mark = " [qoder]" if template.qoder_related else ""
+        out.write(f"  {template.count:>6} x {_clip(template.template, 100)}{mark}\n")
+        out.write(f"           {first.source}:{first.line}  {_clip(first.text)}\n")
 
 
 def _clip(text: str, width: int = 140) -> str:

@@ -1,0 +1,343 @@
+"""Records no pattern recognised → message templates (Drain3), Qoder coverage, and fleet-stable template ids.
+
+Qoder rewords its log lines with every release; a pattern library that only
+knows yesterday's lines would go blind without saying so. ``Miner`` is the
+engine's ``unknown`` hook (``engine.iter_events``): it mines templates from
+
+* every unrecognised record that is Qoder-related (``is_qoder_related``), and
+* every unrecognised record at a level in ``keep_levels`` (warning or above).
+
+Variable parts are masked first (``MASKS``: paths, pipes and sockets, pids,
+ports, addresses, hex ids, durations, numbers, UUIDs), then each *distinct*
+masked message is given to Drain3 once; counts, levels and a few examples
+are kept here, so a repeated line costs two dict look-ups. Drain3 is
+imported only when the first message is mined.
+
+``TemplateRegistry`` is the warehouse's own Drain3 miner over the templates
+of every upload: its persisted state gives a template the same id night
+after night.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .model import Evidence, Record, Template
+
+if TYPE_CHECKING:
+    from drain3 import TemplateMiner
+
+WARNING_LEVELS: frozenset[str] = frozenset({"warning", "error", "critical"})
+"""The levels whose unrecognised records are mined from any component."""
+ERROR_LEVELS: frozenset[str] = frozenset({"error", "critical"})
+MAX_EXAMPLES = 3
+"""Examples kept per template (the first is the one reports show; drafts use all)."""
+MAX_CACHED_MESSAGES = 200_000
+"""Distinct raw messages remembered; beyond this a message is masked again each time it is seen."""
+_LEVEL_RANK = {"trace": 0, "debug": 1, "info": 2, "warning": 3, "error": 4, "critical": 5}
+
+
+# --------------------------------------------------------------------------- what is Qoder's
+
+QODER_COMPONENTS: frozenset[str] = frozenset({"GoProcessService", "IPC", "update"})
+"""Components that are Qoder's own: the main process's Go process service, the extension host's IPC
+check, and the updater (``update#…``, whose component framing names ``update``)."""
+_QODER_MESSAGE = re.compile(r"\b[Cc]osy\b|\.info\.json|update#|\b[Cc]onnection\b|\bIPC\b")
+QODER_LITERALS: tuple[str, ...] = (
+    "GoProcessService",
+    "IPC",
+    "cosy",
+    "Cosy",
+    ".info.json",
+    "update#",
+    "Connection",
+    "connection",
+)
+"""Literals that widen the pattern gate while mining, so that every line ``is_qoder_related`` can accept
+is built into a record (a superset: the predicate decides)."""
+
+
+def is_qoder_related(component: str | None, message: str) -> bool:
+    """Whether a record is Qoder's own (catalog §3 to §6).
+
+    True for the components ``GoProcessService``, ``IPC`` and ``update``,
+    and for messages that mention cosy, ``.info.json``, ``update#``, IPC, a
+    connection (``try to create connection``, ``Connection established
+    using: …``). Editor lines (``CodeWindow: …``)
+    and other extensions' lines are not.
+    """
+    return component in QODER_COMPONENTS or _QODER_MESSAGE.search(message) is not None
+
+
+# --------------------------------------------------------------------------- masking, as data
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mask:
+    """One kind of variable part: how to find it, and what a draft pattern makes of it.
+
+    ``name`` is the placeholder (``<NAME>``) in templates; ``field`` and
+    ``type`` the named group and field type a draft pattern gives it;
+    ``capture`` the regex that group uses.
+    """
+
+    name: str
+    regex: str
+    field: str
+    type: str
+    capture: str
+
+
+_PATH_CHARS = r"[^\s,;'\"()\[\]<>|]"
+MASKS: tuple[Mask, ...] = (
+    Mask(
+        name="UUID",
+        regex=r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b",
+        field="uuid",
+        type="str",
+        capture=r"[0-9a-fA-F-]{36}",
+    ),
+    Mask(name="PIPE", regex=r"\\\\[.?]\\pipe\\" + _PATH_CHARS + "+", field="endpoint", type="path", capture=r".+?"),
+    Mask(
+        name="SOCKET",
+        regex=r"(?<![\w.])/" + _PATH_CHARS + r"*\.sock\b",
+        field="endpoint",
+        type="path",
+        capture=r".+?",
+    ),
+    Mask(
+        name="PATH",
+        regex=r"(?<![\w])[A-Za-z]:[\\/]"
+        + _PATH_CHARS
+        + r"*|(?<![\w.:/~])/(?:[^\s/,;'\"()\[\]<>|]+/)+"
+        + _PATH_CHARS
+        + "*",
+        field="path",
+        type="path",
+        capture=r".+?",
+    ),
+    Mask(
+        name="ADDR",
+        regex=r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\w.])",
+        field="address",
+        type="str",
+        capture=r"[\d.:]+",
+    ),
+    Mask(
+        name="DURATION",
+        regex=r"(?<![\w.])\d+(?:\.\d+)?\s?(?:ms|s|sec|secs|seconds|min|minutes)\b",
+        field="duration",
+        type="duration",
+        capture=r"\d+(?:\.\d+)?\s?(?:ms|s|sec|secs|seconds|min|minutes)",
+    ),
+    Mask(
+        name="PID",
+        regex=r"(?:(?<=[Pp][Ii][Dd][=: ])|(?<=[Pp][Ii][Dd]: ))\d+\b",
+        field="pid",
+        type="int",
+        capture=r"\d+",
+    ),
+    Mask(name="PORT", regex=r"(?:(?<=[Pp]ort[=: ])|(?<=[Pp]ort: ))\d+\b", field="port", type="int", capture=r"\d+"),
+    Mask(
+        name="HEX",
+        regex=r"\b0[xX][0-9a-fA-F]+\b|\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{6,}\b",
+        field="hex",
+        type="str",
+        capture=r"(?:0[xX])?[0-9a-fA-F]+",
+    ),
+    Mask(
+        name="NUM",
+        regex=r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])",
+        field="number",
+        type="float",
+        capture=r"-?\d+(?:\.\d+)?",
+    ),
+)
+"""The masks in priority order: at one position the first that matches wins."""
+MASKS_BY_NAME: dict[str, Mask] = {m.name: m for m in MASKS}
+# Every mask starts where no word character precedes it: saying so once up front lets the scan skip the
+# inside of words with one test instead of trying every mask at every character.
+_MASK = re.compile(r"(?<!\w)(?=[\w\\/-])(?:" + "|".join(f"(?P<{m.name}>{m.regex})" for m in MASKS) + ")")
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    return f"<{match.lastgroup}>"
+
+
+def mask(message: str) -> str:
+    """``message`` with each variable part replaced by its ``<NAME>`` (one scan for all masks)."""
+    return _MASK.sub(_placeholder, message)
+
+
+def template_id(template: str) -> str:
+    """A short id derived from a template's text: the same text gives the same id in every bundle."""
+    return "t" + hashlib.blake2s(template.encode("utf-8"), digest_size=5).hexdigest()
+
+
+# --------------------------------------------------------------------------- mining one bundle
+
+
+def _drain(config_overrides: dict[str, Any] | None = None) -> TemplateMiner:
+    """A Drain3 miner without masking of its own (messages arrive masked) and without persistence."""
+    from drain3 import TemplateMiner
+    from drain3.template_miner_config import TemplateMinerConfig
+
+    config = TemplateMinerConfig()
+    config.profiling_enabled = False
+    for key, value in (config_overrides or {}).items():
+        setattr(config, key, value)
+    return TemplateMiner(config=config)
+
+
+class _Tally:
+    """What one Drain cluster has seen so far."""
+
+    __slots__ = ("component", "count", "examples", "level", "qoder", "rank")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.rank = -1
+        self.level: str | None = None
+        self.component: str | None = None
+        self.qoder = False
+        self.examples: list[Evidence] = []
+
+
+class Miner:
+    """The engine's ``unknown`` hook: mines templates from unrecognised records and counts Qoder coverage.
+
+    Pass it as ``iter_events(…, unknown=miner, keep_levels=miner.keep_levels,
+    keep_literals=QODER_LITERALS)``. ``errors`` counts the unrecognised
+    records at error or critical level (complete when ``keep_levels``
+    includes both); ``qoder_unknown`` the unrecognised Qoder-related ones.
+    """
+
+    def __init__(self, *, keep_levels: frozenset[str] = WARNING_LEVELS, max_examples: int = MAX_EXAMPLES) -> None:
+        self.keep_levels = keep_levels
+        self.max_examples = max_examples
+        self.errors = 0
+        self.qoder_unknown = 0
+        self._seen: dict[str, tuple[_Tally, bool]] = {}
+        self._clusters: dict[str, _Tally] = {}
+        self._by_id: dict[int, _Tally] = {}
+        self._miner: TemplateMiner | None = None
+
+    @property
+    def distinct_messages(self) -> int:
+        """Distinct masked messages given to Drain3."""
+        return len(self._clusters)
+
+    def __call__(self, record: Record, detail: tuple[str, ...] = ()) -> None:
+        level = record.level
+        if level in ERROR_LEVELS:
+            self.errors += 1
+        message = record.message
+        entry = self._seen.get(message)
+        if entry is None:
+            if level not in self.keep_levels and not is_qoder_related(record.component, message):
+                return
+            entry = self._learn(message)
+        tally, mentions = entry
+        qoder = mentions or record.component in QODER_COMPONENTS
+        if not qoder and level not in self.keep_levels:
+            return
+        if qoder:
+            self.qoder_unknown += 1
+            tally.qoder = True
+        tally.count += 1
+        rank = _LEVEL_RANK.get(level or "", -1)
+        if rank > tally.rank:
+            tally.rank, tally.level = rank, level
+        if len(tally.examples) < self.max_examples:
+            if not tally.examples:
+                tally.component = record.component
+            tally.examples.append(
+                Evidence(source=record.source, line=record.line, text=record.text, timestamp=record.timestamp)
+            )
+
+    def _learn(self, message: str) -> tuple[_Tally, bool]:
+        masked = mask(message)
+        tally = self._clusters.get(masked)
+        if tally is None:
+            if self._miner is None:
+                self._miner = _drain()
+            cluster_id = self._miner.add_log_message(masked)["cluster_id"]
+            tally = self._by_id.setdefault(cluster_id, _Tally())
+            self._clusters[masked] = tally
+        entry = (tally, _QODER_MESSAGE.search(message) is not None)
+        if len(self._seen) < MAX_CACHED_MESSAGES:
+            self._seen[message] = entry
+        return entry
+
+    def templates(self) -> tuple[Template, ...]:
+        """The mined templates, most frequent first (ties: first seen first)."""
+        if self._miner is None:
+            return ()
+        clusters = {c.cluster_id: c for c in self._miner.drain.clusters}
+        found = []
+        for cluster_id, tally in self._by_id.items():
+            if not tally.count:
+                continue
+            text = clusters[cluster_id].get_template()
+            found.append(
+                Template(
+                    template_id=template_id(text),
+                    template=text,
+                    count=tally.count,
+                    level=tally.level,
+                    component=tally.component,
+                    qoder_related=tally.qoder,
+                    examples=tuple(tally.examples),
+                )
+            )
+        found.sort(key=lambda t: (-t.count, t.examples[0].source, t.examples[0].line))
+        return tuple(found)
+
+
+# --------------------------------------------------------------------------- the warehouse's ids
+
+
+class TemplateRegistry:
+    """The warehouse's Drain3 miner over upload templates: the same template gets the same id every night.
+
+    ``state()`` is Drain3's own snapshot (as its persistence handlers save
+    it); the warehouse stores it in the ledger in the same transaction as
+    the part whose ids it assigned, so the ids and the rows that carry them
+    are committed together, exactly once.
+    """
+
+    def __init__(self, state: bytes | None = None) -> None:
+        from drain3.memory_buffer_persistence import MemoryBufferPersistence
+
+        buffer = MemoryBufferPersistence()
+        buffer.state = state
+        self._miner = _drain()
+        if state is not None:
+            self._miner.persistence_handler = buffer
+            self._miner.load_state()
+            # Snapshots are taken by ``state()`` at commit time, not by Drain3 after every new cluster.
+            self._miner.persistence_handler = None
+
+    def assign(self, template: str) -> str:
+        """The fleet id of an upload's template (``T`` and Drain3's cluster number), learning it when new."""
+        return f"T{self._miner.add_log_message(template)['cluster_id']:05d}"
+
+    def assign_all(self, templates: Iterable[str]) -> list[str]:
+        """``assign`` for each template, in order."""
+        return [self.assign(text) for text in templates]
+
+    def state(self) -> bytes:
+        """Drain3's snapshot of the registry, to be stored with the part that used it."""
+        from drain3.memory_buffer_persistence import MemoryBufferPersistence
+
+        buffer = MemoryBufferPersistence()
+        self._miner.persistence_handler = buffer
+        try:
+            self._miner.save_state("commit")
+        finally:
+            self._miner.persistence_handler = None
+        return bytes(buffer.state)
