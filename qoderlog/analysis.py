@@ -188,11 +188,13 @@ def analyze(
     pattern_dirs: Iterable[str | os.PathLike[str]] = (),
     patterns: PatternSet | None = None,
     mine: bool = True,
+    fast: bool = True,
 ) -> Analysis:
     """Read everything under ``paths``, rebuild the sessions, run every rule.
 
     With ``mine`` (the default) the records no pattern recognised are mined
-    into ``template_list`` (see ``templates.Miner``).
+    into ``template_list`` (see ``templates.Miner``). ``fast=False`` reads
+    line by line, the reference the block scanner is tested against.
     """
     library = patterns if patterns is not None else load_patterns(pattern_dirs)
     accounting = Accounting()
@@ -200,7 +202,7 @@ def analyze(
     hooks: dict[str, Any] = (
         {"unknown": miner, "keep_levels": miner.keep_levels, "keep_literals": QODER_LITERALS} if miner else {}
     )
-    events = tuple(iter_events(paths, patterns=library, accounting=accounting, **hooks))
+    events = tuple(iter_events(paths, patterns=library, accounting=accounting, fast=fast, **hooks))
     return analyze_events(events, accounting, config=config, miner=miner)
 
 

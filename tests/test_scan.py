@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qoderlog import Accounting, iter_events, load_patterns
+from qoderlog import Accounting, analyze, iter_events, load_patterns
 from qoderlog.framing import frame_lines
 from qoderlog.scan import scan_records
 from qoderlog.sources import Discovery, iter_sources
@@ -198,3 +198,15 @@ def test_any_mix_of_lines_reads_the_same(tmp_path: Path, lines: list[str], endin
     text = ending.join(lines) + (ending if last else "")
     path.write_bytes(text.encode("utf-8", "surrogateescape"))
     assert_same(path, keep)
+
+
+def test_a_million_line_corpus_gives_the_same_analysis_both_ways(tmp_path: Path) -> None:
+    """Issue 6's acceptance check at full size: stats, events, sessions, findings and templates are identical."""
+    path = tmp_path / "c1m.log"
+    write_corpus(path, lines=1_000_000, seed=0)
+    reference = analyze(path, fast=False)
+    fast = analyze(path)
+    assert fast.to_dict() == reference.to_dict()
+    assert [e.to_dict() for e in fast.event_list] == [e.to_dict() for e in reference.event_list]
+    assert reference.accounting.lines_read == 1_000_000 and len(reference.event_list) > 10_000
+    assert reference.finding_list and reference.to_dict()["unknown_templates"]
