@@ -761,6 +761,10 @@ def _unreadable(path: Path, reason: str) -> UploadResult:
     return UploadResult(upload=upload, status="quarantined", reason=reason, analysed_at=now, duration_s=0.0)
 
 
+IN_FLIGHT_PER_WORKER = 32
+"""Uploads queued per worker: enough that workers keep going while the main process writes a part (a result is
+a few rows, so memory stays small and flat)."""
+
 Engine = Callable[[list[Upload], Limits, bool, Callable[[UploadResult], None], int, "str | None"], None]
 
 
@@ -806,7 +810,7 @@ def _local_engine(
     with ProcessPoolExecutor(max_workers=workers) as pool:
         _windowed(
             tasks,
-            workers * 4,
+            workers * IN_FLIGHT_PER_WORKER,
             lambda task: pool.submit(analyse_upload, task, limits, keep_events),
             lambda futures: wait(futures, return_when=FIRST_COMPLETED),
             collect,
@@ -836,7 +840,7 @@ def _dask_engine(
     try:
         _windowed(
             tasks,
-            max(workers, 1) * 4,
+            max(workers, 1) * IN_FLIGHT_PER_WORKER,
             lambda task: client.submit(analyse_upload, task, limits, keep_events, pure=False),
             lambda futures: dask_wait(futures, return_when="FIRST_COMPLETED"),
             collect,

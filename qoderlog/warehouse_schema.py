@@ -148,10 +148,14 @@ def rows_table(dataset: str, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
     import pyarrow as pa
 
     columns = COLUMNS[dataset]
-    data: dict[str, list[Any]] = {name: [] for name in columns}
-    for row in rows:
-        for name, kind in columns.items():
-            data[name].append(_value(kind, row.get(name)))
+    rows = list(rows)
+    data: dict[str, list[Any]] = {}
+    for name, kind in columns.items():
+        values = [row.get(name) for row in rows]
+        # Numbers, flags and lists go to Arrow as they are; only times, JSON and stray non-strings are converted.
+        if kind in (_T, _J) or (kind == _S and any(v is not None and type(v) is not str for v in values)):
+            values = [_value(kind, v) for v in values]
+        data[name] = values
     schema = arrow_schema(dataset)
     return pa.Table.from_arrays([pa.array(data[f.name], type=f.type) for f in schema], schema=schema)
 
