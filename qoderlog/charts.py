@@ -319,7 +319,7 @@ def report_figures(report: Report) -> dict[str, Figure]:
 
 
 def figure_svg(figure: Figure) -> str:
-    """The figure as SVG text (text drawn as paths, so it looks the same without fonts)."""
+    """The figure as SVG text; its labels stay text (the browser draws them: one draw, a third of the size)."""
     import matplotlib
 
     buffer = io.StringIO()
