@@ -2,7 +2,8 @@
 
 ``iter_events`` is the one streaming entry point that the CLI, the notebook
 API and the batch runner share. ``Accounting`` records, per input, how every
-physical line was counted, so that ``by_kind`` always sums to ``lines_read``.
+physical line was counted, so that ``by_kind`` always sums to ``lines_read``,
+and every bound of ``Limits`` an input met (``limits``), with its value.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from .framing import frame_lines
-from .model import Event, InputReport, LineKind
-from .patterns import PatternSet, load_patterns
-from .sources import DEFAULT_MAX_LINE, Discovery, Source, iter_sources
+from .limits import DEFAULT_LIMITS, Limits
+from .model import Event, InputReport, LimitHit, LineKind
+from .patterns import PatternSet, Timeouts, load_patterns
+from .sources import Discovery, Source, iter_sources
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in LineKind)
 
@@ -45,6 +47,10 @@ class Accounting:
         """Inputs that were skipped or could not be read to the end."""
         return [report for report in self.inputs if report.status != "ok"]
 
+    def limit_hits(self) -> list[LimitHit]:
+        """Every bound an input met, in reading order."""
+        return [hit for report in self.inputs for hit in report.limits]
+
     def to_dict(self) -> dict[str, Any]:
         """The machine-readable accounting (``parse --stats --format json``, ``analyze``'s ``stats``)."""
         return {
@@ -52,6 +58,7 @@ class Accounting:
             "by_kind": self.by_kind(),
             "cut_lines": sum(report.cut_lines for report in self.inputs),
             "replacements": sum(report.replacements for report in self.inputs),
+            "limits": [hit.to_dict() for hit in self.limit_hits()],
             "inputs": [report.to_dict() for report in self.inputs],
             "ignored_files": list(self.discovery.ignored),
             "minidumps": [
@@ -67,14 +74,16 @@ def iter_events(
     patterns: PatternSet | None = None,
     pattern_dirs: Iterable[str | os.PathLike[str]] = (),
     accounting: Accounting | None = None,
-    max_line: int = DEFAULT_MAX_LINE,
+    max_line: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[Event]:
     """Stream the events of every input under ``paths`` in reading order.
 
     ``paths`` are files, folders, archives or ``"-"`` (stdin). Pass an
     ``Accounting`` to learn how each input and line was handled; unreadable
     inputs are recorded there, never raised. ``PatternError`` is raised
-    before reading when a pattern folder is invalid.
+    before reading when a pattern folder is invalid. ``limits`` bounds
+    every input (``max_line``, when given, overrides ``limits.max_line``).
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -82,15 +91,16 @@ def iter_events(
     tally = accounting if accounting is not None else Accounting()
     discovery = tally.discovery
     reported = 0
-    for source in iter_sources(paths, discovery, max_line=max_line):
+    for source in iter_sources(paths, discovery, max_line=max_line, limits=limits):
         reported = _report_failures(tally, reported)
-        yield from _source_events(source, library, tally)
+        yield from _source_events(source, library, tally, limits)
     _report_failures(tally, reported)
 
 
 def _report_failures(tally: Accounting, reported: int) -> int:
     failures = tally.discovery.failures
     for path, reason in failures[reported:]:
+        hits = tuple(hit for hit in tally.discovery.limits if hit.input == path and hit.describe() in reason)
         tally.inputs.append(
             InputReport(
                 source=path,
@@ -103,14 +113,17 @@ def _report_failures(tally: Accounting, reported: int) -> int:
                 cut_lines=0,
                 status="error",
                 reason=reason,
+                limits=hits,
             )
         )
     return len(failures)
 
 
-def _source_events(source: Source, library: PatternSet, tally: Accounting) -> Iterator[Event]:
+def _source_events(source: Source, library: PatternSet, tally: Accounting, limits: Limits) -> Iterator[Event]:
     counts: dict[str, int] = dict.fromkeys(KINDS, 0)
     span: dict[str, datetime | None] = {}
+    framing_hits: dict[str, int] = {}
+    timeouts = Timeouts(seconds=limits.regex_timeout_s, limit=limits.max_regex_timeouts)
     events = unrecognised = 0
     match = library.match
     try:
@@ -118,11 +131,13 @@ def _source_events(source: Source, library: PatternSet, tally: Accounting) -> It
             source.lines(),
             source=source.name,
             is_candidate=library.is_candidate,
-            recognises=library.recognises,
+            recognises=lambda record: library.recognises(record, timeouts),
             counts=counts,
             span=span,
+            max_json_depth=limits.max_json_depth,
+            limit_hits=framing_hits,
         ):
-            event = match(record, detail)
+            event = match(record, detail, timeouts)
             if event is None:
                 unrecognised += 1
             else:
@@ -148,5 +163,36 @@ def _source_events(source: Source, library: PatternSet, tally: Accounting) -> It
                 reason=state.reason,
                 first_time=span.get("first"),
                 last_time=span.get("last"),
+                limits=(*state.limits, *_framing_hits(source.name, framing_hits, timeouts, limits)),
             )
         )
+
+
+def _framing_hits(name: str, framing: dict[str, int], timeouts: Timeouts, limits: Limits) -> list[LimitHit]:
+    """The bounds met past the reader: JSON lines nested too deep, user regexes out of time."""
+    hits = []
+    deep = framing.get("max_json_depth", 0)
+    if deep:
+        hits.append(
+            LimitHit(
+                input=name,
+                limit="max_json_depth",
+                allowed=limits.max_json_depth,
+                value=None,
+                count=deep,
+                detail=f"{deep} JSON line(s) nested deeper were not parsed as JSON; still counted",
+            )
+        )
+    for pattern_id, count in timeouts.counts.items():
+        gave_up = "; not tried again on this input" if count >= timeouts.limit else ""
+        hits.append(
+            LimitHit(
+                input=name,
+                limit="regex_timeout_s",
+                allowed=timeouts.seconds,
+                value=None,
+                count=count,
+                detail=f"pattern {pattern_id} ran out of time {count} time(s){gave_up}",
+            )
+        )
+    return hits

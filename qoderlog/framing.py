@@ -12,6 +12,12 @@ pattern library's literal prefilter — are built into ``Record`` values and
 yielded; every other line is only counted. The caller's ``counts`` dict gets
 ``unrecognised`` (non-candidate headers), ``continuation`` and ``blank``;
 the caller counts each yielded record as ``event`` or ``unrecognised``.
+
+A JSON line nested deeper than ``max_json_depth`` is never handed to
+``json.loads``: it is framed as a headerless line and counted in the
+caller's ``limit_hits``. Lone surrogates that JSON escapes (``"\\ud800"``)
+can put into a record's strings are replaced with U+FFFD, so that no
+writer downstream meets text it cannot encode.
 """
 
 from __future__ import annotations
@@ -26,12 +32,16 @@ from .model import Framing, LineKind, Record
 
 MAX_DETAIL_LINES = 50
 MAX_DETAIL_CHARS = 2000
+MAX_JSON_DEPTH = 64
 
 VSCODE_HEADER = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\] ?")
 SPDLOG_HEADER = re.compile(r"\[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\] \[([^\]]*)\] \[(\w+)\] ?")
 CONSOLE_HEADER = re.compile(r"\[([A-Za-z][\w.-]*) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?)(Z?)\] ?")
 _TAG = re.compile(r"\[([A-Za-z][\w.#-]*)\]:? ?")
 _PREFIX_COMPONENT = re.compile(r"([A-Za-z][\w]*)(?:#|: )")
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _LEVELS = {
     "trace": "trace",
@@ -85,18 +95,44 @@ def split_component(rest: str) -> tuple[str | None, str]:
     return (prefix[1] if prefix else None), rest
 
 
-def parse_json_record(line: str) -> dict[str, Any] | None:
+def json_depth(line: str, limit: int) -> int:
+    """How deep ``line``'s brackets nest outside strings, scanning only as far as needed to pass ``limit``.
+
+    Cheap for ordinary lines: a line with no more brackets than ``limit`` cannot nest deeper.
+    """
+    if line.count("{") + line.count("[") <= limit:
+        return 0
+    depth = deepest = 0
+    for token in _JSON_TOKEN.finditer(line):
+        char = token[0]
+        if char in "{[":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif char in "}]":
+            depth -= 1
+    return deepest
+
+
+def parse_json_record(line: str, max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any] | None:
     """The object of a structured JSON log line, or ``None`` if the line is not one.
 
     A structured record is a JSON object with a string message and a level or
-    timestamp; anything else starting with ``{`` (a payload) is not.
+    timestamp; anything else starting with ``{`` (a payload) is not, and
+    neither is a line nested deeper than ``max_depth``.
     """
     if '"message"' not in line and '"msg"' not in line:
+        return None
+    if _too_deep(line, max_depth):
         return None
     try:
         value = json.loads(line)
     except (ValueError, RecursionError):
         return None
+    if _ESCAPED_SURROGATE.search(line):
+        value = _scrub(value)
     if not isinstance(value, dict):
         return None
     message = _first(value, _JSON_MESSAGE_KEYS)
@@ -104,6 +140,22 @@ def parse_json_record(line: str) -> dict[str, Any] | None:
         return None
     if _first(value, _JSON_LEVEL_KEYS) is None and _first(value, _JSON_TIME_KEYS) is None:
         return None
+    return value
+
+
+def _too_deep(line: str, limit: int) -> bool:
+    """Whether ``parse_json_record`` turned ``line`` down for its depth alone."""
+    return ('"message"' in line or '"msg"' in line) and json_depth(line, limit) > limit
+
+
+def _scrub(value: Any) -> Any:
+    """``value`` with lone surrogates in its strings (and keys) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub(key): _scrub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
     return value
 
 
@@ -187,7 +239,9 @@ def bare_record(text: str, *, source: str, line: int) -> Record:
     )
 
 
-def match_header(text: str) -> tuple[Framing, re.Match[str] | dict[str, Any]] | None:
+def match_header(
+    text: str, max_json_depth: int = MAX_JSON_DEPTH
+) -> tuple[Framing, re.Match[str] | dict[str, Any]] | None:
     """Which framing's header ``text`` starts with, and the match; ``None`` for headerless lines."""
     first = text[:1]
     if first.isdigit():
@@ -200,7 +254,7 @@ def match_header(text: str) -> tuple[Framing, re.Match[str] | dict[str, Any]] | 
         match = CONSOLE_HEADER.match(text)
         return (Framing.CONSOLE, match) if match else None
     if first == "{":
-        obj = parse_json_record(text)
+        obj = parse_json_record(text, max_json_depth)
         return (Framing.JSON, obj) if obj is not None else None
     return None
 
@@ -222,6 +276,8 @@ def frame_lines(
     recognises: Callable[[Record], bool],
     counts: MutableMapping[str, int],
     span: MutableMapping[str, datetime | None] | None = None,
+    max_json_depth: int = MAX_JSON_DEPTH,
+    limit_hits: MutableMapping[str, int] | None = None,
 ) -> Iterator[tuple[Record, tuple[str, ...]]]:
     """Candidate records of one source with their continuation lines (capped), in order.
 
@@ -232,6 +288,9 @@ def frame_lines(
     ``blank`` line counts added, including when the iteration is abandoned.
     ``span``, when given, gets the ``first`` and ``last`` header timestamps
     (the time the source covers), found without parsing every header.
+    ``limit_hits``, when given, gets ``max_json_depth``: the lines starting
+    with ``{`` that were nested too deep to be read as JSON (each is still
+    framed and counted as a headerless line).
     """
     noise = continuation = blank = 0
     framed = False
@@ -241,9 +300,12 @@ def frame_lines(
     first_header: tuple[Framing, Any, str] | None = None
     last_found: tuple[Framing, Any] | None = None
     last_text = ""
+    too_deep = 0
     try:
         for number, text in enumerate(lines, 1):
-            found = match_header(text)
+            found = match_header(text, max_json_depth)
+            if found is None and text[:1] == "{" and _too_deep(text, max_json_depth):
+                too_deep += 1
             if found is not None:
                 if first_header is None:
                     first_header = (*found, text)
@@ -294,6 +356,8 @@ def frame_lines(
         counts[LineKind.UNRECOGNISED] = counts.get(LineKind.UNRECOGNISED, 0) + noise
         counts[LineKind.CONTINUATION] = counts.get(LineKind.CONTINUATION, 0) + continuation
         counts[LineKind.BLANK] = counts.get(LineKind.BLANK, 0) + blank
+        if too_deep and limit_hits is not None:
+            limit_hits["max_json_depth"] = limit_hits.get("max_json_depth", 0) + too_deep
 
 
 def _header_time(header: tuple[Framing, Any, str] | None) -> datetime | None:

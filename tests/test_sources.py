@@ -333,7 +333,9 @@ def test_tar_bundles(tmp_path: Path, mode: str) -> None:
         (f"{bundle}!logs/main.log.1.gz", ["tar rotated"]),
         (f"{bundle}!logs/main.log", ["tar live"]),
     ]
-    assert sorted(discovery.ignored) == [f"{bundle}!logs/link.log", f"{bundle}!logs/notes.bin"]
+    # A link named like a log is never followed; it is reported with the reason rather than silently ignored.
+    assert discovery.ignored == [f"{bundle}!logs/notes.bin"]
+    assert discovery.failures == [(f"{bundle}!logs/link.log", "archive member is a link; not followed, not read")]
     assert [(d.source, d.time, d.size) for d in discovery.minidumps] == [
         (f"{bundle}!Crashpad/completed/beef.dmp", datetime(2025, 8, 22, 11, 40, 2), 8)
     ]
