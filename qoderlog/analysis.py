@@ -19,6 +19,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from .engine import Accounting, iter_events
+from .limits import DEFAULT_LIMITS, Limits
 from .model import Event, Finding, Session, Severity
 from .patterns import PatternSet, load_patterns
 from .rules import Facts, run_rules
@@ -175,11 +176,12 @@ def analyze(
     config: Mapping[str, Mapping[str, Any]] | None = None,
     pattern_dirs: Iterable[str | os.PathLike[str]] = (),
     patterns: PatternSet | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Analysis:
-    """Read everything under ``paths``, rebuild the sessions, run every rule."""
+    """Read everything under ``paths`` within ``limits``, rebuild the sessions, run every rule."""
     library = patterns if patterns is not None else load_patterns(pattern_dirs)
     accounting = Accounting()
-    events = tuple(iter_events(paths, patterns=library, accounting=accounting))
+    events = tuple(iter_events(paths, patterns=library, accounting=accounting, limits=limits))
     return analyze_events(events, accounting, config=config)
 
 

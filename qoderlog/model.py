@@ -148,8 +148,8 @@ class LimitHit:
     detail: str | None = None
 
     def describe(self) -> str:
-        """``max_line 52428800 > limit 1048576 (1 line cut)`` — the limit, the value and what it did."""
-        found = f"{_number(self.value)} > " if self.value is not None else ""
+        """``max_line 52428800 > limit 1048576 (1 line cut …)`` — the limit, the value (or ``over``) and what it did."""
+        found = f"{_number(self.value)} > " if self.value is not None else "over "
         note = f" ({self.detail})" if self.detail else ""
         return f"{self.limit} {found}limit {_number(self.allowed)}{note}"
 

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
+from .model import LimitHit
 from .redact import KINDS, Redactor
 
 if TYPE_CHECKING:
@@ -218,6 +219,8 @@ class AccountingView:
     minidumps: tuple[tuple[str, str, str], ...]
     cut_lines: int
     replacements: int
+    limits: tuple[tuple[str, str], ...] = ()
+    """Every bound an input met: (input, "limit value > limit allowed (what it did)")."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -704,6 +707,7 @@ def _accounting(stats: Mapping[str, Any]) -> AccountingView:
         minidumps=dumps,
         cut_lines=int(stats.get("cut_lines") or 0),
         replacements=int(stats.get("replacements") or 0),
+        limits=tuple((str(hit["input"]), LimitHit(**hit).describe()) for hit in stats.get("limits") or []),
     )
 
 

@@ -294,6 +294,18 @@ class _Walk:
         self.discovery.limit(hit, f"{what}: the first {allowed} read, {found - allowed} not read")
         return allowed
 
+    def packs_too_tight(self, label: str, size: int, packed: int) -> bool:
+        """Whether an archive member's header declares a ratio past ``max_ratio`` (then it is reported, not read).
+
+        Reading also stops at ``max_ratio`` times the member's compressed size, whatever its header says.
+        """
+        ratio = size / packed if packed else 0.0
+        if size <= RATIO_FLOOR or ratio <= self.limits.max_ratio:
+            return False
+        hit = LimitHit(input=label, limit="max_ratio", allowed=self.limits.max_ratio, value=round(ratio, 1))
+        self.discovery.limit(hit, f"not read: {size} bytes packed in {packed}")
+        return True
+
     def spent(self, shown: str, left: int, what: str) -> bool:
         """Whether the byte budget is spent; if so, the ``left`` files or members not read are reported once."""
         budget = self.budget
@@ -421,7 +433,7 @@ def _zip_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
             if base.lower().endswith(".dmp"):
                 when = _member_time(datetime, *member.date_time)
                 discovery.minidumps.append(Minidump(source=label, time=when, size=member.file_size))
-            elif _LOG_NAME.match(base):
+            elif _LOG_NAME.match(base) and not walk.packs_too_tight(label, member.file_size, member.compress_size):
 
                 def opener(member: zipfile.ZipInfo = member) -> BinaryIO:
                     try:

@@ -115,7 +115,7 @@ def test_archive_limits_report_the_limit_and_the_value(tmp_path: Path) -> None:
         for index in range(12):
             archive.writestr(f"{index}.log", "x\n")
     reason = archive_violation(path, Limits(max_members=10))
-    assert reason == "too many archive members: 12 > limit 10"
+    assert reason == "max_members: too many archive members: 12 > limit 10"
 
 
 def test_reconcile_finishes_committed_parts_and_drops_uncommitted_ones(tmp_path: Path) -> None:
@@ -193,4 +193,4 @@ def test_an_upload_over_the_time_limit_fails_with_the_reason_and_the_batch_goes_
     assert (summary.failed, summary.done) == (1, 1)
     uploads = open_warehouse(tmp_path / "wh").uploads
     reason = uploads.loc[uploads["source_path"].str.endswith("big.log"), "reason"].item()
-    assert reason == "timed out after 0.05 s"
+    assert reason == "timeout_s: timed out after 0.05 s (limit 0.05 s)"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from qoderlog.limits import Limits
 from qoderlog.sources import HEAD_BYTES, Discovery, Source, detect_encoding, iter_sources, stream_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -533,3 +534,90 @@ def test_stdin_is_read_through_the_cli() -> None:
 )
 def test_stream_key(name: str, key: tuple[str, int]) -> None:
     assert stream_key(name) == key
+
+
+def test_a_file_that_disappears_between_listing_and_reading_is_an_error_and_the_rest_is_read(tmp_path: Path) -> None:
+    for name in ("a.log", "b.log", "c.log"):
+        (tmp_path / name).write_text(f"{name}\n")
+    discovery = Discovery()
+    sources = iter_sources([tmp_path], discovery)
+    first = next(sources)  # the folder is listed by now
+    (tmp_path / "b.log").unlink()
+    found = [(first, list(first.lines()))] + [(source, list(source.lines())) for source in sources]
+    assert [(s.name.rsplit("/", 1)[-1], lines, s.state.status) for s, lines in found] == [
+        ("a.log", ["a.log"], "ok"),
+        ("c.log", ["c.log"], "ok"),
+    ]
+    assert discovery.failures == [(os.path.join(str(tmp_path), "b.log"), "cannot read: No such file or directory")]
+
+
+def test_a_file_that_disappears_or_becomes_a_folder_after_it_was_found_is_an_error(tmp_path: Path) -> None:
+    for name in ("a.log", "b.log"):
+        (tmp_path / name).write_text(f"{name}\n")
+    a, b = list(iter_sources([tmp_path / "a.log", tmp_path / "b.log"], Discovery()))
+    (tmp_path / "a.log").unlink()
+    (tmp_path / "b.log").unlink()
+    (tmp_path / "b.log").mkdir()  # opening a folder succeeds on Linux: it must be refused, not read
+    assert (list(a.lines()), a.state.status, a.state.reason) == ([], "error", "cannot open: No such file or directory")
+    assert (list(b.lines()), b.state.status, b.state.reason) == (
+        [],
+        "error",
+        "cannot open: b.log is not a regular file (device, FIFO or socket)",
+    )
+
+
+def test_a_file_replaced_by_a_fifo_after_listing_is_refused_without_blocking(tmp_path: Path) -> None:
+    (tmp_path / "main.log").write_text("line\n")
+    (source,) = list(iter_sources([tmp_path / "main.log"], Discovery()))
+    (tmp_path / "main.log").unlink()
+    os.mkfifo(tmp_path / "main.log")
+    assert list(source.lines()) == []
+    assert (source.state.status, source.state.reason) == (
+        "error",
+        "cannot open: main.log is not a regular file (device, FIFO or socket)",
+    )
+
+
+def test_a_fifo_named_like_an_archive_in_a_folder_is_refused_without_blocking(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "bundle.zip")
+    (tmp_path / "main.log").write_text("line\n")
+    found, discovery = read_all(tmp_path)
+    assert [lines for _, lines in found] == [["line"]]
+    assert discovery.failures == [
+        (os.path.join(str(tmp_path), "bundle.zip"), "not a regular file (device, FIFO or socket); skipped")
+    ]
+
+
+def test_folders_and_archives_are_read_up_to_max_members_and_the_rest_reported(tmp_path: Path) -> None:
+    for index in range(5):
+        (tmp_path / "logs" / f"{index}.log").parent.mkdir(exist_ok=True)
+        (tmp_path / "logs" / f"{index}.log").write_text(f"{index}\n")
+    discovery = Discovery()
+    found = [list(s.lines()) for s in iter_sources([tmp_path / "logs"], discovery, limits=Limits(max_members=3))]
+    assert found == [["0"], ["1"], ["2"]]
+    assert [(h.limit, h.allowed, h.value, h.count) for h in discovery.limits] == [("max_members", 3, 5, 2)]
+    assert discovery.failures[0][1].startswith("too many files in the folder: the first 3 read, 2 not read")
+
+
+def test_decompressed_bytes_stop_at_max_bytes_keeping_every_line_before(tmp_path: Path) -> None:
+    path = tmp_path / "main.log.gz"
+    path.write_bytes(gzip.compress(b"0123456789\n" * 100))
+    ((source, lines),), _ = read_all_limited(path, Limits(max_bytes=55))
+    assert lines == ["0123456789"] * 5
+    assert source.state.status == "error"
+    assert "max_bytes 1100 > limit 55" in (source.state.reason or "")
+    assert [(h.limit, h.value) for h in source.state.limits] == [("max_bytes", 1100)]
+
+
+def test_a_long_line_is_cut_counted_and_flagged_without_holding_it_whole(tmp_path: Path) -> None:
+    path = tmp_path / "main.log"
+    path.write_bytes(b"a" * 5000 + b"\r\nshort\n")
+    ((source, lines),), _ = read_all_limited(path, Limits(max_line=100))
+    assert lines == ["a" * 100, "short"]
+    assert (source.state.lines, source.state.cut_lines, source.state.longest_line) == (2, 1, 5000)
+    assert [(h.limit, h.allowed, h.value, h.count) for h in source.state.limits] == [("max_line", 100, 5000, 1)]
+
+
+def read_all_limited(path: Path, limits: Limits) -> tuple[list[tuple[Source, list[str]]], Discovery]:
+    discovery = Discovery()
+    return [(s, list(s.lines())) for s in iter_sources([path], discovery, limits=limits)], discovery
