@@ -8,6 +8,7 @@ shift || true
 harnesses=${*:-"reader framing patterns"}
 python=${PYTHON:-.venv/bin/python}
 mkdir -p fuzz/runs
+[ -n "$(ls -A fuzz/corpus/reader 2>/dev/null)" ] || "$python" fuzz/seed_corpus.py
 for name in $harnesses; do
     mkdir -p "fuzz/corpus/$name"
     stamp=$(date +%Y%m%dT%H%M%S)

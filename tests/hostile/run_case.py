@@ -54,9 +54,10 @@ def main_case() -> None:
 def peak_rss_kb() -> int:
     """This process's peak RSS. Not ``getrusage``: on Linux its ``ru_maxrss`` survives fork and exec, so a child
     of a big pytest process would report the parent's peak; ``VmHWM`` belongs to this program's memory alone."""
-    for line in open("/proc/self/status", encoding="ascii"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
