@@ -28,11 +28,12 @@ from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
+from .limits import DEFAULT_LIMITS
 from .model import Framing, LineKind, Record
 
 MAX_DETAIL_LINES = 50
 MAX_DETAIL_CHARS = 2000
-MAX_JSON_DEPTH = 64
+MAX_JSON_DEPTH = DEFAULT_LIMITS.max_json_depth
 
 VSCODE_HEADER = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\] ?")
 SPDLOG_HEADER = re.compile(r"\[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\] \[([^\]]*)\] \[(\w+)\] ?")

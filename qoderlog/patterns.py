@@ -27,10 +27,11 @@ import yaml
 
 from .errors import PatternError
 from .framing import bare_record, make_record, match_header
+from .limits import DEFAULT_LIMITS
 from .model import EVENT_COLUMNS, Event, Framing, Record
 from .resources import resource_dir
 
-USER_REGEX_TIMEOUT = 0.25
+USER_REGEX_TIMEOUT = DEFAULT_LIMITS.regex_timeout_s
 """Seconds a user pattern's regex may run on one message (``Limits.regex_timeout_s`` overrides it per run)."""
 
 _PATTERN_KEYS = {"id", "type", "description", "component", "prefilter", "regex", "fields", "kv", "examples"}
@@ -54,7 +55,7 @@ class Timeouts:
     """
 
     seconds: float = USER_REGEX_TIMEOUT
-    limit: int = 5
+    limit: int = DEFAULT_LIMITS.max_regex_timeouts
     counts: dict[str, int] = field(default_factory=dict)
 
 

@@ -621,3 +621,24 @@ def test_a_long_line_is_cut_counted_and_flagged_without_holding_it_whole(tmp_pat
 def read_all_limited(path: Path, limits: Limits) -> tuple[list[tuple[Source, list[str]]], Discovery]:
     discovery = Discovery()
     return [(s, list(s.lines())) for s in iter_sources([path], discovery, limits=limits)], discovery
+
+
+def test_a_file_that_loses_read_permission_after_listing_is_an_error_and_the_rest_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # chmod 000 does not stop root (the CI user), so the permission loss is made where the file is opened.
+    for name in ("a.log", "b.log"):
+        (tmp_path / name).write_text(f"{name}\n")
+    real_open = os.open
+
+    def deny_b(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+        if os.fspath(path).endswith("b.log"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr("qoderlog.sources.os.open", deny_b)
+    found, _ = read_all(tmp_path)
+    assert [(s.name.rsplit("/", 1)[-1], lines, s.state.status, s.state.reason) for s, lines in found] == [
+        ("a.log", ["a.log"], "ok", None),
+        ("b.log", [], "error", "cannot open: Permission denied"),
+    ]
