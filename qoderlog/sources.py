@@ -26,6 +26,7 @@ import lzma
 import os
 import re
 import stat
+import struct
 import sys
 import tarfile
 import threading
@@ -46,6 +47,9 @@ _LOG_NAME = re.compile(r"(?i).*(\.log(\.\d+)?|\.txt)(\.gz)?$")
 _ROTATED = re.compile(r"(?i)^(?P<stem>.*?\.log)\.(?P<n>\d+)$")
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 _READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError)
+# What zipfile and tarfile raise besides their own errors on crafted headers (a UTF-8 name that is not UTF-8,
+# offsets out of range, sizes that overflow): found by fuzzing; each means a corrupt archive, not a bug here.
+_ARCHIVE_ERRORS = (*_READ_ERRORS, ValueError, IndexError, KeyError, OverflowError, struct.error)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -416,14 +420,17 @@ def _archive_sources(path: Path, shown: str, walk: _Walk) -> Iterator[Source]:
                 yield from _zip_sources(handle, shown, walk)
             else:
                 yield from _tar_sources(handle, shown, walk)
-    except _READ_ERRORS as exc:
+    except _ARCHIVE_ERRORS as exc:
         walk.discovery.failures.append((shown, f"cannot read archive: {_describe(exc)}"))
 
 
 def _zip_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
     discovery = walk.discovery
     with zipfile.ZipFile(handle) as archive:
-        members = sorted((m for m in archive.infolist() if not m.is_dir()), key=lambda m: _reading_order(m.filename))
+        # Not ZipInfo.is_dir(): it fails on the empty member name a crafted archive can hold.
+        members = sorted(
+            (m for m in archive.infolist() if not m.filename.endswith("/")), key=lambda m: _reading_order(m.filename)
+        )
         del members[walk.fits(shown, len(members), "too many archive members") :]
         for index, member in enumerate(members):
             if walk.spent(shown, len(members) - index, "archive members"):
@@ -438,8 +445,8 @@ def _zip_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
                 def opener(member: zipfile.ZipInfo = member) -> BinaryIO:
                     try:
                         return archive.open(member)
-                    except (RuntimeError, NotImplementedError) as exc:  # encrypted; unsupported method (deflate64)
-                        raise zipfile.BadZipFile(str(exc)) from exc
+                    except (RuntimeError, NotImplementedError, *_ARCHIVE_ERRORS) as exc:  # encrypted; deflate64; …
+                        raise zipfile.BadZipFile(str(exc) or type(exc).__name__) from exc
 
                 yield walk.source(
                     name=label,
@@ -467,7 +474,7 @@ def _tar_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
                 declared += member.size
                 if len(members) > limits.max_members or declared > limits.max_bytes:
                     break
-        except _READ_ERRORS as exc:
+        except _ARCHIVE_ERRORS as exc:
             discovery.failures.append((shown, f"archive cut short after {len(members)} members: {_describe(exc)}"))
         if declared > limits.max_bytes:
             hit = LimitHit(input=shown, limit="max_bytes", allowed=limits.max_bytes, value=declared)

@@ -642,3 +642,32 @@ def test_a_file_that_loses_read_permission_after_listing_is_an_error_and_the_res
         ("a.log", ["a.log"], "ok", None),
         ("b.log", [], "error", "cannot open: Permission denied"),
     ]
+
+
+def test_a_zip_member_with_an_empty_name_is_ignored_not_a_crash(tmp_path: Path) -> None:
+    """Regression (atheris, fuzz_reader): ``ZipInfo.is_dir()`` raised IndexError on an empty member name."""
+    bundle = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr(zipfile.ZipInfo(""), "nameless\n")
+        archive.writestr("main.log", "named\n")
+    found, discovery = read_all(bundle)
+    assert [(source.name, lines) for source, lines in found] == [(f"{bundle}!main.log", ["named"])]
+    assert discovery.ignored == [f"{bundle}!"]
+
+
+def test_a_zip_whose_utf8_flagged_name_is_not_utf8_is_a_corrupt_archive_not_a_crash(tmp_path: Path) -> None:
+    """Regression (found while fixing the fuzzer's empty-name crash): zipfile raises UnicodeDecodeError."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("x.log", "hello\n")
+    raw = bytearray(buffer.getvalue())
+    central = raw.find(b"PK\x01\x02")
+    raw[central + 9] |= 0x08  # general purpose flag bit 11: the name is UTF-8
+    raw[central + 46] = 0xFF  # … and it is not
+    bundle = tmp_path / "bundle.zip"
+    bundle.write_bytes(bytes(raw))
+    found, discovery = read_all(bundle)
+    assert found == []
+    ((shown, reason),) = discovery.failures
+    assert shown == str(bundle)
+    assert reason.startswith("cannot read archive: 'utf-8' codec can't decode byte 0xff")
