@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
 from .limits import Limits
+from .sources import ARCHIVE_ERRORS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -179,7 +180,7 @@ def archive_violation(path: Path, limits: Limits) -> str | None:
             return _zip_violation(path, size, limits) if zipfile.is_zipfile(path) else "corrupt zip archive"
         if name.endswith((".tar", ".tar.gz", ".tgz")):
             return _tar_violation(path, size, limits)
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
+    except ARCHIVE_ERRORS as exc:
         return f"unreadable archive: {exc}"
     return None
 

@@ -49,7 +49,7 @@ _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 _READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError)
 # What zipfile and tarfile raise besides their own errors on crafted headers (a UTF-8 name that is not UTF-8,
 # offsets out of range, sizes that overflow): found by fuzzing; each means a corrupt archive, not a bug here.
-_ARCHIVE_ERRORS = (*_READ_ERRORS, ValueError, IndexError, KeyError, OverflowError, struct.error)
+ARCHIVE_ERRORS = (*_READ_ERRORS, ValueError, IndexError, KeyError, OverflowError, struct.error)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -420,7 +420,7 @@ def _archive_sources(path: Path, shown: str, walk: _Walk) -> Iterator[Source]:
                 yield from _zip_sources(handle, shown, walk)
             else:
                 yield from _tar_sources(handle, shown, walk)
-    except _ARCHIVE_ERRORS as exc:
+    except ARCHIVE_ERRORS as exc:
         walk.discovery.failures.append((shown, f"cannot read archive: {_describe(exc)}"))
 
 
@@ -445,7 +445,7 @@ def _zip_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
                 def opener(member: zipfile.ZipInfo = member) -> BinaryIO:
                     try:
                         return archive.open(member)
-                    except (RuntimeError, NotImplementedError, *_ARCHIVE_ERRORS) as exc:  # encrypted; deflate64; …
+                    except (RuntimeError, NotImplementedError, *ARCHIVE_ERRORS) as exc:  # encrypted; deflate64; …
                         raise zipfile.BadZipFile(str(exc) or type(exc).__name__) from exc
 
                 yield walk.source(
@@ -474,7 +474,7 @@ def _tar_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
                 declared += member.size
                 if len(members) > limits.max_members or declared > limits.max_bytes:
                     break
-        except _ARCHIVE_ERRORS as exc:
+        except ARCHIVE_ERRORS as exc:
             discovery.failures.append((shown, f"archive cut short after {len(members)} members: {_describe(exc)}"))
         if declared > limits.max_bytes:
             hit = LimitHit(input=shown, limit="max_bytes", allowed=limits.max_bytes, value=declared)
