@@ -47,9 +47,10 @@ _LOG_NAME = re.compile(r"(?i).*(\.log(\.\d+)?|\.txt)(\.gz)?$")
 _ROTATED = re.compile(r"(?i)^(?P<stem>.*?\.log)\.(?P<n>\d+)$")
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 _READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError)
-# What zipfile and tarfile raise besides their own errors on crafted headers (a UTF-8 name that is not UTF-8,
-# offsets out of range, sizes that overflow): found by fuzzing; each means a corrupt archive, not a bug here.
-ARCHIVE_ERRORS = (*_READ_ERRORS, ValueError, IndexError, KeyError, OverflowError, struct.error)
+# What zipfile, tarfile and the decompressors raise besides their own errors on crafted headers (a UTF-8 name
+# that is not UTF-8, an unknown zip version, offsets out of range, sizes that overflow): found by fuzzing; each
+# means a corrupt archive or stream, not a bug here.
+ARCHIVE_ERRORS = (*_READ_ERRORS, ValueError, IndexError, KeyError, OverflowError, struct.error, NotImplementedError)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,7 +129,7 @@ class Source:
         state.size = self.size
         try:
             raw = open_raw(self)
-        except _READ_ERRORS as exc:
+        except ARCHIVE_ERRORS as exc:  # a decompressor may fail on crafted data as soon as it is peeked at
             state.status, state.reason = "error", f"cannot open: {_describe(exc)}"
             return
         try:
@@ -195,7 +196,13 @@ class _Bounded(io.RawIOBase):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         if self._over is not None:
             raise LimitExceeded(self._over)
-        data = self._read(min(len(buffer), READ_BUFFER))
+        try:
+            data = self._read(min(len(buffer), READ_BUFFER))
+        except _READ_ERRORS:
+            raise
+        except ARCHIVE_ERRORS as exc:
+            # Any other failure of a decompressor on crafted data becomes a read error, ending this source only.
+            raise OSError(f"corrupt compressed data: {type(exc).__name__}: {exc}") from exc
         if not data:
             return 0
         budget = self._budget

@@ -671,3 +671,49 @@ def test_a_zip_whose_utf8_flagged_name_is_not_utf8_is_a_corrupt_archive_not_a_cr
     ((shown, reason),) = discovery.failures
     assert shown == str(bundle)
     assert reason.startswith("cannot read archive: 'utf-8' codec can't decode byte 0xff")
+
+
+def test_a_zip_of_an_unknown_version_is_a_corrupt_archive_not_a_crash(tmp_path: Path) -> None:
+    """Regression (atheris, fuzz_reader): zipfile raised NotImplementedError("zip file version 20.3")."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("x.log", "hello\n")
+    raw = bytearray(buffer.getvalue())
+    central = raw.find(b"PK\x01\x02")
+    raw[central + 6 : central + 8] = (203).to_bytes(2, "little")  # "version needed to extract": 20.3
+    bundle = tmp_path / "bundle.zip"
+    bundle.write_bytes(bytes(raw))
+    found, discovery = read_all(bundle)
+    assert found == []
+    assert discovery.failures == [(str(bundle), "cannot read archive: zip file version 20.3")]
+
+
+def test_a_decompressor_failing_oddly_on_crafted_data_ends_that_source_only() -> None:
+    """Every source's bytes pass through open_raw's reader: an unexpected decompressor error (zipfile's LZMA
+    reader raises struct.error on crafted properties) is a read error, keeping the lines before it."""
+    import struct
+
+    class Crafted(io.RawIOBase):
+        def __init__(self, fail_at_open: bool) -> None:
+            self.calls = 0
+            self.fail_at_open = fail_at_open
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+            self.calls += 1
+            if self.calls > 1 or self.fail_at_open:
+                raise struct.error("unpack requires a buffer of 5 bytes")
+            buffer[:9] = b"line one\n"
+            return 9
+
+    late = Source(name="late.log", container=None, opener=lambda: Crafted(False))  # type: ignore[arg-type,return-value]
+    assert list(late.lines()) == ["line one"]
+    assert (late.state.status, late.state.reason) == (
+        "error",
+        "read stopped after line 1: corrupt compressed data: error: unpack requires a buffer of 5 bytes",
+    )
+    early = Source(name="early.log", container=None, opener=lambda: Crafted(True))  # type: ignore[arg-type,return-value]
+    assert list(early.lines()) == []
+    assert (early.state.status, early.state.reason) == ("error", "cannot open: unpack requires a buffer of 5 bytes")
