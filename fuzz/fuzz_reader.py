@@ -1,4 +1,4 @@
-"""Fuzz the reader: any bytes, as a plain file, a .gz, a zip member or a tar member → decoded lines.
+"""Fuzz the reader: any bytes, as a plain file, a .gz, a zip or tar member, or a zip or tar itself → decoded lines.
 
 The reader must never raise for bad content: every input ends as ``ok``,
 ``skipped`` or ``error`` with a reason, and the lines it reports are the
@@ -47,16 +47,22 @@ def _container(kind: int, payload: bytes) -> Path:
             info = tarfile.TarInfo("logs/main.log")
             info.size = len(payload)
             archive.addfile(info, io.BytesIO(payload))
-    else:
+    elif kind == 5:
         path = SCRATCH / "bundle.zip"
         path.write_bytes(payload)  # the bytes themselves as an archive
+    elif kind == 6:
+        path = SCRATCH / "bundle.tar"
+        path.write_bytes(payload)
+    else:
+        path = SCRATCH / "bundle.tar.gz"
+        path.write_bytes(gzip.compress(payload, compresslevel=1))
     return path
 
 
 def test_one_input(data: bytes) -> None:
     if not data:
         return
-    kind, payload = data[0] % 6, data[1:]
+    kind, payload = data[0] % 8, data[1:]
     encoding, reason = detect_encoding(payload[:65536])
     assert (encoding is None) != (reason is None), (encoding, reason)
     path = _container(kind, payload)

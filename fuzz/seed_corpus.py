@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import tarfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +28,12 @@ def main() -> None:
             _put(reader, bytes([kind]) + head)
     for bundle in (ROOT / "sample_logs").glob("*.zip"):
         _put(reader, bytes([5]) + bundle.read_bytes()[: 64 * 1024 - 1])
+    if logs:
+        packed = io.BytesIO()
+        with tarfile.open(fileobj=packed, mode="w") as archive:
+            for path in logs[:3]:
+                archive.add(path, arcname=f"logs/{path.name}")
+        _put(reader, bytes([6]) + packed.getvalue()[: 64 * 1024 - 1])  # 6: the bytes are a tar
     patterns = ROOT / "fuzz" / "corpus" / "patterns"
     for path in sorted((ROOT / "patterns").glob("*.yaml")):
         _put(patterns, b"\x00" + path.read_bytes()[: 64 * 1024 - 1])  # a first byte of 0: the raw-file branch
