@@ -13,6 +13,7 @@ import tarfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -196,19 +197,12 @@ def test_an_upload_over_the_time_limit_fails_with_the_reason_and_the_batch_goes_
     assert reason == "timeout_s: timed out after 0.05 s (limit 0.05 s)"
 
 
-def test_a_zip_with_a_crafted_header_is_quarantined_and_the_batch_goes_on(tmp_path: Path) -> None:
+def test_a_zip_with_a_crafted_header_is_quarantined_and_the_batch_goes_on(tmp_path: Path, crafted_zip: Any) -> None:
     """Regression: zipfile's UnicodeDecodeError on a UTF-8-flagged name escaped archive_violation and, with one
     worker, ended the whole batch with a traceback."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("x.log", "hello\n")
-    raw = bytearray(buffer.getvalue())
-    central = raw.find(b"PK\x01\x02")
-    raw[central + 9] |= 0x08
-    raw[central + 46] = 0xFF
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    (inbox / "bad.zip").write_bytes(bytes(raw))
+    crafted_zip({8: b"\x00\x08", 46: b"\xff"}, name="inbox/bad.zip")
     (inbox / "good.log").write_text("2025-08-22 10:23:45.120 [info] fine\n")
     summary = run_batch(inbox, tmp_path / "wh", workers=1)
     assert (summary.done, summary.quarantined) == (1, 1)

@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -655,17 +656,9 @@ def test_a_zip_member_with_an_empty_name_is_ignored_not_a_crash(tmp_path: Path) 
     assert discovery.ignored == [f"{bundle}!"]
 
 
-def test_a_zip_whose_utf8_flagged_name_is_not_utf8_is_a_corrupt_archive_not_a_crash(tmp_path: Path) -> None:
+def test_a_zip_whose_utf8_flagged_name_is_not_utf8_is_a_corrupt_archive_not_a_crash(crafted_zip: Any) -> None:
     """Regression (found while fixing the fuzzer's empty-name crash): zipfile raises UnicodeDecodeError."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("x.log", "hello\n")
-    raw = bytearray(buffer.getvalue())
-    central = raw.find(b"PK\x01\x02")
-    raw[central + 9] |= 0x08  # general purpose flag bit 11: the name is UTF-8
-    raw[central + 46] = 0xFF  # … and it is not
-    bundle = tmp_path / "bundle.zip"
-    bundle.write_bytes(bytes(raw))
+    bundle = crafted_zip({8: b"\x00\x08", 46: b"\xff"})  # flag bit 11 says the name is UTF-8, and it is not
     found, discovery = read_all(bundle)
     assert found == []
     ((shown, reason),) = discovery.failures
@@ -673,16 +666,9 @@ def test_a_zip_whose_utf8_flagged_name_is_not_utf8_is_a_corrupt_archive_not_a_cr
     assert reason.startswith("cannot read archive: 'utf-8' codec can't decode byte 0xff")
 
 
-def test_a_zip_of_an_unknown_version_is_a_corrupt_archive_not_a_crash(tmp_path: Path) -> None:
+def test_a_zip_of_an_unknown_version_is_a_corrupt_archive_not_a_crash(crafted_zip: Any) -> None:
     """Regression (atheris, fuzz_reader): zipfile raised NotImplementedError("zip file version 20.3")."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("x.log", "hello\n")
-    raw = bytearray(buffer.getvalue())
-    central = raw.find(b"PK\x01\x02")
-    raw[central + 6 : central + 8] = (203).to_bytes(2, "little")  # "version needed to extract": 20.3
-    bundle = tmp_path / "bundle.zip"
-    bundle.write_bytes(bytes(raw))
+    bundle = crafted_zip({6: (203).to_bytes(2, "little")})  # "version needed to extract": 20.3
     found, discovery = read_all(bundle)
     assert found == []
     assert discovery.failures == [(str(bundle), "cannot read archive: zip file version 20.3")]
