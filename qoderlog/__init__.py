@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from .engine import Accounting, iter_events
 from .errors import ConfigError, InputError, PatternError, QoderlogError, UsageError
-from .model import Event, Framing, InputReport, LineKind, Record, Severity
+from .limits import Limits
+from .model import Event, Framing, InputReport, LimitHit, LineKind, Record, Severity
 from .patterns import PatternSet, load_patterns
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ __all__ = [
     "Framing",
     "InputError",
     "InputReport",
+    "LimitHit",
+    "Limits",
     "LineKind",
     "PatternError",
     "PatternSet",
@@ -69,9 +72,11 @@ def read_events(
     *,
     pattern_dirs: Iterable[str | os.PathLike[str]] = (),
     accounting: Accounting | None = None,
+    limits: Limits | None = None,
 ) -> pd.DataFrame:
-    """All events under ``paths`` as a typed DataFrame, one row per event, fields as columns."""
+    """All events under ``paths`` as a typed DataFrame, one row per event, fields as columns, read within ``limits``."""
     from .tables import events_frame
 
     patterns = load_patterns(pattern_dirs)
-    return events_frame(iter_events(paths, patterns=patterns, accounting=accounting), patterns)
+    events = iter_events(paths, patterns=patterns, accounting=accounting, limits=limits or Limits())
+    return events_frame(events, patterns)

@@ -19,6 +19,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from .engine import Accounting, iter_events
+from .limits import DEFAULT_LIMITS, Limits
 from .model import Event, Finding, Session, Severity, Template
 from .patterns import PatternSet, load_patterns
 from .rules import Facts, run_rules
@@ -189,8 +190,9 @@ def analyze(
     patterns: PatternSet | None = None,
     mine: bool = True,
     fast: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Analysis:
-    """Read everything under ``paths``, rebuild the sessions, run every rule.
+    """Read everything under ``paths`` within ``limits``, rebuild the sessions, run every rule.
 
     With ``mine`` (the default) the records no pattern recognised are mined
     into ``template_list`` (see ``templates.Miner``). ``fast=False`` reads
@@ -202,7 +204,7 @@ def analyze(
     hooks: dict[str, Any] = (
         {"unknown": miner, "keep_levels": miner.keep_levels, "keep_literals": QODER_LITERALS} if miner else {}
     )
-    events = tuple(iter_events(paths, patterns=library, accounting=accounting, fast=fast, **hooks))
+    events = tuple(iter_events(paths, patterns=library, accounting=accounting, fast=fast, limits=limits, **hooks))
     return analyze_events(events, accounting, config=config, miner=miner)
 
 

@@ -54,6 +54,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
+from .limits import Limits
+from .sources import ARCHIVE_ERRORS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,16 +66,6 @@ if TYPE_CHECKING:
 DATASETS = ("uploads", "sessions", "findings", "templates", "events")
 STATUSES = ("done", "failed", "quarantined")
 _HASH_CHUNK = 1 << 20
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Limits:
-    """Bounds on one upload; breaking one quarantines the upload with the limit and the value."""
-
-    max_bytes: int = 2 << 30
-    max_members: int = 20_000
-    max_ratio: float = 250.0
-    timeout_s: float = 300.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -198,7 +190,7 @@ def archive_violation(path: Path, limits: Limits) -> str | None:
             return _zip_violation(path, size, limits) if zipfile.is_zipfile(path) else "corrupt zip archive"
         if name.endswith((".tar", ".tar.gz", ".tgz")):
             return _tar_violation(path, size, limits)
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
+    except ARCHIVE_ERRORS as exc:
         return f"unreadable archive: {exc}"
     return None
 
@@ -212,7 +204,7 @@ def _zip_violation(path: Path, size: int, limits: Limits) -> str | None:
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
         if len(members) > limits.max_members:
-            return f"too many archive members: {len(members)} > limit {limits.max_members}"
+            return f"max_members: too many archive members: {len(members)} > limit {limits.max_members}"
         total = 0
         for member in members:
             if _unsafe_name(member.filename):
@@ -222,9 +214,11 @@ def _zip_violation(path: Path, size: int, limits: Limits) -> str | None:
             total += member.file_size
             if member.compress_size and member.file_size / member.compress_size > limits.max_ratio:
                 ratio = member.file_size / member.compress_size
-                return f"compression ratio {ratio:.0f}:1 of {member.filename!r} > limit {limits.max_ratio:g}:1"
+                return (
+                    f"max_ratio: compression ratio {ratio:.0f}:1 of {member.filename!r} > limit {limits.max_ratio:g}:1"
+                )
         if total > limits.max_bytes:
-            return f"decompressed size {total} bytes > limit {limits.max_bytes}"
+            return f"max_bytes: decompressed size {total} bytes > limit {limits.max_bytes}"
     return None
 
 
@@ -233,7 +227,7 @@ def _tar_violation(path: Path, size: int, limits: Limits) -> str | None:
     with tarfile.open(path, mode="r:*") as archive:
         for count, member in enumerate(archive, 1):
             if count > limits.max_members:
-                return f"too many archive members: more than {limits.max_members}"
+                return f"max_members: too many archive members: more than {limits.max_members}"
             if _unsafe_name(member.name):
                 return f"archive member escapes the archive: {member.name!r}"
             if member.issym() or member.islnk():
@@ -242,9 +236,9 @@ def _tar_violation(path: Path, size: int, limits: Limits) -> str | None:
                 return f"archive member is a device or FIFO: {member.name!r}"
             total += member.size
             if total > limits.max_bytes:
-                return f"decompressed size over {total} bytes > limit {limits.max_bytes}"
+                return f"max_bytes: decompressed size over {total} bytes > limit {limits.max_bytes}"
     if size and total / size > limits.max_ratio:
-        return f"compression ratio {total / size:.0f}:1 > limit {limits.max_ratio:g}:1"
+        return f"max_ratio: compression ratio {total / size:.0f}:1 > limit {limits.max_ratio:g}:1"
     return None
 
 
@@ -252,13 +246,13 @@ def _folder_violation(path: Path, limits: Limits) -> str | None:
     total = 0
     for count, child in enumerate(path.rglob("*"), 1):
         if count > limits.max_members:
-            return f"too many files: more than {limits.max_members}"
+            return f"max_members: too many files: more than {limits.max_members}"
         if child.is_symlink():
             return f"the upload contains a symbolic link: {child.relative_to(path)}"
         if child.is_file():
             total += child.stat().st_size
     if total > limits.max_bytes:
-        return f"size {total} bytes > limit {limits.max_bytes}"
+        return f"max_bytes: size {total} bytes > limit {limits.max_bytes}"
     return None
 
 
@@ -274,7 +268,7 @@ def time_limit(seconds: float) -> Iterator[None]:
         return
 
     def expire(signum: int, frame: object) -> None:
-        raise UploadTimeout(f"timed out after {seconds:g} s")
+        raise UploadTimeout(f"timeout_s: timed out after {seconds:g} s (limit {seconds:g} s)")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -310,7 +304,7 @@ def analyse_upload(upload: Upload, limits: Limits, keep_events: bool = False) ->
         with time_limit(limits.timeout_s):
             from .analysis import analyze
 
-            analysis = analyze([upload.path])
+            analysis = analyze([upload.path], limits=limits)
             document = analysis.to_dict()
             events = tuple(_event_row(e) for e in analysis.event_list) if keep_events else ()
     except UploadTimeout as exc:
@@ -321,6 +315,8 @@ def analyse_upload(upload: Upload, limits: Limits, keep_events: bool = False) ->
         return result("failed", f"analyser error: {type(exc).__name__}: {exc}{at}")
     stats = document["stats"]
     readable = [i for i in stats["inputs"] if i["status"] == "ok" and i["lines"] > 0]
+    # Bounds met by an upload that was still analysed are kept in the ledger's reason, naming input and value.
+    hits = "; ".join(f"{Path(hit['input']).name}: {_hit_text(hit)}" for hit in stats["limits"]) or None
     summary = {
         "lines_read": stats["lines_read"],
         "inputs": len(stats["inputs"]),
@@ -340,16 +336,22 @@ def analyse_upload(upload: Upload, limits: Limits, keep_events: bool = False) ->
             reasons.append("no log files found in the upload")
         elif not reasons:
             reasons.append("no lines to read (empty log files)")
-        return result("quarantined", "; ".join(reasons), summary=summary)
+        return result("quarantined", "; ".join(reasons + ([hits] if hits else [])), summary=summary)
     return result(
         "done",
-        None,
+        f"limits hit: {hits}" if hits else None,
         summary=summary,
         sessions=tuple(document["sessions"]),
         findings=tuple(document["findings"]),
         events=events,
         templates=tuple(document["unknown_templates"]),
     )
+
+
+def _hit_text(hit: Mapping[str, Any]) -> str:
+    from .model import LimitHit
+
+    return LimitHit(**hit).describe()
 
 
 def _event_row(event: Any) -> dict[str, Any]:

@@ -3,12 +3,14 @@
 The one place that maps errors to exit codes: 0 success; 1 a finding at or
 above ``--fail-on``; 2 usage or configuration errors (bad option, bad
 pattern or config file); 3 when no input could be read at all. Problems
-with single inputs are warnings on stderr and entries in the accounting; the
-other inputs are still read.
+with single inputs — unreadable, binary, or over a bound of ``Limits`` — are
+one-line warnings on stderr naming the input and the reason, and entries in
+the accounting; the other inputs are still read.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -20,6 +22,7 @@ import click
 
 from .engine import Accounting, iter_events
 from .errors import QoderlogError, UsageError
+from .limits import DEFAULT_LIMITS, Limits
 from .model import Severity
 from .patterns import PatternSet, load_patterns
 from .reporters import REDACTED_BY_DEFAULT, REPORTERS, RenderOptions
@@ -83,12 +86,19 @@ def _output(path: str | None, *, binary: bool = False) -> Iterator[IO[Any]]:
 def _warn_inputs(accounting: Accounting) -> None:
     for report in accounting.problems():
         click.echo(f"qoderlog: warning: {report.source}: {report.reason}", err=True)
+    for hit in accounting.limit_hits():
+        if hit.describe() not in _reason_of(accounting, hit.input):
+            click.echo(f"qoderlog: warning: {hit.input}: {hit.describe()}", err=True)
     if not accounting.inputs:
         ignored = len(accounting.discovery.ignored)
         note = f" ({ignored} other file(s) ignored)" if ignored else ""
         click.echo(
             f"qoderlog: warning: no log files found (*.log, *.log.N, *.txt, their .gz, archives){note}", err=True
         )
+
+
+def _reason_of(accounting: Accounting, source: str) -> str:
+    return next((r.reason or "" for r in accounting.inputs if r.source == source and r.status != "ok"), "")
 
 
 def _exit_for(accounting: Accounting) -> int:
@@ -105,6 +115,43 @@ pattern_option = click.option(
 )
 
 
+_LIMIT_FLAGS: dict[str, tuple[str, type, str]] = {
+    "max_bytes": ("--max-bytes", int, "Decompressed bytes read per input path (or upload)."),
+    "max_members": ("--max-members", int, "Files read per folder or archive."),
+    "max_ratio": ("--max-ratio", float, "Compression ratio of a gzip file or archive member."),
+    "max_line": ("--max-line", int, "Characters per line; longer lines are cut, counted and flagged."),
+    "max_json_depth": ("--max-json-depth", int, "Nesting of a JSON log line read as JSON."),
+    "regex_timeout_s": ("--regex-timeout", float, "Seconds a user pattern may run on one line."),
+}
+
+
+def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--config`` (its ``[limits]`` table) and one flag per input limit; see ``qoderlog.limits.Limits``."""
+    for name, (flag, kind, text) in reversed(_LIMIT_FLAGS.items()):
+        default = getattr(DEFAULT_LIMITS, name)
+        command = click.option(
+            flag,
+            name,
+            type=click.FloatRange(min=0, min_open=True) if kind is float else click.IntRange(min=1),
+            help=f"{text} [default: {default:g}]" if isinstance(default, float) else f"{text} [default: {default}]",
+        )(command)
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Rule thresholds and input [limits] (TOML/YAML).",
+    )(command)
+
+
+def _limits(config_path: str | None, flags: dict[str, Any]) -> Limits:
+    """The defaults, then the config file's ``[limits]``, then the flags given."""
+    from .config import load_limits
+
+    base = load_limits(config_path) if config_path else DEFAULT_LIMITS
+    given = {name: value for name, value in flags.items() if value is not None}
+    return dataclasses.replace(base, **given)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
@@ -116,8 +163,15 @@ pattern_option = click.option(
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option("--stats", is_flag=True, help="Print the line accounting instead of the events.")
 @pattern_option
+@limit_options
 def parse(
-    paths: tuple[str, ...], fmt: str | None, output: str | None, stats: bool, pattern_dirs: tuple[str, ...]
+    paths: tuple[str, ...],
+    fmt: str | None,
+    output: str | None,
+    stats: bool,
+    pattern_dirs: tuple[str, ...],
+    config_path: str | None,
+    **limit_flags: Any,
 ) -> None:
     """Turn log files, folders, archives or - (stdin) into typed events."""
     if stats and fmt not in (None, *_STATS_FORMATS):
@@ -126,9 +180,10 @@ def parse(
         raise UsageError(f"events are written as {', '.join(_EVENT_FORMATS)}, not {fmt}")
     if fmt == "parquet" and output is None:
         raise UsageError("parquet output needs a file", hint="add -o events.parquet")
+    limits = _limits(config_path, limit_flags)
     patterns = _load(pattern_dirs)
     accounting = Accounting()
-    events = iter_events(paths, patterns=patterns, accounting=accounting)
+    events = iter_events(paths, patterns=patterns, accounting=accounting, limits=limits)
     if stats:
         for _ in events:
             pass
@@ -186,6 +241,10 @@ def format_stats(accounting: Accounting) -> str:
         lines += [f"  {d.source}  {d.time.isoformat() if d.time else '?'}  {d.size} bytes" for d in discovery.minidumps]
     if discovery.ignored:
         lines.append(f"ignored (not log files): {len(discovery.ignored)}")
+    hits = accounting.limit_hits()
+    if hits:
+        lines.append(f"limits hit: {len(hits)}")
+        lines += [f"  {hit.input}: {hit.describe()}" for hit in hits]
     return "\n".join(lines) + "\n"
 
 
@@ -193,9 +252,6 @@ def format_stats(accounting: Accounting) -> str:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
-@click.option(
-    "--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Rule thresholds (TOML/YAML)."
-)
 @click.option(
     "--fail-on",
     type=click.Choice([str(s) for s in Severity]),
@@ -215,11 +271,11 @@ def format_stats(accounting: Accounting) -> str:
     help="A warehouse: put each value in fleet context (latency rank, signature history).",
 )
 @pattern_option
+@limit_options
 def analyze(
     paths: tuple[str, ...],
     fmt: str,
     output: str | None,
-    config_path: str | None,
     fail_on: str | None,
     color: bool | None,
     redact: bool | None,
@@ -227,6 +283,8 @@ def analyze(
     no_charts: bool,
     baseline: str | None,
     pattern_dirs: tuple[str, ...],
+    config_path: str | None,
+    **limit_flags: Any,
 ) -> None:
     """Diagnose a bundle: sessions of the Go sidecar, findings with evidence and remedies.
 
@@ -238,7 +296,8 @@ def analyze(
     from .config import load_config
 
     config = load_config(config_path) if config_path else {}
-    analysis = run_analysis(paths, config=config, patterns=_load(pattern_dirs))
+    limits = _limits(config_path, limit_flags)
+    analysis = run_analysis(paths, config=config, patterns=_load(pattern_dirs), limits=limits)
     if baseline:
         analysis = analysis.with_baseline(baseline)
     options = RenderOptions(
@@ -266,10 +325,13 @@ def analyze(
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only uploads that arrived on or after.")
 @click.option("--run-date", type=click.DateTime(formats=["%Y-%m-%d"]), help="The night to file results under.")
 @click.option("--keep-events", is_flag=True, help="Also store every event (larger warehouse).")
-@click.option("--timeout", "timeout_s", type=float, default=300.0, show_default=True, help="Seconds per upload.")
-@click.option("--max-bytes", type=int, default=2 << 30, show_default=True, help="Decompressed bytes per upload.")
-@click.option("--max-members", type=int, default=20_000, show_default=True, help="Files per upload or archive.")
-@click.option("--max-ratio", type=float, default=250.0, show_default=True, help="Compression ratio per member.")
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0, min_open=True),
+    help=f"Wall-clock seconds per upload. [default: {DEFAULT_LIMITS.timeout_s:g}]",
+)
+@limit_options
 @click.option(
     "--commit-every", type=click.IntRange(min=1), default=100, show_default=True, help="Uploads per committed part."
 )
@@ -282,11 +344,10 @@ def batch(
     since: Any,
     run_date: Any,
     keep_events: bool,
-    timeout_s: float,
-    max_bytes: int,
-    max_members: int,
-    max_ratio: float,
+    timeout_s: float | None,
     commit_every: int,
+    config_path: str | None,
+    **limit_flags: Any,
 ) -> None:
     """Analyse every new upload in INBOX (a folder, or a CSV with a 'path' column) into a warehouse.
 
@@ -294,7 +355,7 @@ def batch(
     across re-runs; a killed run resumes where it stopped. Broken, hostile
     or slow uploads are recorded as failed or quarantined with the reason.
     """
-    from .batch import Limits, run_batch
+    from .batch import run_batch
 
     if scheduler and engine != "dask":
         raise UsageError("--scheduler needs --engine dask")
@@ -306,7 +367,7 @@ def batch(
         scheduler=scheduler,
         since=since.date() if since else None,
         run_date=run_date.date() if run_date else None,
-        limits=Limits(max_bytes=max_bytes, max_members=max_members, max_ratio=max_ratio, timeout_s=timeout_s),
+        limits=_limits(config_path, {**limit_flags, "timeout_s": timeout_s}),
         keep_events=keep_events,
         commit_every=commit_every,
     )

@@ -1,6 +1,10 @@
-"""A ``--config`` file (TOML or YAML) → per-rule threshold overrides, validated against the registry.
+"""A ``--config`` file (TOML or YAML) → per-rule threshold overrides and input limits, validated.
 
 ```toml
+[limits]
+max_line = 65536
+max_bytes = 1073741824
+
 [rules.startup-slow]
 warning_s = 4
 error_s = 8
@@ -19,6 +23,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .limits import Limits, limits_from
 from .rules import REGISTRY
 
 RuleConfig = dict[str, dict[str, Any]]
@@ -26,6 +31,17 @@ RuleConfig = dict[str, dict[str, Any]]
 
 def load_config(path: str | Path) -> RuleConfig:
     """The rule overrides of a TOML or YAML file; ``ConfigError`` naming the file and key on any fault."""
+    return validate_config(_document(path), str(path))
+
+
+def load_limits(path: str | Path) -> Limits:
+    """The input limits of a config file's ``[limits]`` table (the defaults for those it does not set)."""
+    document = _document(path)
+    validate_config(document, str(path))
+    return limits_from(document.get("limits"), str(path))
+
+
+def _document(path: str | Path) -> Any:
     shown = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -38,16 +54,19 @@ def load_config(path: str | Path) -> RuleConfig:
             document = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"not valid TOML/YAML: {exc}", path=shown) from exc
-    return validate_config(document, shown)
+    return document
 
 
 def validate_config(document: Any, shown: str = "<config>") -> RuleConfig:
     """Check a parsed config document: known rule ids, known threshold names, numeric values."""
     if not isinstance(document, dict):
         raise ConfigError("the config must be a mapping with a 'rules' table", path=shown)
-    unknown_top = set(document) - {"rules"}
+    unknown_top = set(document) - {"rules", "limits"}
     if unknown_top:
-        raise ConfigError(f"unknown top-level keys {sorted(unknown_top)}", path=shown, hint="only [rules.<id>] tables")
+        raise ConfigError(
+            f"unknown top-level keys {sorted(unknown_top)}", path=shown, hint="only [limits] and [rules.<id>] tables"
+        )
+    limits_from(document.get("limits"), shown)
     rules = document.get("rules") or {}
     if not isinstance(rules, dict):
         raise ConfigError("'rules' must be a table of rule ids", path=shown)

@@ -2,7 +2,8 @@
 
 ``iter_events`` is the one streaming entry point that the CLI, the notebook
 API and the batch runner share. ``Accounting`` records, per input, how every
-physical line was counted, so that ``by_kind`` always sums to ``lines_read``.
+physical line was counted, so that ``by_kind`` always sums to ``lines_read``,
+and every bound of ``Limits`` an input met (``limits``), with its value.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from .framing import frame_lines
-from .model import Event, InputReport, LineKind, Record
-from .patterns import PatternSet, load_patterns
+from .limits import DEFAULT_LIMITS, Limits
+from .model import Event, InputReport, LimitHit, LineKind, Record
+from .patterns import PatternSet, Timeouts, load_patterns
 from .scan import scan_records
-from .sources import DEFAULT_MAX_LINE, Discovery, Source, iter_sources
+from .sources import Discovery, Source, iter_sources
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in LineKind)
 
@@ -49,6 +51,10 @@ class Accounting:
         """Inputs that were skipped or could not be read to the end."""
         return [report for report in self.inputs if report.status != "ok"]
 
+    def limit_hits(self) -> list[LimitHit]:
+        """Every bound an input met, in reading order."""
+        return [hit for report in self.inputs for hit in report.limits]
+
     def to_dict(self) -> dict[str, Any]:
         """The machine-readable accounting (``parse --stats --format json``, ``analyze``'s ``stats``)."""
         return {
@@ -56,6 +62,7 @@ class Accounting:
             "by_kind": self.by_kind(),
             "cut_lines": sum(report.cut_lines for report in self.inputs),
             "replacements": sum(report.replacements for report in self.inputs),
+            "limits": [hit.to_dict() for hit in self.limit_hits()],
             "inputs": [report.to_dict() for report in self.inputs],
             "ignored_files": list(self.discovery.ignored),
             "minidumps": [
@@ -71,7 +78,8 @@ def iter_events(
     patterns: PatternSet | None = None,
     pattern_dirs: Iterable[str | os.PathLike[str]] = (),
     accounting: Accounting | None = None,
-    max_line: int = DEFAULT_MAX_LINE,
+    max_line: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
     unknown: Unknown | None = None,
     keep_levels: Iterable[str] = (),
     keep_literals: Iterable[str] = (),
@@ -82,9 +90,11 @@ def iter_events(
     ``paths`` are files, folders, archives or ``"-"`` (stdin). Pass an
     ``Accounting`` to learn how each input and line was handled; unreadable
     inputs are recorded there, never raised. ``PatternError`` is raised
-    before reading when a pattern folder is invalid. ``fast=False`` reads
-    line by line (``frame_lines``), the reference the fast block scanner is
-    tested against; both give the same events and accounting.
+    before reading when a pattern folder is invalid. ``limits`` bounds
+    every input (``max_line``, when given, overrides ``limits.max_line``).
+    ``fast=False`` reads line by line (``frame_lines``), the reference the
+    fast block scanner is tested against; both give the same events and
+    accounting.
 
     For template mining (``templates.Miner``): ``unknown`` is called with
     every record that was built but that no pattern recognised;
@@ -101,12 +111,13 @@ def iter_events(
     reported = 0
     literals = tuple(keep_literals)
     levels = frozenset(keep_levels)
-    for source in iter_sources(paths, discovery, max_line=max_line):
+    for source in iter_sources(paths, discovery, max_line=max_line, limits=limits):
         reported = _report_failures(tally, reported)
         yield from _source_events(
             source,
             library,
             tally,
+            limits=limits,
             unknown=unknown,
             keep_levels=levels,
             keep_literals=literals,
@@ -118,6 +129,7 @@ def iter_events(
 def _report_failures(tally: Accounting, reported: int) -> int:
     failures = tally.discovery.failures
     for path, reason in failures[reported:]:
+        hits = tuple(hit for hit in tally.discovery.limits if hit.input == path and hit.describe() in reason)
         tally.inputs.append(
             InputReport(
                 source=path,
@@ -130,6 +142,7 @@ def _report_failures(tally: Accounting, reported: int) -> int:
                 cut_lines=0,
                 status="error",
                 reason=reason,
+                limits=hits,
             )
         )
     return len(failures)
@@ -140,6 +153,7 @@ def _source_events(
     library: PatternSet,
     tally: Accounting,
     *,
+    limits: Limits,
     unknown: Unknown | None,
     keep_levels: frozenset[str],
     keep_literals: tuple[str, ...],
@@ -147,25 +161,27 @@ def _source_events(
 ) -> Iterator[Event]:
     counts: dict[str, int] = dict.fromkeys(KINDS, 0)
     span: dict[str, datetime | None] = {}
+    framing_hits: dict[str, int] = {}
+    timeouts = Timeouts(seconds=limits.regex_timeout_s, limit=limits.max_regex_timeouts)
     events = unrecognised = 0
     match = library.match
     try:
+        reading = {
+            "recognises": lambda record: library.recognises(record, timeouts),
+            "counts": counts,
+            "span": span,
+            "keep_levels": keep_levels,
+            "max_json_depth": limits.max_json_depth,
+            "limit_hits": framing_hits,
+        }
         if fast:
-            records = scan_records(
-                source, library, counts=counts, span=span, keep_levels=keep_levels, keep_literals=keep_literals
-            )
+            records = scan_records(source, library, keep_literals=keep_literals, **reading)
         else:
             records = frame_lines(
-                source.lines(),
-                source=source.name,
-                is_candidate=library.gate_with(keep_literals),
-                recognises=library.recognises,
-                counts=counts,
-                span=span,
-                keep_levels=keep_levels,
+                source.lines(), source=source.name, is_candidate=library.gate_with(keep_literals), **reading
             )
         for record, detail in records:
-            event = match(record, detail)
+            event = match(record, detail, timeouts)
             if event is None:
                 unrecognised += 1
                 if unknown is not None:
@@ -193,5 +209,36 @@ def _source_events(
                 reason=state.reason,
                 first_time=span.get("first"),
                 last_time=span.get("last"),
+                limits=(*state.limits, *_framing_hits(source.name, framing_hits, timeouts, limits)),
             )
         )
+
+
+def _framing_hits(name: str, framing: dict[str, int], timeouts: Timeouts, limits: Limits) -> list[LimitHit]:
+    """The bounds met past the reader: JSON lines nested too deep, user regexes out of time."""
+    hits = []
+    deep = framing.get("max_json_depth", 0)
+    if deep:
+        hits.append(
+            LimitHit(
+                input=name,
+                limit="max_json_depth",
+                allowed=limits.max_json_depth,
+                value=None,
+                count=deep,
+                detail=f"{deep} JSON line(s) nested deeper were not parsed as JSON; still counted",
+            )
+        )
+    for pattern_id, count in timeouts.counts.items():
+        gave_up = "; not tried again on this input" if count >= timeouts.limit else ""
+        hits.append(
+            LimitHit(
+                input=name,
+                limit="regex_timeout_s",
+                allowed=timeouts.seconds,
+                value=None,
+                count=count,
+                detail=f"pattern {pattern_id} ran out of time {count} time(s){gave_up}",
+            )
+        )
+    return hits

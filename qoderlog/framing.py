@@ -14,6 +14,12 @@ that unrecognised warnings can be mined); every other line is only counted.
 The caller's ``counts`` dict gets ``unrecognised`` (non-candidate headers),
 ``continuation`` and ``blank``; the caller counts each yielded record as
 ``event`` or ``unrecognised``.
+
+A JSON line nested deeper than ``max_json_depth`` is never handed to
+``json.loads``: it is framed as a headerless line and counted in the
+caller's ``limit_hits``. Lone surrogates that JSON escapes (``"\\ud800"``)
+can put into a record's strings are replaced with U+FFFD, so that no
+writer downstream meets text it cannot encode.
 """
 
 from __future__ import annotations
@@ -24,16 +30,21 @@ from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
+from .limits import DEFAULT_LIMITS
 from .model import Framing, LineKind, Record
 
 MAX_DETAIL_LINES = 50
 MAX_DETAIL_CHARS = 2000
+MAX_JSON_DEPTH = DEFAULT_LIMITS.max_json_depth
 
 VSCODE_HEADER = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\] ?", re.ASCII)
 SPDLOG_HEADER = re.compile(r"\[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\] \[([^\]]*)\] \[(\w+)\] ?", re.ASCII)
 CONSOLE_HEADER = re.compile(r"\[([A-Za-z][\w.-]*) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?)(Z?)\] ?", re.ASCII)
 _TAG = re.compile(r"\[([A-Za-z][\w.#-]*)\]:? ?")
 _PREFIX_COMPONENT = re.compile(r"([A-Za-z][\w]*)(?:#|: )")
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _LEVELS = {
     "trace": "trace",
@@ -87,18 +98,44 @@ def split_component(rest: str) -> tuple[str | None, str]:
     return (prefix[1] if prefix else None), rest
 
 
-def parse_json_record(line: str) -> dict[str, Any] | None:
+def json_depth(line: str, limit: int) -> int:
+    """How deep ``line``'s brackets nest outside strings, scanning only as far as needed to pass ``limit``.
+
+    Cheap for ordinary lines: a line with no more brackets than ``limit`` cannot nest deeper.
+    """
+    if line.count("{") + line.count("[") <= limit:
+        return 0
+    depth = deepest = 0
+    for token in _JSON_TOKEN.finditer(line):
+        char = token[0]
+        if char in "{[":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif char in "}]":
+            depth -= 1
+    return deepest
+
+
+def parse_json_record(line: str, max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any] | None:
     """The object of a structured JSON log line, or ``None`` if the line is not one.
 
     A structured record is a JSON object with a string message and a level or
-    timestamp; anything else starting with ``{`` (a payload) is not.
+    timestamp; anything else starting with ``{`` (a payload) is not, and
+    neither is a line nested deeper than ``max_depth``.
     """
     if '"message"' not in line and '"msg"' not in line:
+        return None
+    if _too_deep(line, max_depth):
         return None
     try:
         value = json.loads(line)
     except (ValueError, RecursionError):
         return None
+    if _ESCAPED_SURROGATE.search(line):
+        value = _scrub(value)
     if not isinstance(value, dict):
         return None
     message = _first(value, _JSON_MESSAGE_KEYS)
@@ -106,6 +143,22 @@ def parse_json_record(line: str) -> dict[str, Any] | None:
         return None
     if _first(value, _JSON_LEVEL_KEYS) is None and _first(value, _JSON_TIME_KEYS) is None:
         return None
+    return value
+
+
+def _too_deep(line: str, limit: int) -> bool:
+    """Whether ``parse_json_record`` turned ``line`` down for its depth alone."""
+    return ('"message"' in line or '"msg"' in line) and json_depth(line, limit) > limit
+
+
+def _scrub(value: Any) -> Any:
+    """``value`` with lone surrogates in its strings (and keys) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub(key): _scrub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
     return value
 
 
@@ -189,7 +242,9 @@ def bare_record(text: str, *, source: str, line: int) -> Record:
     )
 
 
-def match_header(text: str) -> tuple[Framing, re.Match[str] | dict[str, Any]] | None:
+def match_header(
+    text: str, max_json_depth: int = MAX_JSON_DEPTH
+) -> tuple[Framing, re.Match[str] | dict[str, Any]] | None:
     """Which framing's header ``text`` starts with, and the match; ``None`` for headerless lines."""
     first = text[:1]
     if first.isdigit():
@@ -202,7 +257,7 @@ def match_header(text: str) -> tuple[Framing, re.Match[str] | dict[str, Any]] | 
         match = CONSOLE_HEADER.match(text)
         return (Framing.CONSOLE, match) if match else None
     if first == "{":
-        obj = parse_json_record(text)
+        obj = parse_json_record(text, max_json_depth)
         return (Framing.JSON, obj) if obj is not None else None
     return None
 
@@ -253,11 +308,13 @@ class Framer:
         "keep",
         "last_found",
         "last_text",
+        "max_json_depth",
         "noise",
         "open",
         "pending",
         "recognises",
         "source",
+        "too_deep",
     )
 
     def __init__(
@@ -267,8 +324,11 @@ class Framer:
         is_candidate: Gate,
         recognises: Callable[[Record], bool],
         keep_levels: Iterable[str] = (),
+        max_json_depth: int = MAX_JSON_DEPTH,
     ) -> None:
         self.source = source
+        self.max_json_depth = max_json_depth
+        self.too_deep = 0
         self.is_candidate = is_candidate
         self.recognises = recognises
         self.keep = level_spellings(keep_levels)
@@ -291,7 +351,9 @@ class Framer:
 
     def line(self, number: int, text: str) -> Done | None:
         """Feed line ``number``; the record it finished (the one before it), or ``None``."""
-        found = match_header(text)
+        found = match_header(text, self.max_json_depth)
+        if found is None and text[:1] == "{" and _too_deep(text, self.max_json_depth):
+            self.too_deep += 1
         if found is not None:
             if self.first_header is None:
                 self.first_header = (*found, text)
@@ -341,9 +403,14 @@ class Framer:
         return self._take()
 
     def settle(
-        self, counts: MutableMapping[str, int], span: MutableMapping[str, datetime | None] | None = None
+        self,
+        counts: MutableMapping[str, int],
+        span: MutableMapping[str, datetime | None] | None = None,
+        limit_hits: MutableMapping[str, int] | None = None,
     ) -> None:
-        """Add the line counts to ``counts`` and the first and last header times to ``span``."""
+        """Add the line counts to ``counts``, the header times to ``span``, the bounds met to ``limit_hits``."""
+        if self.too_deep and limit_hits is not None:
+            limit_hits["max_json_depth"] = limit_hits.get("max_json_depth", 0) + self.too_deep
         if span is not None:
             span["first"] = _header_time(self.first_header)
             last = (*self.last_found, self.last_text) if self.last_found is not None else None
@@ -370,6 +437,8 @@ def frame_lines(
     counts: MutableMapping[str, int],
     span: MutableMapping[str, datetime | None] | None = None,
     keep_levels: Iterable[str] = (),
+    max_json_depth: int = MAX_JSON_DEPTH,
+    limit_hits: MutableMapping[str, int] | None = None,
 ) -> Iterator[Done]:
     """Candidate records of one source with their continuation lines (capped), in order.
 
@@ -382,10 +451,19 @@ def frame_lines(
     even when it fails the prefilter, without continuation lines (no pattern
     can match it; it is kept to be mined as an unknown line). ``counts`` gets
     ``unrecognised``, ``continuation`` and ``blank`` line counts added,
-    including when the iteration is abandoned. ``span``, when given, gets the ``first`` and
-    ``last`` header timestamps (the time the source covers).
+    including when the iteration is abandoned. ``span``, when given, gets the
+    ``first`` and ``last`` header timestamps (the time the source covers).
+    ``limit_hits``, when given, gets ``max_json_depth``: the lines starting
+    with ``{`` that were nested too deep to be read as JSON (each is still
+    framed and counted as a headerless line).
     """
-    framer = Framer(source=source, is_candidate=is_candidate, recognises=recognises, keep_levels=keep_levels)
+    framer = Framer(
+        source=source,
+        is_candidate=is_candidate,
+        recognises=recognises,
+        keep_levels=keep_levels,
+        max_json_depth=max_json_depth,
+    )
     feed = framer.line
     try:
         for number, text in enumerate(lines, 1):
@@ -396,7 +474,7 @@ def frame_lines(
         if done is not None:
             yield done
     finally:
-        framer.settle(counts, span)
+        framer.settle(counts, span, limit_hits)
 
 
 def _header_time(header: tuple[Framing, Any, str] | None) -> datetime | None:

@@ -137,6 +137,39 @@ EVENT_COLUMNS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LimitHit:
+    """One bound one input met: which, what was allowed, what was found, how often, and about what."""
+
+    input: str
+    limit: str
+    allowed: float
+    value: float | None
+    count: int = 1
+    detail: str | None = None
+
+    def describe(self) -> str:
+        """``max_line 52428800 > limit 1048576 (1 line cut …)`` — the limit, the value (or ``over``) and what it did."""
+        found = f"{_number(self.value)} > " if self.value is not None else "over "
+        note = f" ({self.detail})" if self.detail else ""
+        return f"{self.limit} {found}limit {_number(self.allowed)}{note}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: ``input``, ``limit``, ``allowed``, ``value``, ``count``, ``detail``."""
+        return {
+            "input": self.input,
+            "limit": self.limit,
+            "allowed": self.allowed,
+            "value": self.value,
+            "count": self.count,
+            "detail": self.detail,
+        }
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InputReport:
     """What happened to one input file: how it was decoded and how its lines were counted.
 
@@ -157,6 +190,7 @@ class InputReport:
     reason: str | None = None
     first_time: datetime | None = None
     last_time: datetime | None = None
+    limits: tuple[LimitHit, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the ``inputs`` entries of ``--stats`` and ``analyze``)."""
@@ -173,6 +207,7 @@ class InputReport:
             "reason": self.reason,
             "first_time": _iso(self.first_time),
             "last_time": _iso(self.last_time),
+            "limits": [hit.to_dict() for hit in self.limits],
         }
 
 

@@ -28,10 +28,12 @@ import yaml
 
 from .errors import PatternError
 from .framing import bare_record, make_record, match_header
+from .limits import DEFAULT_LIMITS
 from .model import EVENT_COLUMNS, Event, Framing, Record
 from .resources import resource_dir
 
-USER_REGEX_TIMEOUT = 0.25
+USER_REGEX_TIMEOUT = DEFAULT_LIMITS.regex_timeout_s
+"""Seconds a user pattern's regex may run on one message (``Limits.regex_timeout_s`` overrides it per run)."""
 
 _PATTERN_KEYS = {"id", "type", "description", "component", "prefilter", "regex", "fields", "kv", "examples"}
 _REQUIRED = ("id", "type", "prefilter", "regex", "examples")
@@ -42,6 +44,20 @@ _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.
 _INT64 = range(-(2**63), 2**63)
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
+
+
+@dataclass(slots=True, kw_only=True)
+class Timeouts:
+    """User patterns that ran out of time on one input: how often each did, with the run's bounds.
+
+    A user pattern runs at most ``seconds`` per message; one that ran out
+    ``limit`` times on an input is not tried again on that input, so that a
+    catastrophic regex costs seconds, not hours.
+    """
+
+    seconds: float = USER_REGEX_TIMEOUT
+    limit: int = DEFAULT_LIMITS.max_regex_timeouts
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def _to_int(text: str) -> int:
@@ -130,13 +146,24 @@ class Pattern:
     line: int
     timeout: float | None = None
 
-    def search(self, message: str) -> regex.Match[str] | None:
-        """The regex match on a message, or ``None``; a user pattern that runs too long is a miss."""
+    def search(self, message: str, timeouts: Timeouts | None = None) -> regex.Match[str] | None:
+        """The regex match on a message, or ``None``; a user pattern that runs too long is a miss.
+
+        With ``timeouts``, a user pattern runs under its time bound, each
+        time-out is counted there, and a pattern out of time too often is skipped.
+        """
         if self.prefilter not in message:
             return None
+        timeout = self.timeout
+        if timeout is not None and timeouts is not None:
+            if timeouts.counts.get(self.id, 0) >= timeouts.limit:
+                return None
+            timeout = timeouts.seconds
         try:
-            return self.regex.search(message, timeout=self.timeout)
+            return self.regex.search(message, timeout=timeout)
         except TimeoutError:
+            if timeouts is not None:
+                timeouts.counts[self.id] = timeouts.counts.get(self.id, 0) + 1
             return None
 
     def fields_of(self, match: regex.Match[str], record: Record) -> dict[str, Any]:
@@ -239,19 +266,19 @@ class PatternSet:
         )
         return lambda text: bool(widened.find_matches_as_indexes(text))
 
-    def match(self, record: Record, detail: tuple[str, ...] = ()) -> Event | None:
+    def match(self, record: Record, detail: tuple[str, ...] = (), timeouts: Timeouts | None = None) -> Event | None:
         """The first pattern's event for ``record``, or ``None`` when no pattern recognises it."""
         message = record.message
         for pattern in self._tried(message):
-            found = pattern.search(message)
+            found = pattern.search(message, timeouts)
             if found is not None:
                 return pattern.event(found, record, detail)
         return None
 
-    def recognises(self, record: Record) -> bool:
+    def recognises(self, record: Record, timeouts: Timeouts | None = None) -> bool:
         """Whether any pattern matches ``record`` (used for bare lines amid framed ones)."""
         message = record.message
-        return any(pattern.search(message) is not None for pattern in self._tried(message))
+        return any(pattern.search(message, timeouts) is not None for pattern in self._tried(message))
 
     def by_id(self) -> dict[str, Pattern]:
         """Patterns keyed by id."""

@@ -25,6 +25,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
 from .fleet import anomaly_sentences
+from .model import LimitHit
 from .redact import KINDS, Redactor
 
 if TYPE_CHECKING:
@@ -226,6 +227,8 @@ class AccountingView:
     minidumps: tuple[tuple[str, str, str], ...]
     cut_lines: int
     replacements: int
+    limits: tuple[tuple[str, str], ...] = ()
+    """Every bound an input met: (input, "limit value > limit allowed (what it did)")."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -811,6 +814,7 @@ def _accounting(stats: Mapping[str, Any]) -> AccountingView:
         minidumps=dumps,
         cut_lines=int(stats.get("cut_lines") or 0),
         replacements=int(stats.get("replacements") or 0),
+        limits=tuple((str(hit["input"]), LimitHit(**hit).describe()) for hit in stats.get("limits") or []),
     )
 
 

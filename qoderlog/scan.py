@@ -33,9 +33,21 @@ from datetime import datetime
 
 import ahocorasick_rs
 
-from .framing import Done, Framer, frame_lines, level_spellings, match_header
+from .framing import MAX_JSON_DEPTH, Done, Framer, frame_lines, level_spellings, match_header
+from .model import Record
 from .patterns import PatternSet
-from .sources import _READ_ERRORS, HEAD_BYTES, Opened, Source, SourceState, _describe, _replacements, decoded_lines
+from .sources import (
+    _READ_ERRORS,
+    HEAD_BYTES,
+    Opened,
+    Source,
+    SourceState,
+    _describe,
+    _Prefixed,
+    _replacements,
+    decoded_lines,
+    text_lines,
+)
 
 BLOCK = 1 << 20
 """Bytes read at a time. Lines inside a read are at most this long, so only a block's first line can need cutting."""
@@ -68,11 +80,16 @@ def scan_records(
     span: MutableMapping[str, datetime | None] | None = None,
     keep_levels: Iterable[str] = (),
     keep_literals: Iterable[str] = (),
+    recognises: Callable[[Record], bool] | None = None,
+    max_json_depth: int = MAX_JSON_DEPTH,
+    limit_hits: MutableMapping[str, int] | None = None,
 ) -> Iterator[Done]:
     """The candidate records of ``source`` with their continuation lines; the same as ``frame_lines``, faster.
 
     ``keep_levels`` and ``keep_literals`` keep more records, as they do for
-    ``frame_lines`` (whose gate is then ``library.gate_with(keep_literals)``).
+    ``frame_lines`` (whose gate is then ``library.gate_with(keep_literals)``);
+    ``recognises`` (``library.recognises`` by default), ``max_json_depth``
+    and ``limit_hits`` mean what they mean there.
 
     Updates ``source.state`` as ``Source.lines`` does, and adds the
     ``unrecognised``, ``continuation`` and ``blank`` counts to ``counts`` and
@@ -81,6 +98,8 @@ def scan_records(
     levels = frozenset(keep_levels)
     literals = frozenset(keep_literals)
     gate = library.gate_with(literals)
+    recognise = recognises or library.recognises
+    framing = {"keep_levels": levels, "max_json_depth": max_json_depth}
 
     def reader(opened: Opened, state: SourceState, max_line: int) -> Iterator[Done]:
         if opened.encoding not in FAST_ENCODINGS or max_line < HEAD_BYTES:
@@ -88,17 +107,18 @@ def scan_records(
                 decoded_lines(opened, state, max_line),
                 source=source.name,
                 is_candidate=gate,
-                recognises=library.recognises,
+                recognises=recognise,
                 counts=counts,
                 span=span,
-                keep_levels=levels,
+                limit_hits=limit_hits,
+                **framing,
             )
             return
-        framer = Framer(source=source.name, is_candidate=gate, recognises=library.recognises, keep_levels=levels)
+        framer = Framer(source=source.name, is_candidate=gate, recognises=recognise, **framing)  # type: ignore[arg-type]
         try:
             yield from _Scan(framer, _automaton(library, levels, literals), state, max_line).records(opened)
         finally:
-            framer.settle(counts, span)
+            framer.settle(counts, span, limit_hits)
 
     return source.read(reader)
 
@@ -144,17 +164,34 @@ class _Scan:
         head = opened.head
         if opened.encoding == "utf-8-sig" and head.startswith(b"\xef\xbb\xbf"):
             opened = Opened(head=head[3:], rest=opened.rest, error=opened.error, encoding="utf-8")
+        parts: list[bytes] = []
+        longest = 4 * (self.max_line + 1)  # bytes enough for max_line + 1 characters, however encoded
         try:
             try:
-                for block in _line_blocks(opened.chunks(min(BLOCK, self.max_line)), self._count_dropped):
+                for block in _whole_lines(opened.chunks(min(BLOCK, self.max_line)), parts, longest):
                     yield from self._block(block)
+                if sum(map(len, parts)) > longest:
+                    # A line too long to hold: the rest of the file is read as text, the long line in pieces.
+                    yield from self._as_text(b"".join(parts), opened)
+                elif parts:
+                    yield from self._block(_last_line(b"".join(parts)))
             except _READ_ERRORS as exc:
+                self._count_dropped(b"".join(parts))
                 state.status, state.reason = "error", f"read stopped after line {self.lines}: {_describe(exc)}"
             done = self.framer.finish()
             if done is not None:
                 yield done
         finally:
             state.lines = self.lines
+
+    def _as_text(self, pending: bytes, opened: Opened) -> Iterator[Done]:
+        """Feed the rest of the source, from the unfinished line ``pending`` on, as ``decoded_lines`` reads it."""
+        feed = self.framer.line
+        for text in text_lines(_Prefixed(pending, opened.rest), "utf-8", self.state, self.max_line, self.lines):
+            self.lines += 1
+            done = feed(self.lines, text)
+            if done is not None:
+                yield done
 
     def _block(self, block: bytes) -> list[Done]:
         """The records a block of whole lines finished; the block's lines are counted whatever the caller does."""
@@ -183,7 +220,9 @@ class _Scan:
     def _text(self, raw: bytes) -> str:
         text = raw.decode("utf-8", "replace")
         if len(text) > self.max_line:
-            self.state.cut_lines += 1
+            state = self.state
+            state.cut_lines += 1
+            state.longest_line = max(state.longest_line, len(text))
             text = text[: self.max_line]
         return text
 
@@ -261,7 +300,7 @@ class _Scan:
             start = block.rfind(b"\n", 0, end) + 1
             if block[start : start + 1] in b"0123456789[{":
                 text = self._text_quiet(block[start:end])
-                found = match_header(text)
+                found = match_header(text, self.framer.max_json_depth)
                 if found is not None:
                     self.framer.last_found, self.framer.last_text = found, text
                     return
@@ -285,31 +324,28 @@ def _wanted_lines(block: bytes, hits: list[tuple[int, int, int]]) -> list[int]:
     return starts
 
 
-def _line_blocks(chunks: Iterable[bytes], dropped: Callable[[bytes], None]) -> Iterator[bytes]:
-    """Blocks of whole lines, each ending in ``\\n``, with CRLF and lone CR read as ``\\n`` (universal newlines).
+def _last_line(data: bytes) -> bytes:
+    """The unterminated last line of a file as a block of one line (a final lone CR ends it)."""
+    if data.endswith(b"\r"):
+        data = data[:-1]
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n") + b"\n"
 
-    The last line is given a ``\\n`` if it has none. A read error propagates
-    after the whole lines before it; the cut-off line is dropped, as the text
-    reader drops it, after being shown to ``dropped``.
+
+def _whole_lines(chunks: Iterable[bytes], parts: list[bytes], longest: int) -> Iterator[bytes]:
+    """Blocks of whole lines, each ending in ``\\n``, CRLF and lone CR read as ``\\n`` (universal newlines).
+
+    ``parts`` keeps the unfinished line: at the end, the file's last line
+    without a line ending; after a read error, the cut-off line (dropped, as
+    the text reader drops it); or, when it grows past ``longest`` bytes, the
+    start of a line too long to hold, where the blocks stop.
     """
-    parts: list[bytes] = []
-    try:
-        yield from _whole_lines(chunks, parts)
-    except _READ_ERRORS:
-        dropped(b"".join(parts))
-        raise
-    if parts:
-        data = b"".join(parts)
-        if data.endswith(b"\r"):
-            data = data[:-1]
-        yield data.replace(b"\r\n", b"\n").replace(b"\r", b"\n") + b"\n"
-
-
-def _whole_lines(chunks: Iterable[bytes], parts: list[bytes]) -> Iterator[bytes]:
-    """The whole lines of ``chunks`` block by block; ``parts`` keeps the unfinished line."""
+    pending = 0
     for chunk in chunks:
         if b"\n" not in chunk and b"\r" not in chunk:
             parts.append(chunk)  # a line longer than a read: join once its end arrives
+            pending += len(chunk)
+            if pending > longest:
+                return
             continue
         data = b"".join((*parts, chunk)) if parts else chunk
         parts.clear()
@@ -322,5 +358,6 @@ def _whole_lines(chunks: Iterable[bytes], parts: list[bytes]) -> Iterator[bytes]
         if cut:
             yield data[:cut]
         rest = data[cut:] + held
+        pending = len(rest)
         if rest:
             parts.append(rest)

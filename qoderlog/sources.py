@@ -8,17 +8,25 @@ are detected per file (BOMs, UTF-16 without BOM, UTF-8, GB18030, else UTF-8
 with counted replacement characters); CRLF and lone CR end lines. Binary
 files are skipped with a reason. Archive members are streamed, never written
 to disk. Crashpad minidumps (``*.dmp``) are noted with their times.
+
+Every source's bytes are opened in one place, ``open_raw``, which bounds
+them by the input's ``Limits`` (decompressed bytes, compression ratio);
+lines are cut at ``max_line``; folders and archives are read up to
+``max_members``. A bound that is hit is a ``LimitHit`` on the source's
+state (or the discovery, for a folder or archive), never an exception.
 """
 
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import gzip
 import io
 import lzma
 import os
 import re
 import stat
+import struct
 import sys
 import tarfile
 import threading
@@ -29,16 +37,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
+
+from .limits import DEFAULT_LIMITS, RATIO_FLOOR, LimitExceeded, LimitHit, Limits
 
 HEAD_BYTES = 64 * 1024
 READ_BUFFER = 1 << 20
-DEFAULT_MAX_LINE = 1 << 20
+DEFAULT_MAX_LINE = DEFAULT_LIMITS.max_line
 _LOG_NAME = re.compile(r"(?i).*(\.log(\.\d+)?|\.txt)(\.gz)?$")
 _ROTATED = re.compile(r"(?i)^(?P<stem>.*?\.log)\.(?P<n>\d+)$")
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 T = TypeVar("T")
 _READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError)
+# What zipfile, tarfile and the decompressors raise besides their own errors on crafted headers (a UTF-8 name
+# that is not UTF-8, an unknown zip version, offsets out of range, sizes that overflow): found by fuzzing; each
+# means a corrupt archive or stream, not a bug here.
+ARCHIVE_ERRORS = (*_READ_ERRORS, ValueError, IndexError, KeyError, OverflowError, struct.error, NotImplementedError)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,27 +73,59 @@ class SourceState:
     lines: int = 0
     replacements: int = 0
     cut_lines: int = 0
+    longest_line: int = 0
     status: str = "ok"
     reason: str | None = None
+    limits: list[LimitHit] = field(default_factory=list)
+
+
+@dataclass(slots=True, kw_only=True)
+class ByteBudget:
+    """Decompressed bytes one input (a path as given) may still give, shared by all of its sources."""
+
+    input: str
+    allowed: int
+    used: int = 0
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether a source of this input already met ``max_bytes``."""
+        return self.used >= self.allowed
+
+
+@dataclass(slots=True, kw_only=True)
+class Packed:
+    """Compressed bytes on disk behind one or more sources (a gzip file, a zip member, a whole tar)."""
+
+    size: int
+    given: int = 0
 
 
 @dataclass(slots=True, kw_only=True)
 class Source:
-    """One log file to read: its display name, where it lives, and how to open it."""
+    """One log file to read: its display name, where it lives, how to open it, and its bounds."""
 
     name: str
     container: str | None
     opener: Callable[[], BinaryIO]
     size: int | None = None
     state: SourceState = field(default_factory=SourceState)
-    max_line: int = DEFAULT_MAX_LINE
+    limits: Limits = DEFAULT_LIMITS
+    budget: ByteBudget | None = None
+    packed: Packed | None = None
+
+    @property
+    def max_line(self) -> int:
+        """Characters per line; longer lines are cut to this, counted in ``state.cut_lines``."""
+        return self.limits.max_line
 
     def lines(self) -> Iterator[str]:
         """Decoded physical lines without their line ending; updates ``state`` as it goes.
 
         Never raises for bad content: a read failure part-way sets
         ``state.status = "error"`` with the reason and ends the iteration; a
-        binary file yields nothing and is marked ``skipped``.
+        binary file yields nothing and is marked ``skipped``. A bound met
+        while reading is added to ``state.limits``.
         """
         return self.read(decoded_lines)
 
@@ -93,14 +139,122 @@ class Source:
         state = self.state
         state.size = self.size
         try:
-            raw = self.opener()
-        except _READ_ERRORS as exc:
+            raw = open_raw(self)
+        except ARCHIVE_ERRORS as exc:  # a decompressor may fail on crafted data as soon as it is peeked at
             state.status, state.reason = "error", f"cannot open: {_describe(exc)}"
             return
-        with raw:
-            opened = open_text(raw, state)
-            if opened is not None:
-                yield from reader(opened, state, self.max_line)
+        try:
+            with raw:
+                opened = open_text(raw, state)
+                if opened is not None:
+                    yield from reader(opened, state, self.max_line)
+        finally:
+            note_cut_lines(self)
+
+
+def open_raw(source: Source) -> BinaryIO:
+    """A source's decompressed bytes (gzip is undone here, once), bounded by its input's ``max_bytes`` and
+    ``max_ratio``: the one way every reader opens a source. Meeting a bound adds a ``LimitHit`` to
+    ``source.state.limits`` and raises ``LimitExceeded`` (an ``OSError``) from the read that met it.
+    """
+    handle = source.opener()
+    try:
+        unpacked = _maybe_gunzip(handle)
+    except BaseException:
+        handle.close()
+        raise
+    return _Bounded(unpacked, source)  # type: ignore[return-value]
+
+
+def note_cut_lines(source: Source) -> None:
+    """Record the ``max_line`` hit of a source whose lines were cut (once, when its reading ends)."""
+    state = source.state
+    if state.cut_lines and not any(hit.limit == "max_line" for hit in state.limits):
+        plural = "line" if state.cut_lines == 1 else "lines"
+        state.limits.append(
+            LimitHit(
+                input=source.name,
+                limit="max_line",
+                allowed=source.max_line,
+                value=state.longest_line,
+                count=state.cut_lines,
+                detail=f"{state.cut_lines} {plural} cut to {source.max_line} characters, counted, not dropped",
+            )
+        )
+
+
+class _Bounded(io.RawIOBase):
+    """Decompressed bytes that stop at the input's byte budget and at the compression-ratio bound.
+
+    A read that would pass ``max_bytes`` serves what is left of the budget
+    and the next read raises, so no line before the bound is lost.
+    """
+
+    def __init__(self, raw: BinaryIO, source: Source) -> None:
+        self._raw = raw
+        self._read = getattr(raw, "read1", raw.read)
+        self._source = source
+        self._budget = source.budget or ByteBudget(input=source.name, allowed=source.limits.max_bytes)
+        self._over: LimitHit | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            super().close()
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._over is not None:
+            raise LimitExceeded(self._over)
+        try:
+            data = self._read(min(len(buffer), READ_BUFFER))
+        except _READ_ERRORS:
+            raise
+        except ARCHIVE_ERRORS as exc:
+            # Any other failure of a decompressor on crafted data becomes a read error, ending this source only.
+            raise OSError(f"corrupt compressed data: {type(exc).__name__}: {exc}") from exc
+        if not data:
+            return 0
+        budget = self._budget
+        left = budget.allowed - budget.used
+        if len(data) > left:
+            self._stop(
+                LimitHit(
+                    input=self._source.name,
+                    limit="max_bytes",
+                    allowed=budget.allowed,
+                    value=budget.used + len(data),
+                    detail=f"decompressed bytes of {budget.input}; reading stopped there",
+                )
+            )
+            data = data[: max(left, 0)]
+            if not data:
+                raise LimitExceeded(self._over)  # type: ignore[arg-type]
+        budget.used += len(data)
+        packed = self._source.packed
+        if packed is not None and packed.size > 0:
+            packed.given += len(data)
+            ratio = packed.given / packed.size
+            if packed.given > RATIO_FLOOR and ratio > self._source.limits.max_ratio:
+                self._stop(
+                    LimitHit(
+                        input=self._source.name,
+                        limit="max_ratio",
+                        allowed=self._source.limits.max_ratio,
+                        value=round(ratio, 1),
+                        detail=f"{packed.given} bytes from {packed.size} compressed; reading stopped there",
+                    )
+                )
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _stop(self, hit: LimitHit) -> None:
+        if self._over is None:
+            self._over = hit
+            self._source.state.limits.append(hit)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -110,26 +264,81 @@ class Discovery:
     failures: list[tuple[str, str]] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     minidumps: list[Minidump] = field(default_factory=list)
+    limits: list[LimitHit] = field(default_factory=list)
+
+    def limit(self, hit: LimitHit, reason: str) -> None:
+        """A folder or archive met a bound: a failure for it, with the hit."""
+        self.failures.append((hit.input, f"{reason}: {hit.describe()}"))
+        self.limits.append(hit)
 
 
 def iter_sources(
     paths: Iterable[str | os.PathLike[str]],
     discovery: Discovery,
     *,
-    max_line: int = DEFAULT_MAX_LINE,
+    max_line: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[Source]:
     """Every log source under ``paths``, in reading order (rotated segments oldest first).
 
     Paths that cannot be read at all are added to ``discovery.failures`` as
     ``(path, reason)``; files that are not logs to ``discovery.ignored``.
-    Archive sources are only readable while the iteration is at them.
+    Archive sources are only readable while the iteration is at them. Each
+    path as given is one input for ``limits`` (``max_line``, when given,
+    overrides ``limits.max_line``).
     """
+    if max_line is not None:
+        limits = dataclasses.replace(limits, max_line=max_line)
     for raw_path in paths:
         text_path = os.fspath(raw_path)
+        walk = _Walk(discovery=discovery, limits=limits, budget=ByteBudget(input=text_path, allowed=limits.max_bytes))
         if text_path == "-":
-            yield Source(name="<stdin>", container=None, opener=_stdin, max_line=max_line)
+            yield walk.source(name="<stdin>", container=None, opener=_stdin)
             continue
-        yield from _sources_at(Path(text_path), text_path, discovery, max_line)
+        yield from _sources_at(Path(text_path), text_path, walk)
+
+
+@dataclass(slots=True, kw_only=True)
+class _Walk:
+    """What finding the sources of one input needs: where to report, its bounds and its byte budget."""
+
+    discovery: Discovery
+    limits: Limits
+    budget: ByteBudget
+
+    def source(self, **fields: Any) -> Source:
+        return Source(limits=self.limits, budget=self.budget, **fields)
+
+    def fits(self, shown: str, found: int, what: str) -> int:
+        """How many of ``found`` files or members to read: all, or ``max_members`` with the hit reported."""
+        allowed = self.limits.max_members
+        if found <= allowed:
+            return found
+        hit = LimitHit(input=shown, limit="max_members", allowed=allowed, value=found, count=found - allowed)
+        self.discovery.limit(hit, f"{what}: the first {allowed} read, {found - allowed} not read")
+        return allowed
+
+    def packs_too_tight(self, label: str, size: int, packed: int) -> bool:
+        """Whether an archive member's header declares a ratio past ``max_ratio`` (then it is reported, not read).
+
+        Reading also stops at ``max_ratio`` times the member's compressed size, whatever its header says.
+        """
+        ratio = size / packed if packed else 0.0
+        if size <= RATIO_FLOOR or ratio <= self.limits.max_ratio:
+            return False
+        hit = LimitHit(input=label, limit="max_ratio", allowed=self.limits.max_ratio, value=round(ratio, 1))
+        self.discovery.limit(hit, f"not read: {size} bytes packed in {packed}")
+        return True
+
+    def spent(self, shown: str, left: int, what: str) -> bool:
+        """Whether the byte budget is spent; if so, the ``left`` files or members not read are reported once."""
+        budget = self.budget
+        if not budget.exhausted:
+            return False
+        if left:
+            hit = LimitHit(input=shown, limit="max_bytes", allowed=budget.allowed, value=budget.used, count=left)
+            self.discovery.limit(hit, f"{left} {what} not read: the input's decompressed bytes reached the limit")
+        return True
 
 
 @lru_cache(maxsize=4096)
@@ -149,42 +358,56 @@ def _stdin() -> BinaryIO:
     return os.fdopen(os.dup(sys.stdin.fileno()), "rb")
 
 
-def _sources_at(path: Path, shown: str, discovery: Discovery, max_line: int) -> Iterator[Source]:
+def _open_regular(path: Path) -> BinaryIO:
+    """Open a file for reading, refusing (never blocking on) one that became a FIFO or device since it was listed."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path.name} is not a regular file (device, FIFO or socket)")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _sources_at(path: Path, shown: str, walk: _Walk) -> Iterator[Source]:
+    discovery = walk.discovery
     try:
         info = path.stat()
     except OSError as exc:
         discovery.failures.append((shown, f"cannot read: {_describe(exc)}"))
         return
     if stat.S_ISDIR(info.st_mode):
-        yield from _folder_sources(path, shown, discovery, max_line)
+        yield from _folder_sources(path, shown, walk)
     elif not stat.S_ISREG(info.st_mode):
         discovery.failures.append((shown, "not a regular file (device, FIFO or socket); skipped"))
     elif _is_archive(path):
-        yield from _archive_sources(path, shown, discovery, max_line)
+        yield from _archive_sources(path, shown, walk)
     elif path.suffix.lower() == ".dmp":
         discovery.minidumps.append(_minidump(shown, info))
     else:
-        yield _file_source(path, shown, info.st_size, max_line)
+        yield _file_source(path, shown, info.st_size, walk)
 
 
-def _folder_sources(root: Path, shown: str, discovery: Discovery, max_line: int) -> Iterator[Source]:
+def _folder_sources(root: Path, shown: str, walk: _Walk) -> Iterator[Source]:
+    discovery = walk.discovery
     files: list[tuple[Path, str]] = []
     for folder, dirs, names in os.walk(root, onerror=lambda e: _walk_error(e, discovery)):
         dirs.sort()
         for name in names:
             full = Path(folder) / name
             files.append((full, os.path.join(shown, os.path.relpath(full, root))))
-    for full, label in sorted(files, key=lambda item: _reading_order(item[1])):
+    files.sort(key=lambda item: _reading_order(item[1]))
+    del files[walk.fits(shown, len(files), "too many files in the folder") :]
+    for index, (full, label) in enumerate(files):
+        if walk.spent(shown, len(files) - index, "files"):
+            return
         name = full.name
-        if name.lower().endswith(".dmp"):
-            try:
-                discovery.minidumps.append(_minidump(label, full.stat()))
-            except OSError as exc:
-                discovery.failures.append((label, f"cannot read: {_describe(exc)}"))
-        elif _is_archive(full):
-            yield from _archive_sources(full, label, discovery, max_line)
-        elif _LOG_NAME.match(name):
-            yield from _sources_at(full, label, discovery, max_line)
+        if name.lower().endswith(".dmp") or _is_archive(full) or _LOG_NAME.match(name):
+            # Through stat first: a FIFO named like a log or an archive is refused, never opened.
+            yield from _sources_at(full, label, walk)
         else:
             discovery.ignored.append(label)
 
@@ -198,11 +421,11 @@ def _reading_order(label: str) -> tuple[str, str, int, str]:
     return (os.path.dirname(label), stem, -index, label)
 
 
-def _file_source(path: Path, shown: str, size: int, max_line: int) -> Source:
+def _file_source(path: Path, shown: str, size: int, walk: _Walk) -> Source:
     def opener() -> BinaryIO:
-        return open(path, "rb")
+        return _open_regular(path)
 
-    return Source(name=shown, container=None, opener=opener, size=size, max_line=max_line)
+    return walk.source(name=shown, container=None, opener=opener, size=size, packed=Packed(size=size))
 
 
 def _is_archive(path: Path) -> bool:
@@ -210,60 +433,92 @@ def _is_archive(path: Path) -> bool:
     return lower.endswith(_ARCHIVE_SUFFIXES)
 
 
-def _archive_sources(path: Path, shown: str, discovery: Discovery, max_line: int) -> Iterator[Source]:
+def _archive_sources(path: Path, shown: str, walk: _Walk) -> Iterator[Source]:
     lower = path.name.lower()
     try:
-        if lower.endswith(".zip"):
-            yield from _zip_sources(path, shown, discovery, max_line)
-        else:
-            yield from _tar_sources(path, shown, discovery, max_line)
-    except _READ_ERRORS as exc:
-        discovery.failures.append((shown, f"cannot read archive: {_describe(exc)}"))
+        with _open_regular(path) as handle:
+            if lower.endswith(".zip"):
+                yield from _zip_sources(handle, shown, walk)
+            else:
+                yield from _tar_sources(handle, shown, walk)
+    except ARCHIVE_ERRORS as exc:
+        walk.discovery.failures.append((shown, f"cannot read archive: {_describe(exc)}"))
 
 
-def _zip_sources(path: Path, shown: str, discovery: Discovery, max_line: int) -> Iterator[Source]:
-    with zipfile.ZipFile(path) as archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        for member in sorted(members, key=lambda m: _reading_order(m.filename)):
+def _zip_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
+    discovery = walk.discovery
+    with zipfile.ZipFile(handle) as archive:
+        # Not ZipInfo.is_dir(): it fails on the empty member name a crafted archive can hold.
+        members = sorted(
+            (m for m in archive.infolist() if not m.filename.endswith("/")), key=lambda m: _reading_order(m.filename)
+        )
+        del members[walk.fits(shown, len(members), "too many archive members") :]
+        for index, member in enumerate(members):
+            if walk.spent(shown, len(members) - index, "archive members"):
+                return
             label = f"{shown}!{member.filename}"
             base = member.filename.rsplit("/", 1)[-1]
             if base.lower().endswith(".dmp"):
                 when = _member_time(datetime, *member.date_time)
                 discovery.minidumps.append(Minidump(source=label, time=when, size=member.file_size))
-            elif _LOG_NAME.match(base):
+            elif _LOG_NAME.match(base) and not walk.packs_too_tight(label, member.file_size, member.compress_size):
 
                 def opener(member: zipfile.ZipInfo = member) -> BinaryIO:
                     try:
                         return archive.open(member)
-                    except (RuntimeError, NotImplementedError) as exc:  # encrypted; unsupported method (deflate64)
-                        raise zipfile.BadZipFile(str(exc)) from exc
+                    except (RuntimeError, NotImplementedError, *ARCHIVE_ERRORS) as exc:  # encrypted; deflate64; …
+                        raise zipfile.BadZipFile(str(exc) or type(exc).__name__) from exc
 
-                yield Source(
+                yield walk.source(
                     name=label,
                     container=shown,
                     opener=opener,
                     size=member.file_size,
-                    max_line=max_line,
+                    packed=Packed(size=member.compress_size),
                 )
             else:
                 discovery.ignored.append(label)
 
 
-def _tar_sources(path: Path, shown: str, discovery: Discovery, max_line: int) -> Iterator[Source]:
-    with tarfile.open(path, mode="r:*") as archive:
+def _tar_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
+    discovery = walk.discovery
+    limits = walk.limits
+    packed = Packed(size=os.fstat(handle.fileno()).st_size)
+    with tarfile.open(fileobj=handle, mode="r:*") as archive:
         members: list[tarfile.TarInfo] = []
+        declared = 0
         try:
-            # Headers are read one by one so that a cut-off archive still gives the members before the cut.
-            members.extend(archive)
-        except _READ_ERRORS as exc:
+            # Headers are read one by one so that a cut-off archive still gives the members before the cut, and
+            # reading stops at the bounds: finding the next header means decompressing the member before it.
+            for member in archive:
+                members.append(member)
+                declared += member.size
+                if len(members) > limits.max_members or declared > limits.max_bytes:
+                    break
+        except ARCHIVE_ERRORS as exc:
             discovery.failures.append((shown, f"archive cut short after {len(members)} members: {_describe(exc)}"))
-        for member in sorted(members, key=lambda m: _reading_order(m.name)):
+        if declared > limits.max_bytes:
+            hit = LimitHit(input=shown, limit="max_bytes", allowed=limits.max_bytes, value=declared)
+            discovery.limit(hit, f"members after the first {len(members) - 1} not read")
+            members.pop()
+        elif len(members) > limits.max_members:
+            hit = LimitHit(input=shown, limit="max_members", allowed=limits.max_members, value=len(members))
+            discovery.limit(hit, f"too many archive members: the first {limits.max_members} read, the rest not")
+            members.pop()
+        members.sort(key=lambda m: _reading_order(m.name))
+        for index, member in enumerate(members):
+            if walk.spent(shown, len(members) - index, "archive members"):
+                return
             label = f"{shown}!{member.name}"
             base = member.name.rsplit("/", 1)[-1]
             if member.isdir():
                 continue
             if not member.isfile():
-                discovery.ignored.append(label)
+                if _LOG_NAME.match(base):
+                    kind = "a link" if member.issym() or member.islnk() else "not a regular file"
+                    discovery.failures.append((label, f"archive member is {kind}; not followed, not read"))
+                else:
+                    discovery.ignored.append(label)
             elif base.lower().endswith(".dmp"):
                 when = _member_time(datetime.fromtimestamp, member.mtime) if member.mtime else None
                 discovery.minidumps.append(Minidump(source=label, time=when, size=member.size))
@@ -275,13 +530,7 @@ def _tar_sources(path: Path, shown: str, discovery: Discovery, max_line: int) ->
                         raise OSError(f"tar member {member.name} has no data")
                     return handle
 
-                yield Source(
-                    name=label,
-                    container=shown,
-                    opener=opener,
-                    size=member.size,
-                    max_line=max_line,
-                )
+                yield walk.source(name=label, container=shown, opener=opener, size=member.size, packed=packed)
             else:
                 discovery.ignored.append(label)
 
@@ -469,16 +718,11 @@ class Opened:
 
 
 def open_text(raw: BinaryIO, state: SourceState) -> Opened | None:
-    """Unzip ``raw`` if gzipped, read its head and judge the encoding; ``None`` (with ``state`` set) for no text.
+    """Read the head of ``raw`` (as ``open_raw`` gives it) and judge the encoding; ``None`` (``state`` set) for no text.
 
     A file that cannot be read ends as ``error``; a binary file as
     ``skipped``, with its physical lines still counted.
     """
-    try:
-        raw = _maybe_gunzip(raw)
-    except _READ_ERRORS as exc:
-        state.status, state.reason = "error", f"cannot read: {_describe(exc)}"
-        return None
     head, error = _read_head(raw)
     if error is not None and not head:
         state.status, state.reason = "error", f"cannot read: {_describe(error)}"
@@ -499,20 +743,29 @@ def decoded_lines(opened: Opened, state: SourceState, max_line: int) -> Iterator
     U+FFFD and are counted in ``state.replacements``; a read error part-way
     ends the lines with ``state.status = "error"``.
     """
-    stream = io.BufferedReader(opened.stream(), buffer_size=READ_BUFFER)
-    text = io.TextIOWrapper(stream, encoding=opened.encoding, errors="qoderlog-replace", newline=None)
+    return text_lines(opened.stream(), opened.encoding, state, max_line)
+
+
+def text_lines(raw: io.RawIOBase, encoding: str, state: SourceState, max_line: int, start: int = 0) -> Iterator[str]:
+    """The lines of a byte stream, as ``decoded_lines`` reads them, counting on from line ``start``."""
+    stream = io.BufferedReader(raw, buffer_size=READ_BUFFER)
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="qoderlog-replace", newline=None)
     counter = _replacements()
     before = counter[0]
-    lines = 0
+    lines = start
+    # A line is read up to one character past the limit, so that a 50 MB line never sits in memory whole.
+    readline = text.readline
+    limit = max_line + 1
     try:
-        for line in text:
+        while line := readline(limit):
             if counter[0] != before:
                 state.replacements += counter[0] - before
             lines += 1
             if line.endswith("\n"):
                 line = line[:-1]
-            if len(line) > max_line:
+            elif len(line) == limit:
                 state.cut_lines += 1
+                state.longest_line = max(state.longest_line, limit + _skip_rest(readline))
                 line = line[:max_line]
             yield line
             # Count only our own reads' replacements: another source may have been decoded while we waited.
@@ -525,6 +778,16 @@ def decoded_lines(opened: Opened, state: SourceState, max_line: int) -> Iterator
         state.status, state.reason = "error", f"undecodable after line {lines}: {exc}"
     finally:
         state.lines = lines
+
+
+def _skip_rest(readline: Callable[[int], str]) -> int:
+    """Read past the rest of an over-long line in bounded pieces; the characters skipped (without the newline)."""
+    skipped = 0
+    while piece := readline(READ_BUFFER):
+        if piece.endswith("\n"):
+            return skipped + len(piece) - 1
+        skipped += len(piece)
+    return skipped
 
 
 def _count_raw_lines(head: bytes, raw: BinaryIO, state: SourceState) -> int:

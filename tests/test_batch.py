@@ -13,6 +13,7 @@ import tarfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,7 +116,7 @@ def test_archive_limits_report_the_limit_and_the_value(tmp_path: Path) -> None:
         for index in range(12):
             archive.writestr(f"{index}.log", "x\n")
     reason = archive_violation(path, Limits(max_members=10))
-    assert reason == "too many archive members: 12 > limit 10"
+    assert reason == "max_members: too many archive members: 12 > limit 10"
 
 
 def test_reconcile_finishes_committed_parts_and_drops_uncommitted_ones(tmp_path: Path) -> None:
@@ -193,4 +194,18 @@ def test_an_upload_over_the_time_limit_fails_with_the_reason_and_the_batch_goes_
     assert (summary.failed, summary.done) == (1, 1)
     uploads = open_warehouse(tmp_path / "wh").uploads
     reason = uploads.loc[uploads["source_path"].str.endswith("big.log"), "reason"].item()
-    assert reason == "timed out after 0.05 s"
+    assert reason == "timeout_s: timed out after 0.05 s (limit 0.05 s)"
+
+
+def test_a_zip_with_a_crafted_header_is_quarantined_and_the_batch_goes_on(tmp_path: Path, crafted_zip: Any) -> None:
+    """Regression: zipfile's UnicodeDecodeError on a UTF-8-flagged name escaped archive_violation and, with one
+    worker, ended the whole batch with a traceback."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    crafted_zip({8: b"\x00\x08", 46: b"\xff"}, name="inbox/bad.zip")
+    (inbox / "good.log").write_text("2025-08-22 10:23:45.120 [info] fine\n")
+    summary = run_batch(inbox, tmp_path / "wh", workers=1)
+    assert (summary.done, summary.quarantined) == (1, 1)
+    with sqlite3.connect(tmp_path / "wh" / "ledger.sqlite") as db:
+        ((reason,),) = db.execute("SELECT reason FROM uploads WHERE status = 'quarantined'").fetchall()
+    assert reason.startswith("unreadable archive: 'utf-8' codec can't decode byte 0xff")

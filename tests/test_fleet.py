@@ -140,3 +140,24 @@ def test_analyze_with_baseline_puts_findings_in_fleet_context_in_every_format(fl
     assert "of the last" not in slow["fleet_context"][0]
     for fmt in ("text", "markdown", "html"):
         assert "startup 10.2 s — slower than" in outputs[fmt], fmt
+
+
+def test_fleet_html_of_a_night_without_findings_renders(tmp_path: Path) -> None:
+    """Regression: the template's strict undefined failed on ``images.rules`` when no rule had fired (found by
+    the hostile-input corpus: ``qoderlog batch`` on an inbox of healthy or empty uploads crashed at the end)."""
+    import io
+
+    from qoderlog.reporters.fleet_report import render_fleet
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "main.log").write_text("2025-08-22 10:23:45.120 [info] nothing to see\n", encoding="utf-8")
+    run_batch(inbox, tmp_path / "wh", workers=1)
+    store = open_warehouse(tmp_path / "wh")
+    try:
+        out = io.StringIO()
+        render_fleet(store, out, fmt="html")
+    finally:
+        store.close()
+    assert "<html" in out.getvalue()
+    assert "Rule share per night" not in out.getvalue()

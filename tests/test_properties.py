@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import json
 import re
 import tempfile
 from pathlib import Path
@@ -12,6 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qoderlog import Accounting, iter_events, load_patterns
+from qoderlog.framing import json_depth
+from qoderlog.limits import Limits
 from qoderlog.model import Framing
 from qoderlog.patterns import frame_example
 from qoderlog.testing import reframe
@@ -147,3 +150,52 @@ def test_mixed_framings_are_accounted_and_every_qoder_line_is_an_event(
         assert report.replacements == 0
     else:
         assert report.by_kind["event"] == len(events) <= len(expected)
+
+
+SMALL = Limits(max_line=40, max_bytes=2000, max_json_depth=4, max_members=3)
+
+
+@SETTINGS
+@given(
+    body=st.binary(max_size=4000) | st.text(alphabet=SAFE + 'ab\n\r{}[]"', max_size=4000).map(str.encode),
+    packed=st.booleans(),
+)
+def test_any_bytes_under_tight_limits_are_bounded_and_accounted(body: bytes, packed: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / ("main.log.gz" if packed else "main.log")
+        path.write_bytes(gzip.compress(body) if packed else body)
+        accounting = Accounting()
+        events = list(iter_events([path], patterns=LIBRARY, accounting=accounting, limits=SMALL))
+    assert_accounted(accounting)
+    (report,) = accounting.inputs
+    assert all(len(event.text) <= SMALL.max_line for event in events)
+    assert report.cut_lines <= report.lines
+    hits = {hit.limit: hit for hit in report.limits}
+    assert ("max_line" in hits) == (report.cut_lines > 0)
+    if "max_bytes" in hits:
+        assert report.status == "error" and "max_bytes" in (report.reason or "")
+    if len(body) <= SMALL.max_bytes:
+        assert "max_bytes" not in hits
+
+
+@SETTINGS
+@given(
+    st.recursive(
+        st.none() | st.integers() | st.text(max_size=5),
+        lambda c: st.lists(c) | st.dictionaries(st.text(max_size=3), c),
+        max_leaves=30,
+    )
+)
+def test_json_depth_is_the_nesting_json_sees(value: object) -> None:
+    line = json.dumps(value)
+
+    def depth(item: object) -> int:
+        if isinstance(item, list):
+            return 1 + max(map(depth, item), default=0)
+        if isinstance(item, dict):
+            return 1 + max(map(depth, item.values()), default=0)
+        return 0
+
+    true_depth = depth(value)
+    for limit in range(0, 6):
+        assert (json_depth(line, limit) > limit) == (true_depth > limit)

@@ -311,3 +311,26 @@ def test_dollar_signs_in_file_names_do_not_break_the_charts(tmp_path: Path) -> N
     log.write_text(slow_log(), encoding="utf-8")
     html = analyze([log]).to_html()
     assert html.count("<img") == 3
+
+
+def test_hostile_member_names_in_the_accounting_and_limits_stay_text(tmp_path: Path) -> None:
+    """A member name is log-derived text too: it reaches the inputs table and the new "Limits hit" section."""
+    import zipfile
+
+    cmarkgfm = pytest.importorskip("cmarkgfm")
+    name = "logs/[x](javascript:alert(1))<img src=x onerror=alert(2)>|.log"
+    bundle = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr(name, slow_log() + "y" * 300 + "\n")
+    run(str(bundle), "--format", "markdown", "--no-charts", "--max-line", "200", "-o", str(tmp_path / "r.md"))
+    markdown = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "### Limits hit" in markdown
+    page = cmarkgfm.github_flavored_markdown_to_html(markdown)
+    assert "<img" not in page and "<a " not in page and "raw HTML omitted" not in page
+    limits = page[page.index("Limits hit") :]
+    assert "max_line 300 &gt; limit 200" in limits
+    assert "&lt;img src=x onerror=alert(2)&gt;" in limits
+    run(str(bundle), "--format", "html", "--no-charts", "--max-line", "200", "-o", str(tmp_path / "r.html"))
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert 'id="limits"' in html and "max_line 300 &gt; limit 200" in html

@@ -54,7 +54,16 @@ def both_ways(path: Path, keep: Keep, max_line: int = 1 << 20) -> tuple[list[Any
                     got,
                     counts,
                     span,
-                    (state.encoding, state.lines, state.replacements, state.cut_lines, state.status, state.reason),
+                    (
+                        state.encoding,
+                        state.lines,
+                        state.replacements,
+                        state.cut_lines,
+                        state.status,
+                        state.reason,
+                        state.longest_line,
+                        [hit.to_dict() for hit in state.limits],
+                    ),
                 )
             )
     return results[0], results[1]
@@ -210,3 +219,12 @@ def test_a_million_line_corpus_gives_the_same_analysis_both_ways(tmp_path: Path)
     assert [e.to_dict() for e in fast.event_list] == [e.to_dict() for e in reference.event_list]
     assert reference.accounting.lines_read == 1_000_000 and len(reference.event_list) > 10_000
     assert reference.finding_list and reference.to_dict()["unknown_templates"]
+
+
+def test_a_line_too_long_to_hold_switches_to_reading_text_in_pieces(tmp_path: Path) -> None:
+    head = b"2025-01-01 10:00:00.000 [info] Starting go process\n  detail\n"
+    huge = b"2025-01-01 10:00:01.000 [error] " + b"\xff" + b"x" * 400_000 + "é".encode() * 1000 + b"\r\n"
+    path = tmp_path / "huge.log"
+    path.write_bytes(head * 2000 + huge + head * 3000 + huge.rstrip(b"\r\n"))
+    slow = assert_same(path, KEEPS[1], max_line=70_000)
+    assert slow[0][4][3] == 2 and slow[0][4][2] == 2  # two cut lines, two replacement characters

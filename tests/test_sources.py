@@ -15,9 +15,11 @@ import zipfile
 import zlib
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from qoderlog.limits import Limits
 from qoderlog.sources import HEAD_BYTES, Discovery, Source, detect_encoding, iter_sources, stream_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -333,7 +335,9 @@ def test_tar_bundles(tmp_path: Path, mode: str) -> None:
         (f"{bundle}!logs/main.log.1.gz", ["tar rotated"]),
         (f"{bundle}!logs/main.log", ["tar live"]),
     ]
-    assert sorted(discovery.ignored) == [f"{bundle}!logs/link.log", f"{bundle}!logs/notes.bin"]
+    # A link named like a log is never followed; it is reported with the reason rather than silently ignored.
+    assert discovery.ignored == [f"{bundle}!logs/notes.bin"]
+    assert discovery.failures == [(f"{bundle}!logs/link.log", "archive member is a link; not followed, not read")]
     assert [(d.source, d.time, d.size) for d in discovery.minidumps] == [
         (f"{bundle}!Crashpad/completed/beef.dmp", datetime(2025, 8, 22, 11, 40, 2), 8)
     ]
@@ -531,3 +535,171 @@ def test_stdin_is_read_through_the_cli() -> None:
 )
 def test_stream_key(name: str, key: tuple[str, int]) -> None:
     assert stream_key(name) == key
+
+
+def test_a_file_that_disappears_between_listing_and_reading_is_an_error_and_the_rest_is_read(tmp_path: Path) -> None:
+    for name in ("a.log", "b.log", "c.log"):
+        (tmp_path / name).write_text(f"{name}\n")
+    discovery = Discovery()
+    sources = iter_sources([tmp_path], discovery)
+    first = next(sources)  # the folder is listed by now
+    (tmp_path / "b.log").unlink()
+    found = [(first, list(first.lines()))] + [(source, list(source.lines())) for source in sources]
+    assert [(s.name.rsplit("/", 1)[-1], lines, s.state.status) for s, lines in found] == [
+        ("a.log", ["a.log"], "ok"),
+        ("c.log", ["c.log"], "ok"),
+    ]
+    assert discovery.failures == [(os.path.join(str(tmp_path), "b.log"), "cannot read: No such file or directory")]
+
+
+def test_a_file_that_disappears_or_becomes_a_folder_after_it_was_found_is_an_error(tmp_path: Path) -> None:
+    for name in ("a.log", "b.log"):
+        (tmp_path / name).write_text(f"{name}\n")
+    a, b = list(iter_sources([tmp_path / "a.log", tmp_path / "b.log"], Discovery()))
+    (tmp_path / "a.log").unlink()
+    (tmp_path / "b.log").unlink()
+    (tmp_path / "b.log").mkdir()  # opening a folder succeeds on Linux: it must be refused, not read
+    assert (list(a.lines()), a.state.status, a.state.reason) == ([], "error", "cannot open: No such file or directory")
+    assert (list(b.lines()), b.state.status, b.state.reason) == (
+        [],
+        "error",
+        "cannot open: b.log is not a regular file (device, FIFO or socket)",
+    )
+
+
+def test_a_file_replaced_by_a_fifo_after_listing_is_refused_without_blocking(tmp_path: Path) -> None:
+    (tmp_path / "main.log").write_text("line\n")
+    (source,) = list(iter_sources([tmp_path / "main.log"], Discovery()))
+    (tmp_path / "main.log").unlink()
+    os.mkfifo(tmp_path / "main.log")
+    assert list(source.lines()) == []
+    assert (source.state.status, source.state.reason) == (
+        "error",
+        "cannot open: main.log is not a regular file (device, FIFO or socket)",
+    )
+
+
+def test_a_fifo_named_like_an_archive_in_a_folder_is_refused_without_blocking(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "bundle.zip")
+    (tmp_path / "main.log").write_text("line\n")
+    found, discovery = read_all(tmp_path)
+    assert [lines for _, lines in found] == [["line"]]
+    assert discovery.failures == [
+        (os.path.join(str(tmp_path), "bundle.zip"), "not a regular file (device, FIFO or socket); skipped")
+    ]
+
+
+def test_folders_and_archives_are_read_up_to_max_members_and_the_rest_reported(tmp_path: Path) -> None:
+    for index in range(5):
+        (tmp_path / "logs" / f"{index}.log").parent.mkdir(exist_ok=True)
+        (tmp_path / "logs" / f"{index}.log").write_text(f"{index}\n")
+    discovery = Discovery()
+    found = [list(s.lines()) for s in iter_sources([tmp_path / "logs"], discovery, limits=Limits(max_members=3))]
+    assert found == [["0"], ["1"], ["2"]]
+    assert [(h.limit, h.allowed, h.value, h.count) for h in discovery.limits] == [("max_members", 3, 5, 2)]
+    assert discovery.failures[0][1].startswith("too many files in the folder: the first 3 read, 2 not read")
+
+
+def test_decompressed_bytes_stop_at_max_bytes_keeping_every_line_before(tmp_path: Path) -> None:
+    path = tmp_path / "main.log.gz"
+    path.write_bytes(gzip.compress(b"0123456789\n" * 100))
+    ((source, lines),), _ = read_all_limited(path, Limits(max_bytes=55))
+    assert lines == ["0123456789"] * 5
+    assert source.state.status == "error"
+    assert "max_bytes 1100 > limit 55" in (source.state.reason or "")
+    assert [(h.limit, h.value) for h in source.state.limits] == [("max_bytes", 1100)]
+
+
+def test_a_long_line_is_cut_counted_and_flagged_without_holding_it_whole(tmp_path: Path) -> None:
+    path = tmp_path / "main.log"
+    path.write_bytes(b"a" * 5000 + b"\r\nshort\n")
+    ((source, lines),), _ = read_all_limited(path, Limits(max_line=100))
+    assert lines == ["a" * 100, "short"]
+    assert (source.state.lines, source.state.cut_lines, source.state.longest_line) == (2, 1, 5000)
+    assert [(h.limit, h.allowed, h.value, h.count) for h in source.state.limits] == [("max_line", 100, 5000, 1)]
+
+
+def read_all_limited(path: Path, limits: Limits) -> tuple[list[tuple[Source, list[str]]], Discovery]:
+    discovery = Discovery()
+    return [(s, list(s.lines())) for s in iter_sources([path], discovery, limits=limits)], discovery
+
+
+def test_a_file_that_loses_read_permission_after_listing_is_an_error_and_the_rest_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # chmod 000 does not stop root (the CI user), so the permission loss is made where the file is opened.
+    for name in ("a.log", "b.log"):
+        (tmp_path / name).write_text(f"{name}\n")
+    real_open = os.open
+
+    def deny_b(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+        if os.fspath(path).endswith("b.log"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr("qoderlog.sources.os.open", deny_b)
+    found, _ = read_all(tmp_path)
+    assert [(s.name.rsplit("/", 1)[-1], lines, s.state.status, s.state.reason) for s, lines in found] == [
+        ("a.log", ["a.log"], "ok", None),
+        ("b.log", [], "error", "cannot open: Permission denied"),
+    ]
+
+
+def test_a_zip_member_with_an_empty_name_is_ignored_not_a_crash(tmp_path: Path) -> None:
+    """Regression (atheris, fuzz_reader): ``ZipInfo.is_dir()`` raised IndexError on an empty member name."""
+    bundle = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr(zipfile.ZipInfo(""), "nameless\n")
+        archive.writestr("main.log", "named\n")
+    found, discovery = read_all(bundle)
+    assert [(source.name, lines) for source, lines in found] == [(f"{bundle}!main.log", ["named"])]
+    assert discovery.ignored == [f"{bundle}!"]
+
+
+def test_a_zip_whose_utf8_flagged_name_is_not_utf8_is_a_corrupt_archive_not_a_crash(crafted_zip: Any) -> None:
+    """Regression (found while fixing the fuzzer's empty-name crash): zipfile raises UnicodeDecodeError."""
+    bundle = crafted_zip({8: b"\x00\x08", 46: b"\xff"})  # flag bit 11 says the name is UTF-8, and it is not
+    found, discovery = read_all(bundle)
+    assert found == []
+    ((shown, reason),) = discovery.failures
+    assert shown == str(bundle)
+    assert reason.startswith("cannot read archive: 'utf-8' codec can't decode byte 0xff")
+
+
+def test_a_zip_of_an_unknown_version_is_a_corrupt_archive_not_a_crash(crafted_zip: Any) -> None:
+    """Regression (atheris, fuzz_reader): zipfile raised NotImplementedError("zip file version 20.3")."""
+    bundle = crafted_zip({6: (203).to_bytes(2, "little")})  # "version needed to extract": 20.3
+    found, discovery = read_all(bundle)
+    assert found == []
+    assert discovery.failures == [(str(bundle), "cannot read archive: zip file version 20.3")]
+
+
+def test_a_decompressor_failing_oddly_on_crafted_data_ends_that_source_only() -> None:
+    """Every source's bytes pass through open_raw's reader: an unexpected decompressor error (zipfile's LZMA
+    reader raises struct.error on crafted properties) is a read error, keeping the lines before it."""
+    import struct
+
+    class Crafted(io.RawIOBase):
+        def __init__(self, fail_at_open: bool) -> None:
+            self.calls = 0
+            self.fail_at_open = fail_at_open
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+            self.calls += 1
+            if self.calls > 1 or self.fail_at_open:
+                raise struct.error("unpack requires a buffer of 5 bytes")
+            buffer[:9] = b"line one\n"
+            return 9
+
+    late = Source(name="late.log", container=None, opener=lambda: Crafted(False))  # type: ignore[arg-type,return-value]
+    assert list(late.lines()) == ["line one"]
+    assert (late.state.status, late.state.reason) == (
+        "error",
+        "read stopped after line 1: corrupt compressed data: error: unpack requires a buffer of 5 bytes",
+    )
+    early = Source(name="early.log", container=None, opener=lambda: Crafted(True))  # type: ignore[arg-type,return-value]
+    assert list(early.lines()) == []
+    assert (early.state.status, early.state.reason) == ("error", "cannot open: unpack requires a buffer of 5 bytes")

@@ -52,4 +52,5 @@ def _images(model: dict[str, Any]) -> dict[str, str]:
     from ..charts import plot_latency_trend, plot_rule_trend, svg_data_uri
 
     figures = {"rules": plot_rule_trend(model["rules"]), "latency": plot_latency_trend(model["latency"]["trend"])}
-    return {key: svg_data_uri(figure) for key, figure in figures.items() if figure is not None}
+    # Every key is present (None without a chart): strict undefined must not fail a night without findings.
+    return {key: svg_data_uri(figure) if figure is not None else None for key, figure in figures.items()}

@@ -76,6 +76,8 @@ def _write(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
     )
     for report in accounting.problems():
         out.write(style(f"input {report.status}: {report.source}: {report.reason}", Severity.WARNING) + "\n")
+    for hit in accounting.limit_hits():
+        out.write(style(f"limit hit: {hit.input}: {hit.describe()}", Severity.WARNING) + "\n")
     _write_unknown(analysis, out, style)
 
 
