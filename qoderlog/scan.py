@@ -176,8 +176,10 @@ class _Scan:
                 elif parts:
                     yield from self._block(_last_line(b"".join(parts)))
             except _READ_ERRORS as exc:
-                self._count_dropped(b"".join(parts))
+                cut_off = self._cut_off(b"".join(parts))
                 state.status, state.reason = "error", f"read stopped after line {self.lines}: {_describe(exc)}"
+                if cut_off is not None:
+                    yield cut_off
             done = self.framer.finish()
             if done is not None:
                 yield done
@@ -210,12 +212,27 @@ class _Scan:
             block.decode("utf-8", "qoderlog-replace")
             self.state.replacements += counter[0] - before
 
-    def _count_dropped(self, tail: bytes) -> None:
-        """Replacements in the cut-off line a read error left: the text reader had decoded those bytes too."""
+    def _cut_off(self, tail: bytes) -> Done | None:
+        """The line a read error cut off, as the text reader leaves it; the record it finished, if any.
+
+        The text reader has decoded every byte it was given (so their
+        replacement characters count), and it has yielded the line, cut, if
+        more than ``max_line`` characters of it had arrived; a shorter piece
+        is lost with the error.
+        """
+        state = self.state
         counter = _replacements()
         before = counter[0]
-        codecs.getincrementaldecoder("utf-8")("qoderlog-replace").decode(tail, final=False)
-        self.state.replacements += counter[0] - before
+        text = codecs.getincrementaldecoder("utf-8")("qoderlog-replace").decode(tail, final=False)
+        state.replacements += counter[0] - before
+        if text.endswith("\r"):
+            text = text[:-1]  # a CR at the end waits for a possible LF: not yet a character of the line
+        if len(text) <= self.max_line:
+            return None
+        state.cut_lines += 1
+        state.longest_line = max(state.longest_line, self.max_line + 1)
+        self.lines += 1
+        return self.framer.line(self.lines, text[: self.max_line])
 
     def _text(self, raw: bytes) -> str:
         text = raw.decode("utf-8", "replace")

@@ -761,13 +761,18 @@ def text_lines(raw: io.RawIOBase, encoding: str, state: SourceState, max_line: i
             if counter[0] != before:
                 state.replacements += counter[0] - before
             lines += 1
+            cut = False
             if line.endswith("\n"):
                 line = line[:-1]
             elif len(line) == limit:
+                cut = True
                 state.cut_lines += 1
-                state.longest_line = max(state.longest_line, limit + _skip_rest(readline))
+                state.longest_line = max(state.longest_line, limit)
                 line = line[:max_line]
             yield line
+            if cut:
+                # Skipped after the yield: a read error in the rest of the line must not lose the part counted.
+                state.longest_line = max(state.longest_line, limit + _skip_rest(readline))
             # Count only our own reads' replacements: another source may have been decoded while we waited.
             before = counter[0]
         state.replacements += counter[0] - before

@@ -228,3 +228,18 @@ def test_a_line_too_long_to_hold_switches_to_reading_text_in_pieces(tmp_path: Pa
     path.write_bytes(head * 2000 + huge + head * 3000 + huge.rstrip(b"\r\n"))
     slow = assert_same(path, KEEPS[1], max_line=70_000)
     assert slow[0][4][3] == 2 and slow[0][4][2] == 2  # two cut lines, two replacement characters
+
+
+@pytest.mark.parametrize("repeat", [4000, 16000], ids=["held-in-memory", "read-as-text"])
+def test_a_long_line_cut_off_by_a_truncated_stream_is_counted_the_same(tmp_path: Path, repeat: int) -> None:
+    lines = b"2025-01-01 10:00:00.000 [info] Starting go process\n" * 500
+    # 104 kB or 416 kB with no line end, hardly compressible: cutting the gzip short loses only its last bytes.
+    long = (
+        b"2025-01-01 10:00:01.000 [error] "
+        + "".join(f"{i * 2654435761 % 2**32:08x}" for i in range(repeat * 3)).encode()
+    )
+    packed = gzip.compress(lines + long)
+    (tmp_path / "cut.log.gz").write_bytes(packed[: len(packed) - 200])
+    slow = assert_same(tmp_path, KEEPS[1], max_line=70_000)
+    state = slow[0][4]
+    assert state[4] == "error" and state[3] == 1 and state[1] == 501  # the long line counted, cut, before the error

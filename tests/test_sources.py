@@ -703,3 +703,15 @@ def test_a_decompressor_failing_oddly_on_crafted_data_ends_that_source_only() ->
     early = Source(name="early.log", container=None, opener=lambda: Crafted(True))  # type: ignore[arg-type,return-value]
     assert list(early.lines()) == []
     assert (early.state.status, early.state.reason) == ("error", "cannot open: unpack requires a buffer of 5 bytes")
+
+
+def test_a_cut_line_whose_rest_cannot_be_read_is_still_yielded(tmp_path: Path) -> None:
+    """Regression (atheris, fuzz_reader): the line was counted, then a read error while skipping its rest
+    ended the source before the line was yielded, so lines counted and lines given differed."""
+    path = tmp_path / "main.log.gz"
+    packed = gzip.compress(b"ok\n" + bytes(random.Random(8).choices(b"abcdefgh", k=400_000)))
+    path.write_bytes(packed[: len(packed) // 2])
+    ((source, lines),), _ = read_all_limited(path, Limits(max_line=100))
+    assert [len(line) for line in lines] == [2, 100]
+    assert (source.state.lines, source.state.cut_lines, source.state.status) == (2, 1, "error")
+    assert "truncated compressed stream" in (source.state.reason or "")
