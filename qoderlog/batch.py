@@ -757,6 +757,14 @@ def run_batch(
         store.close()
 
 
+def _warm_writer() -> None:
+    """Load and exercise what committing a part needs, so the first commit does not wait for it."""
+    from .warehouse_schema import rows_table
+
+    rows_table("sessions", [])
+    rows_table("uploads", [{"analysed_at": datetime.now(UTC).isoformat()}])
+
+
 def _unreadable(path: Path, reason: str) -> UploadResult:
     upload = Upload(upload_id="path:" + hashlib.sha256(str(path).encode()).hexdigest(), path=str(path), size=0, mtime=0)
     now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -785,6 +793,9 @@ def _windowed(
     """
     queue = iter(tasks)
     running = {submit(task): task for task in _take(queue, window)}
+    # The part writer's first use costs ~0.5 s (pyarrow's timestamp kernels): pay it now, while the workers work
+    # (in this thread: a thread importing while a pool forks can deadlock the children).
+    _warm_writer()
     while running:
         done, _ = first_done(list(running))
         for future in done:

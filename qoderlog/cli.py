@@ -335,6 +335,12 @@ def analyze(
 @click.option(
     "--commit-every", type=click.IntRange(min=1), default=100, show_default=True, help="Uploads per committed part."
 )
+@click.option(
+    "--fleet-report/--no-fleet-report",
+    default=True,
+    show_default=True,
+    help="Write WAREHOUSE/fleet.html after the run (or leave it to 'qoderlog fleet').",
+)
 def batch(
     inbox: str,
     warehouse: str,
@@ -346,6 +352,7 @@ def batch(
     keep_events: bool,
     timeout_s: float | None,
     commit_every: int,
+    fleet_report: bool,
     config_path: str | None,
     **limit_flags: Any,
 ) -> None:
@@ -372,6 +379,8 @@ def batch(
         commit_every=commit_every,
     )
     click.echo(summary.line(), err=True)
+    if not fleet_report:
+        return
     from .batch import open_warehouse
     from .reporters.fleet_report import render_fleet
 
