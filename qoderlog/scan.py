@@ -101,7 +101,10 @@ def scan_records(
     recognise = recognises or library.recognises
     framing = {"keep_levels": levels, "max_json_depth": max_json_depth}
 
+    read: list[bool] = []
+
     def reader(opened: Opened, state: SourceState, max_line: int) -> Iterator[Done]:
+        read.append(True)
         if opened.encoding not in FAST_ENCODINGS or max_line < HEAD_BYTES:
             yield from frame_lines(
                 decoded_lines(opened, state, max_line),
@@ -120,7 +123,13 @@ def scan_records(
         finally:
             framer.settle(counts, span, limit_hits)
 
-    return source.read(reader)
+    try:
+        yield from source.read(reader)
+    finally:
+        if not read:  # not text, or not readable: the counts and span say so, as frame_lines' would
+            Framer(source=source.name, is_candidate=gate, recognises=recognise, **framing).settle(  # type: ignore[arg-type]
+                counts, span, limit_hits
+            )
 
 
 _AUTOMATA: dict[tuple[int, frozenset[str], frozenset[str]], tuple[PatternSet, ahocorasick_rs.BytesAhoCorasick]] = {}
