@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -195,7 +196,8 @@ class Pattern:
             timestamp=record.timestamp,
             level=record.level,
             component=record.component or self.component,
-            message=record.message,
+            # Interned: a session repeats its messages and values (paths, pipes), and an analysis keeps its events.
+            message=sys.intern(record.message),
             text=record.text,
             fields=self.fields_of(match, record),
             detail=detail,
@@ -209,7 +211,7 @@ def _put(values: dict[str, Any], name: str, kind: str, raw: Any) -> None:
     except (ValueError, OverflowError):
         return
     if value != "":
-        values[name] = value
+        values[name] = sys.intern(value) if type(value) is str else value
 
 
 @dataclass(frozen=True, slots=True)
