@@ -5,7 +5,7 @@ set -u
 cd "$(dirname "$0")/.."
 each=${1:-600}
 shift || true
-harnesses=${*:-"reader framing patterns"}
+harnesses=${*:-"reader framing patterns scan"}
 python=${PYTHON:-.venv/bin/python}
 mkdir -p fuzz/runs
 [ -n "$(ls -A fuzz/corpus/reader 2>/dev/null)" ] || "$python" fuzz/seed_corpus.py

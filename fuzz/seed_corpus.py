@@ -1,4 +1,4 @@
-"""Seed the reader and pattern corpora from the samples and the built-in patterns, so a run starts from real input.
+"""Seed the reader, scanner and pattern corpora from the samples and built-in patterns: runs start from real input.
 
 ``python fuzz/seed_corpus.py`` (run by ``fuzz/run.sh`` when a corpus folder is empty).
 """
@@ -21,11 +21,14 @@ def _put(folder: Path, data: bytes) -> None:
 
 def main() -> None:
     reader = ROOT / "fuzz" / "corpus" / "reader"
+    scan = ROOT / "fuzz" / "corpus" / "scan"
     logs = sorted(p for p in (ROOT / "sample_logs").rglob("*") if p.is_file() and p.suffix in (".log", ".txt"))
     for path in logs:
         head = path.read_bytes()[:HEAD]
         for kind in (0, 1, 3, 4):  # plain, .gz, zip member, tar.gz member: the first byte picks the container
             _put(reader, bytes([kind]) + head)
+        for options in range(4):  # plain or gzipped, with or without the miner's records
+            _put(scan, bytes([options]) + head)
     for bundle in (ROOT / "sample_logs").glob("*.zip"):
         _put(reader, bytes([5]) + bundle.read_bytes()[: 64 * 1024 - 1])
     if logs:
