@@ -229,6 +229,7 @@ class PatternSet:
     _gate: ahocorasick_rs.AhoCorasick | None = field(init=False, repr=False, compare=False)
     _all: ahocorasick_rs.AhoCorasick | None = field(init=False, repr=False, compare=False)
     _by_literal: tuple[tuple[int, ...], ...] = field(init=False, repr=False, compare=False)
+    _widened: dict[frozenset[str], Callable[[str], bool]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         literals = sorted({p.prefilter for p in self.patterns})
@@ -242,6 +243,7 @@ class PatternSet:
         object.__setattr__(self, "_gate", gate)
         object.__setattr__(self, "_all", all_hits)
         object.__setattr__(self, "_by_literal", by_literal)
+        object.__setattr__(self, "_widened", {})
 
     def is_candidate(self, text: str) -> bool:
         """Whether ``text`` holds any pattern's prefilter literal (cheap; most noise fails here)."""
@@ -260,13 +262,16 @@ class PatternSet:
 
     def gate_with(self, literals: Iterable[str]) -> Callable[[str], bool]:
         """A gate like ``is_candidate`` that also lets through texts holding any of ``literals`` (one scan)."""
-        extra = set(literals) - {p.prefilter for p in self.patterns}
+        extra = frozenset(literals) - {p.prefilter for p in self.patterns}
         if not extra:
             return self.is_candidate
-        widened = ahocorasick_rs.AhoCorasick(
-            sorted(extra | {p.prefilter for p in self.patterns}), matchkind=ahocorasick_rs.MatchKind.LeftmostFirst
-        )
-        return lambda text: bool(widened.find_matches_as_indexes(text))
+        gate = self._widened.get(extra)
+        if gate is None:
+            widened = ahocorasick_rs.AhoCorasick(
+                sorted(extra | {p.prefilter for p in self.patterns}), matchkind=ahocorasick_rs.MatchKind.LeftmostFirst
+            )
+            gate = self._widened[extra] = lambda text: bool(widened.find_matches_as_indexes(text))
+        return gate
 
     def match(self, record: Record, detail: tuple[str, ...] = (), timeouts: Timeouts | None = None) -> Event | None:
         """The first pattern's event for ``record``, or ``None`` when no pattern recognises it."""
