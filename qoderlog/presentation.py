@@ -41,7 +41,7 @@ MAX_SHOWN_FINDINGS = 150
 MAX_SHOWN_SESSIONS = 300
 """A report lists at most this many sessions (those the shown findings name first); the JSON output has them all."""
 MAX_CHART_ROWS = 40
-"""At most this many sessions are drawn per chart (the sessions table lists them all)."""
+"""At most this many sessions are drawn per chart (the sessions table lists up to ``MAX_SHOWN_SESSIONS``)."""
 MAX_EVIDENCE_CHARS = 4000
 MAX_TEMPLATE_ROWS = 15
 """Unknown templates shown in a report (Qoder-related first, then the most frequent); the JSON has all."""
@@ -871,7 +871,7 @@ def _lanes(marks: Sequence[Mark]) -> tuple[LaneSummary, ...]:
 def _drawn(count: int) -> str:
     if count <= MAX_CHART_ROWS:
         return ""
-    return f" The first {MAX_CHART_ROWS} of {count} sessions are drawn; the sessions table lists all."
+    return f" The first {MAX_CHART_ROWS} of {count} sessions are drawn; the sessions table lists more."
 
 
 def _charts(sessions: Sequence[SessionRow], marks: Sequence[Mark]) -> tuple[Chart, ...]:

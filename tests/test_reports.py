@@ -334,3 +334,24 @@ def test_hostile_member_names_in_the_accounting_and_limits_stay_text(tmp_path: P
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
     assert 'id="limits"' in html and "max_line 300 &gt; limit 200" in html
+
+
+def test_a_report_of_a_big_bundle_shows_the_worst_findings_and_says_how_many_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rendering costs the same whatever the log size: a report shows the worst findings and some sessions."""
+    import qoderlog.presentation as presentation
+
+    monkeypatch.setattr(presentation, "MAX_SHOWN_FINDINGS", 2)
+    monkeypatch.setattr(presentation, "MAX_SHOWN_SESSIONS", 1)
+    analysis = analyze(SAMPLES / "json-start-failure")
+    assert len(analysis.finding_list) == 6 and len(analysis.session_list) == 4
+    report = presentation.build_report(analysis, redact=False)
+    worst = min(analysis.finding_list, key=lambda f: -f.severity.value).severity.name.lower()
+    assert report.finding_count == 6 and report.findings_shown == 2 and report.session_count == 4
+    assert report.groups[0].severity == worst and len(report.sessions) == 1
+    counts = dict(report.verdict.counts)  # the verdict counts every finding, not only the ones shown
+    assert sum(counts.values()) == 6
+    html = analysis.to_html(charts=False)
+    assert "Showing the 2 most severe of 6 findings" in html and "Listing 1 of 4 sessions" in html
+    assert "Showing the 2 most severe of 6 findings" in analysis.to_markdown()
