@@ -162,6 +162,7 @@ def _source_events(
     counts: dict[str, int] = dict.fromkeys(KINDS, 0)
     span: dict[str, datetime | None] = {}
     framing_hits: dict[str, int] = {}
+    pasted: dict[str, int] = {}
     timeouts = Timeouts(seconds=limits.regex_timeout_s, limit=limits.max_regex_timeouts)
     events = unrecognised = 0
     match = library.match
@@ -173,6 +174,7 @@ def _source_events(
             "keep_levels": keep_levels,
             "max_json_depth": limits.max_json_depth,
             "limit_hits": framing_hits,
+            "pasted": pasted,
         }
         if fast:
             records = scan_records(source, library, keep_literals=keep_literals, **reading)
@@ -210,6 +212,7 @@ def _source_events(
                 first_time=span.get("first"),
                 last_time=span.get("last"),
                 limits=(*state.limits, *_framing_hits(source.name, framing_hits, timeouts, limits)),
+                prefix_stripped=pasted.get("lines", 0),
             )
         )
 

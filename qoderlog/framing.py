@@ -1,8 +1,13 @@
 """Decoded lines → records: headers, continuation lines, blank lines, bare snippet lines.
 
 Recognises every framing of the catalog §2 — current VS Code, older spdlog,
-console ``[main …Z]``, structured JSON lines and bare snippet lines — even
-mixed in one file. A line without a header continues the record before it,
+console ``[main …Z]``, structured JSON lines and bare snippet lines — and
+the ones real pastes bring along: Chromium's stderr lines, glog lines, a
+language client's ``[Error - 9:21:56 AM]`` lines, Go ``panic:`` / ``fatal
+error:`` blocks (the goroutine dump is their continuation, level critical)
+and bare JavaScript ``Error: …`` lines with their ``at`` frames (level
+error) — even mixed in one file. A paste's indentation, quote marks or
+line-number gutter are stripped first (``qoderlog.pastes``). A line without a header continues the record before it,
 except in a file that has shown no header yet (a pasted snippet), where each
 unindented line is a record of its own, and except a headerless line that a
 pattern recognises, which stands on its own even amid framed records.
@@ -32,6 +37,7 @@ from typing import Any
 
 from .limits import DEFAULT_LIMITS
 from .model import Framing, LineKind, Record
+from .pastes import PASTE_STARTS, Paste, paste_start
 
 MAX_DETAIL_LINES = 50
 MAX_DETAIL_CHARS = 2000
@@ -40,6 +46,30 @@ MAX_JSON_DEPTH = DEFAULT_LIMITS.max_json_depth
 VSCODE_HEADER = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\] ?", re.ASCII)
 SPDLOG_HEADER = re.compile(r"\[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\] \[([^\]]*)\] \[(\w+)\] ?", re.ASCII)
 CONSOLE_HEADER = re.compile(r"\[([A-Za-z][\w.-]*) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?)(Z?)\] ?", re.ASCII)
+# Chromium's stderr: [pid:tid:MMDD/HHMMSS.ffffff:LEVEL:file.cc(line)], [pid:MMDD/…] or [MMDD/…]; no year, no timestamp.
+CHROMIUM_HEADER = re.compile(
+    r"\[(?:(\d+):)?(?:(\d+):)?([01]\d[0-3]\d/\d{6}(?:\.\d+)?):([A-Z]+\d?):([^\]\s]*\(\d+\))\] ?", re.ASCII
+)
+# glog: E0628 12:37:38.181530 15509 file.go:60] (levels I, W, E, F; no year: no timestamp).
+GLOG_HEADER = re.compile(r"([IWEF])([01]\d[0-3]\d \d\d:\d\d:\d\d\.\d+) +(\d+) ([^\]\s]+:\d+)\] ?", re.ASCII)
+# A language client's output channel: [Error - 9:21:56 AM] (time of day only: no timestamp).
+LSP_HEADER = re.compile(r"\[(Trace|Debug|Info|Warn|Error) *- (\d{1,2}:\d\d:\d\d(?: ?[AP]M)?)\] ?", re.ASCII)
+# A Go runtime crash: the goroutine dump that follows is its continuation.
+GO_PANIC_HEADER = re.compile(r"(?:panic|fatal error): ", re.ASCII)
+# A bare JavaScript error line, e.g. "TypeError: x" or "Error [ERR_MODULE_NOT_FOUND]: y"; its "    at" frames follow.
+ERROR_NAMES = (
+    "Error",
+    "TypeError",
+    "RangeError",
+    "ReferenceError",
+    "SyntaxError",
+    "EvalError",
+    "URIError",
+    "AggregateError",
+    "SystemError",
+    "AbortError",
+)
+STACK_HEADER = re.compile(r"(?:" + "|".join(ERROR_NAMES) + r")(?: \[[A-Z0-9_]+\])?: ", re.ASCII)
 _TAG = re.compile(r"\[([A-Za-z][\w.#-]*)\]:? ?")
 _PREFIX_COMPONENT = re.compile(r"([A-Za-z][\w]*)(?:#|: )")
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
@@ -59,6 +89,7 @@ _LEVELS = {
     "crit": "critical",
     "critical": "critical",
 }
+_GLOG_LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
 _JSON_TIME_KEYS = ("timestamp", "time", "ts", "@timestamp")
 _JSON_LEVEL_KEYS = ("level", "severity", "lvl")
 _JSON_MESSAGE_KEYS = ("message", "msg")
@@ -206,24 +237,49 @@ def _header_record(
     line: int,
     text: str,
 ) -> Record:
+    stamp: str | None
     if framing is Framing.VSCODE:
         stamp, level, logger = match[1], match[2], None
     elif framing is Framing.SPDLOG:
         stamp, logger, level = match[1], match[2], match[3]
-    else:
+    elif framing is Framing.CONSOLE:
         logger, stamp, level = match[1], match[2] + match[3], None
+    elif framing.self_describing:
+        # The header is the message: "panic: …" and "TypeError: …" stay whole, so templates and patterns see them.
+        level = "fatal" if framing is Framing.GO_PANIC else "error"
+        return Record(
+            source=source,
+            line=line,
+            framing=framing,
+            timestamp=None,
+            level=normalise_level(level),
+            component=None,
+            logger=None,
+            message=text,
+            text=text,
+        )
+    else:
+        stamp, level, logger = None, _raw_level(framing, match), _LOGGERS[framing](match)
     component, message = split_component(text[match.end() :])
     return Record(
         source=source,
         line=line,
         framing=framing,
-        timestamp=parse_timestamp(stamp),
+        timestamp=parse_timestamp(stamp) if stamp is not None else None,
         level=normalise_level(level),
         component=component,
         logger=logger,
         message=message,
         text=text,
     )
+
+
+_LOGGERS: dict[Framing, Callable[[re.Match[str]], str]] = {
+    Framing.CHROMIUM: lambda match: match[5],
+    Framing.GLOG: lambda match: match[4],
+    Framing.LSP: lambda match: "lsp",
+}
+"""The writer a header without a timestamp names: Chromium's and glog's source file, a language client."""
 
 
 def bare_record(text: str, *, source: str, line: int) -> Record:
@@ -243,23 +299,47 @@ def bare_record(text: str, *, source: str, line: int) -> Record:
 
 
 def match_header(
-    text: str, max_json_depth: int = MAX_JSON_DEPTH
+    text: str, max_json_depth: int = MAX_JSON_DEPTH, *, unframed: bool = True
 ) -> tuple[Framing, re.Match[str] | dict[str, Any]] | None:
-    """Which framing's header ``text`` starts with, and the match; ``None`` for headerless lines."""
+    """Which framing's header ``text`` starts with, and the match; ``None`` for headerless lines.
+
+    ``unframed`` says that the file has shown no header yet: only then is a
+    bare ``Error:`` line a header (see ``HEADER_SHAPES``).
+    """
     first = text[:1]
     if first.isdigit():
         match = VSCODE_HEADER.match(text)
         return (Framing.VSCODE, match) if match else None
     if first == "[":
-        match = SPDLOG_HEADER.match(text)
-        if match:
-            return Framing.SPDLOG, match
-        match = CONSOLE_HEADER.match(text)
-        return (Framing.CONSOLE, match) if match else None
+        for framing, header in _BRACKETED:
+            match = header.match(text)
+            if match:
+                return framing, match
+        return None
     if first == "{":
         obj = parse_json_record(text, max_json_depth)
         return (Framing.JSON, obj) if obj is not None else None
+    for framing, header in _BY_FIRST.get(first, ()):
+        match = header.match(text)
+        if match and (unframed or framing is not Framing.STACK):
+            return framing, match
     return None
+
+
+_BRACKETED = (
+    (Framing.SPDLOG, SPDLOG_HEADER),
+    (Framing.CONSOLE, CONSOLE_HEADER),
+    (Framing.CHROMIUM, CHROMIUM_HEADER),
+    (Framing.LSP, LSP_HEADER),
+)
+_BY_FIRST: dict[str, tuple[tuple[Framing, re.Pattern[str]], ...]] = {}
+for _first_char in "IWF":
+    _BY_FIRST[_first_char] = ((Framing.GLOG, GLOG_HEADER),)
+_BY_FIRST["E"] = ((Framing.GLOG, GLOG_HEADER), (Framing.STACK, STACK_HEADER))
+_BY_FIRST["p"] = _BY_FIRST["f"] = ((Framing.GO_PANIC, GO_PANIC_HEADER),)
+for _name in ERROR_NAMES:
+    _BY_FIRST.setdefault(_name[0], ((Framing.STACK, STACK_HEADER),))
+"""The unbracketed headers by their first character, so that a line starting otherwise costs one dict miss."""
 
 
 def make_record(
@@ -273,6 +353,37 @@ def make_record(
 
 Done = tuple[Record, tuple[str, ...]]
 """A finished record and its continuation lines (capped)."""
+
+
+DATED_HEADERS: tuple[re.Pattern[str], ...] = (VSCODE_HEADER, SPDLOG_HEADER, CONSOLE_HEADER)
+"""The text headers that carry a date (JSON records aside): the ones a source's time span is read from."""
+HEADER_SHAPES: tuple[re.Pattern[str], ...] = (*DATED_HEADERS, CHROMIUM_HEADER, LSP_HEADER, GLOG_HEADER, GO_PANIC_HEADER)
+"""Every text header of a framed file (JSON records aside), for readers that find header lines in bulk.
+
+A bare ``Error:`` line (``STACK_HEADER``) is a header only before a file
+shows one of these: in a framed log it is the first line of the stack that
+the record before it printed.
+"""
+
+
+def kept_line_literals(levels: Iterable[str]) -> frozenset[bytes]:
+    """Byte strings, one of which every header line kept for its level alone holds (``levels`` normalised).
+
+    The block scanner feeds the framer every line holding one of them, so
+    that both readers keep the same records; a ``\n`` in front anchors a
+    header that starts with a letter to the start of a line.
+    """
+    wanted = frozenset(levels)
+    spellings = level_spellings(wanted)
+    literals = {b"[" + word.encode() + b"]" for word in spellings}
+    literals.update(b":" + word.encode() + b":" for word in spellings if word.isupper())  # Chromium
+    literals.update(b"[" + word.encode() + b" " for word in spellings if word.istitle())  # language clients
+    for letter, level in _GLOG_LEVELS.items():
+        if level in wanted:
+            literals.update(b"\n" + letter.encode() + month for month in (b"0", b"1"))
+    if "critical" in wanted:
+        literals.update((b"\npanic: ", b"\nfatal error: "))
+    return frozenset(literals)
 
 
 def level_spellings(levels: Iterable[str]) -> frozenset[str]:
@@ -311,9 +422,12 @@ class Framer:
         "max_json_depth",
         "noise",
         "open",
+        "paste",
+        "paste_framed",
         "pending",
         "recognises",
         "source",
+        "stripped",
         "too_deep",
     )
 
@@ -340,6 +454,37 @@ class Framer:
         self.first_header: tuple[Framing, Any, str] | None = None
         self.last_found: tuple[Framing, Any] | None = None
         self.last_text = ""
+        self.paste: Paste | None = None  # the pasted block being read, if any (see qoderlog.pastes)
+        self.paste_framed = False  # whether a pasted block held a header: the input is a pasted log
+        self.stripped = 0  # lines whose paste prefix was removed
+
+    @property
+    def reads_pastes(self) -> bool:
+        """Whether the next line may be (or start) a pasted block, so that it must be fed, never counted in bulk."""
+        return not self.framed or self.paste is not None or self.paste_framed
+
+    def _unpaste(self, text: str) -> str:
+        """``text`` without the prefix of the pasted block it belongs to or starts; as it is otherwise."""
+        paste = self.paste
+        if paste is not None:
+            stripped = paste.strip(text)
+            if stripped is not None:
+                self.stripped += 1
+                return stripped
+            if not text or text.isspace():
+                return text
+            self.paste = None
+        if text[:1] not in PASTE_STARTS:
+            return text
+        paste = paste_start(text, first_line=not self.has_record, is_header=self._is_header)
+        if paste is None:
+            return text
+        self.paste = paste
+        self.stripped += 1
+        return paste.strip(text) or ""
+
+    def _is_header(self, text: str) -> bool:
+        return match_header(text, self.max_json_depth) is not None
 
     def _take(self) -> Done | None:
         pending = self.pending
@@ -351,16 +496,23 @@ class Framer:
 
     def line(self, number: int, text: str) -> Done | None:
         """Feed line ``number``; the record it finished (the one before it), or ``None``."""
-        found = match_header(text, self.max_json_depth)
+        if self.reads_pastes:
+            text = self._unpaste(text)
+        found = match_header(text, self.max_json_depth, unframed=not self.framed)
         if found is None and text[:1] == "{" and _too_deep(text, self.max_json_depth):
             self.too_deep += 1
         if found is not None:
-            if self.first_header is None:
-                self.first_header = (*found, text)
-            self.last_found, self.last_text = found, text
-            self.framed = self.has_record = True
-            done = self._take()
             framing, match = found
+            if framing.dated:
+                if self.first_header is None:
+                    self.first_header = (*found, text)
+                self.last_found, self.last_text = found, text
+            if self.paste is not None:
+                self.paste_framed = True
+            # A bare "Error:" line leaves the file unframed: the next one is a record of its own too.
+            self.framed = self.framed or framing is not Framing.STACK
+            self.has_record = True
+            done = self._take()
             if isinstance(match, dict):
                 gate_text, level = _first(match, _JSON_MESSAGE_KEYS), _first(match, _JSON_LEVEL_KEYS)
             else:
@@ -407,8 +559,14 @@ class Framer:
         counts: MutableMapping[str, int],
         span: MutableMapping[str, datetime | None] | None = None,
         limit_hits: MutableMapping[str, int] | None = None,
+        pasted: MutableMapping[str, int] | None = None,
     ) -> None:
-        """Add the line counts to ``counts``, the header times to ``span``, the bounds met to ``limit_hits``."""
+        """Add the line counts to ``counts``, the header times to ``span``, the bounds met to ``limit_hits``.
+
+        ``pasted`` gets ``lines``: how many lines had a paste prefix removed.
+        """
+        if pasted is not None:
+            pasted["lines"] = pasted.get("lines", 0) + self.stripped
         if self.too_deep and limit_hits is not None:
             limit_hits["max_json_depth"] = limit_hits.get("max_json_depth", 0) + self.too_deep
         if span is not None:
@@ -425,6 +583,16 @@ def _raw_level(framing: Framing, match: re.Match[str]) -> str | None:
         return match[2]
     if framing is Framing.SPDLOG:
         return match[3]
+    if framing is Framing.CHROMIUM:
+        return "debug" if match[4].startswith("VERBOSE") else match[4]  # VLOG levels VERBOSE1, VERBOSE2 …
+    if framing is Framing.GLOG:
+        return _GLOG_LEVELS[match[1]]
+    if framing is Framing.LSP:
+        return match[1]
+    if framing is Framing.GO_PANIC:
+        return "fatal"
+    if framing is Framing.STACK:
+        return "error"
     return None
 
 
@@ -439,6 +607,7 @@ def frame_lines(
     keep_levels: Iterable[str] = (),
     max_json_depth: int = MAX_JSON_DEPTH,
     limit_hits: MutableMapping[str, int] | None = None,
+    pasted: MutableMapping[str, int] | None = None,
 ) -> Iterator[Done]:
     """Candidate records of one source with their continuation lines (capped), in order.
 
@@ -455,7 +624,9 @@ def frame_lines(
     ``first`` and ``last`` header timestamps (the time the source covers).
     ``limit_hits``, when given, gets ``max_json_depth``: the lines starting
     with ``{`` that were nested too deep to be read as JSON (each is still
-    framed and counted as a headerless line).
+    framed and counted as a headerless line). ``pasted``, when given, gets
+    ``lines``: the lines read without the prefix of a pasted block
+    (``qoderlog.pastes``).
     """
     framer = Framer(
         source=source,
@@ -474,7 +645,7 @@ def frame_lines(
         if done is not None:
             yield done
     finally:
-        framer.settle(counts, span, limit_hits)
+        framer.settle(counts, span, limit_hits, pasted)
 
 
 def _header_time(header: tuple[Framing, Any, str] | None) -> datetime | None:

@@ -46,13 +46,34 @@ class LineKind(enum.StrEnum):
 
 
 class Framing(enum.StrEnum):
-    """The header shape a record was written in (catalog §2)."""
+    """The header shape a record was written in: catalog §2, and the shapes real pastes add.
+
+    ``chromium`` is Chromium's own stderr (``[pid:tid:MMDD/HHMMSS.ffffff:LEVEL:file.cc(N)]``),
+    ``glog`` Go/C++ glog (``E0628 12:37:38.181530 15509 file.go:60]``), ``lsp`` a language
+    client's output channel (``[Error - 9:21:56 AM]``), ``go-panic`` a Go ``panic:`` /
+    ``fatal error:`` block, ``stack`` a bare JavaScript ``Error: …`` line with its ``at`` frames.
+    """
 
     VSCODE = "vscode"
     SPDLOG = "spdlog"
     CONSOLE = "console"
     JSON = "json"
+    CHROMIUM = "chromium"
+    GLOG = "glog"
+    LSP = "lsp"
+    GO_PANIC = "go-panic"
+    STACK = "stack"
     BARE = "bare"
+
+    @property
+    def dated(self) -> bool:
+        """Whether a header of this framing carries a date: only these tell the time span a source covers."""
+        return self in (Framing.VSCODE, Framing.SPDLOG, Framing.CONSOLE, Framing.JSON)
+
+    @property
+    def self_describing(self) -> bool:
+        """Whether the header *is* the message (a Go panic, a bare ``Error:`` line): no other text can be framed so."""
+        return self in (Framing.GO_PANIC, Framing.STACK)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,7 +196,8 @@ class InputReport:
 
     ``status`` is ``ok``, ``skipped`` (not a log: binary, too large, …) or
     ``error`` (could not be read to the end: truncated archive, permission …);
-    ``reason`` says why for anything but ``ok``.
+    ``reason`` says why for anything but ``ok``. ``prefix_stripped`` counts
+    the lines read without a paste's indentation, quote marks or gutter.
     """
 
     source: str
@@ -191,6 +213,7 @@ class InputReport:
     first_time: datetime | None = None
     last_time: datetime | None = None
     limits: tuple[LimitHit, ...] = ()
+    prefix_stripped: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the ``inputs`` entries of ``--stats`` and ``analyze``)."""
@@ -208,6 +231,7 @@ class InputReport:
             "first_time": _iso(self.first_time),
             "last_time": _iso(self.last_time),
             "limits": [hit.to_dict() for hit in self.limits],
+            "prefix_stripped": self.prefix_stripped,
         }
 
 

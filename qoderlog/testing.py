@@ -2,7 +2,8 @@
 
 ``qoderlog patterns test`` and the test suite use the same checks: every
 example matches its own pattern with exactly its fields and no other pattern,
-and every bare example does so again in each framing of the catalog §2.
+and every bare example does so again in each framing that frames a message
+(catalog §2, Chromium, glog, language clients).
 Rule cases (``rules/cases/<id>.yaml``) are small logs with the findings
 their rule must give; ``check_case`` runs one.
 """
@@ -25,9 +26,16 @@ from .patterns import PatternSet, check_example, check_examples, frame_example
 
 _STAMP = "2025-08-22 10:23:45.123"
 
+REFRAMINGS: tuple[Framing, ...] = tuple(f for f in Framing if f is not Framing.BARE and not f.self_describing)
+"""The framings a bare example is checked in again: every one whose header frames a message."""
+
 
 def reframe(body: str, framing: Framing) -> str:
-    """A bare line as it would be written in ``framing`` (fixed time, level ``info``)."""
+    """A bare line as it would be written in ``framing`` (fixed time, level ``info``).
+
+    A self-describing framing (a Go panic, a bare ``Error:`` line) frames no
+    other text: the body is returned as it is.
+    """
     if framing is Framing.VSCODE:
         return f"{_STAMP} [info] {body}"
     if framing is Framing.SPDLOG:
@@ -36,6 +44,12 @@ def reframe(body: str, framing: Framing) -> str:
         return f"[main {_STAMP.replace(' ', 'T')}Z] {body}"
     if framing is Framing.JSON:
         return json.dumps({"timestamp": "2025-08-22T02:23:45Z", "level": "INFO", "message": body})
+    if framing is Framing.CHROMIUM:
+        return f"[4242:4343:0822/102345.123456:INFO:browser_main_loop.cc(1234)] {body}"
+    if framing is Framing.GLOG:
+        return f"I0822 10:23:45.123456 4242 server.go:60] {body}"
+    if framing is Framing.LSP:
+        return f"[Info  - 10:23:45 AM] {body}"
     return body
 
 
@@ -46,9 +60,7 @@ def check_library(patterns: PatternSet) -> list[PatternError]:
         for example in pattern.examples:
             if frame_example(example.text).framing is not Framing.BARE:
                 continue
-            for framing in Framing:
-                if framing is Framing.BARE:
-                    continue
+            for framing in REFRAMINGS:
                 problems.extend(check_example(patterns, pattern, example, reframe(example.text, framing)))
     return problems
 
