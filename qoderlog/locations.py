@@ -24,7 +24,12 @@ LOG_LOCATIONS: tuple[LogLocation, ...] = (
         platform="windows",
         label="Windows",
         folder=r"%APPDATA%\Qoder\logs\<newest timestamp>",
-        files=("main.log", r"window1\renderer.log", r"window1\exthost\exthost.log", r"window1\exthost\output_logging_*\*"),
+        files=(
+            "main.log",
+            r"window1\renderer.log",
+            r"window1\exthost\exthost.log",
+            r"window1\exthost\output_logging_*\*",
+        ),
     ),
     LogLocation(
         platform="macos",

@@ -96,7 +96,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping
 
 def _entries(path: Path) -> Iterator[NoiseEntry]:
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # a SafeLoader subclass: safe
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PatternError(f"cannot read known-noise file: {exc}", path=str(path), hint="fix the YAML") from exc
     items = document.get("noise") if isinstance(document, dict) else None

@@ -429,14 +429,44 @@ def test_counts_are_kept_when_the_iteration_is_abandoned() -> None:
         ("[1:2:0903/152947.123456:VERBOSE1:y.cc(2)] v", Framing.CHROMIUM, "debug", "y.cc(2)", "v"),
         ("E0628 12:37:38.181530 15509 file.go:60] could not", Framing.GLOG, "error", "file.go:60", "could not"),
         ("F0101 00:00:00.000001    7 main.cc:1] fatal", Framing.GLOG, "critical", "main.cc:1", "fatal"),
-        ("[Error - 9:21:56 AM] Connection to server got closed.", Framing.LSP, "error", "lsp", "Connection to server got closed."),
+        (
+            "[Error - 9:21:56 AM] Connection to server got closed.",
+            Framing.LSP,
+            "error",
+            "lsp",
+            "Connection to server got closed.",
+        ),
         ("[Info  - 10:20:30 PM] Starting", Framing.LSP, "info", "lsp", "Starting"),
         ("[Warn  - 21:20:30] w", Framing.LSP, "warning", "lsp", "w"),
-        ("panic: runtime error: index out of range", Framing.GO_PANIC, "critical", None, "panic: runtime error: index out of range"),
-        ("fatal error: concurrent map writes", Framing.GO_PANIC, "critical", None, "fatal error: concurrent map writes"),
+        (
+            "panic: runtime error: index out of range",
+            Framing.GO_PANIC,
+            "critical",
+            None,
+            "panic: runtime error: index out of range",
+        ),
+        (
+            "fatal error: concurrent map writes",
+            Framing.GO_PANIC,
+            "critical",
+            None,
+            "fatal error: concurrent map writes",
+        ),
         ("Error: spawn /x/Qoder ENOENT", Framing.STACK, "error", None, "Error: spawn /x/Qoder ENOENT"),
-        ("TypeError: Cannot read properties of undefined", Framing.STACK, "error", None, "TypeError: Cannot read properties of undefined"),
-        ("Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'x'", Framing.STACK, "error", None, "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'x'"),
+        (
+            "TypeError: Cannot read properties of undefined",
+            Framing.STACK,
+            "error",
+            None,
+            "TypeError: Cannot read properties of undefined",
+        ),
+        (
+            "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'x'",
+            Framing.STACK,
+            "error",
+            None,
+            "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'x'",
+        ),
     ],
 )
 def test_headers_without_a_date(text: str, framing: Framing, level: str, logger: str | None, message: str) -> None:
@@ -468,7 +498,11 @@ def test_chromium_lines_in_a_console_capture_are_records_not_continuations() -> 
         "[main 2019-09-03T15:29:48.000Z] update#setState idle",
     ]
     records, counts = frame(lines, everything=True)
-    assert [(r.line, r.framing) for r, _ in records] == [(1, Framing.CONSOLE), (2, Framing.CHROMIUM), (3, Framing.CONSOLE)]
+    assert [(r.line, r.framing) for r, _ in records] == [
+        (1, Framing.CONSOLE),
+        (2, Framing.CHROMIUM),
+        (3, Framing.CONSOLE),
+    ]
     assert [d for _, d in records] == [(), (), ()]
     assert counts[LineKind.CONTINUATION] == 0
 
@@ -485,7 +519,10 @@ def test_a_go_panic_is_one_record_with_its_goroutine_dump() -> None:
         "exit status 2",
     ]
     records, counts = frame(lines, everything=True)
-    assert [(r.line, r.framing, r.level) for r, _ in records] == [(1, Framing.LSP, "info"), (2, Framing.GO_PANIC, "critical")]
+    assert [(r.line, r.framing, r.level) for r, _ in records] == [
+        (1, Framing.LSP, "info"),
+        (2, Framing.GO_PANIC, "critical"),
+    ]
     assert records[1][1] == (lines[2], *lines[4:])
     assert counts == {LineKind.UNRECOGNISED: 0, LineKind.CONTINUATION: 5, LineKind.BLANK: 1}
 
@@ -499,7 +536,7 @@ def test_bare_errors_are_records_in_a_snippet_but_stacks_in_a_framed_log() -> No
         "Error: read ECONNRESET",
         "    at TCP.onStreamRead (node:internal/stream_base_commons:217:20)",
     ]
-    records, counts = frame(lines, everything=True)
+    records, _counts = frame(lines, everything=True)
     assert [(r.line, r.framing, r.level) for r, _ in records] == [
         (1, Framing.STACK, "error"),
         (3, Framing.STACK, "error"),
@@ -624,6 +661,6 @@ def test_indented_lines_of_a_log_that_is_not_pasted_stay_continuations() -> None
         "    2025-08-22 10:23:46.000 [info] an indented line inside a framed log is part of the record",
         "> not a quote either",
     ]
-    records, counts, stripped = frame_pasted(lines)
+    records, _counts, stripped = frame_pasted(lines)
     assert [r.line for r, _ in records] == [1]
     assert records[0][1] == tuple(lines[1:]) and stripped == 0
