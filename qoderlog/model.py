@@ -194,10 +194,13 @@ def _number(value: float) -> str:
 class InputReport:
     """What happened to one input file: how it was decoded and how its lines were counted.
 
-    ``status`` is ``ok``, ``skipped`` (not a log: binary, too large, …) or
-    ``error`` (could not be read to the end: truncated archive, permission …);
-    ``reason`` says why for anything but ``ok``. ``prefix_stripped`` counts
-    the lines read without a paste's indentation, quote marks or gutter.
+    ``status`` is ``ok``, ``skipped`` (opened, but not a log: binary, too
+    large, …), ``ignored`` (not opened: its name is not a log's — a nested
+    archive, an image) or ``error`` (could not be read to the end: truncated
+    archive, permission …); ``reason`` says why for anything but ``ok``.
+    ``warning`` flags an input read despite something odd (an archive
+    member whose name escapes the archive). ``prefix_stripped`` counts the
+    lines read without a paste's indentation, quote marks or gutter.
     """
 
     source: str
@@ -214,6 +217,7 @@ class InputReport:
     last_time: datetime | None = None
     limits: tuple[LimitHit, ...] = ()
     prefix_stripped: int = 0
+    warning: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the ``inputs`` entries of ``--stats`` and ``analyze``)."""
@@ -232,6 +236,7 @@ class InputReport:
             "last_time": _iso(self.last_time),
             "limits": [hit.to_dict() for hit in self.limits],
             "prefix_stripped": self.prefix_stripped,
+            "warning": self.warning,
         }
 
 

@@ -127,7 +127,10 @@ def test_accounting_of_a_mixed_bundle(bundle: Path) -> None:
     totals = accounting.by_kind()
     assert sum(totals.values()) == accounting.lines_read == 7 + 2 + 3 + 1 + 3
     assert totals["event"] == len(events) == 10
-    assert accounting.discovery.ignored == [str(bundle / "screenshot.png")]
+    assert accounting.discovery.ignored == [
+        (str(bundle / "screenshot.png"), "image (a screenshot?): not a log, not read")
+    ]
+    assert [(r.source, r.status) for r in accounting.ignored()] == [(str(bundle / "screenshot.png"), "ignored")]
     assert accounting.problems() == []
     stats = accounting.to_dict()
     assert sum(stats["by_kind"].values()) == stats["lines_read"]
