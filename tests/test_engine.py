@@ -98,6 +98,7 @@ def test_accounting_of_a_mixed_bundle(bundle: Path) -> None:
     reports = {os.path.relpath(r.source, bundle): r for r in accounting.inputs}
     assert list(reports) == [
         "main.log",
+        "screenshot.png",
         "service.log",
         "snippet.txt",
         os.path.join("old", "main.log.1"),
