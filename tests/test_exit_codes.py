@@ -229,3 +229,28 @@ def test_the_table_refuses_a_clean_reason_that_is_a_crash() -> None:
     clean["is_crash"] = True
     with pytest.raises(ConfigError, match="cause 'none'"):
         build_table(document)
+
+
+def test_macos_numbers_its_signals_its_own_way() -> None:
+    assert decode_exit(code=138).name == "SIGUSR1"
+    assert decode_exit(code=138, platform="darwin").name == "SIGBUS"
+    assert decode_exit(code=140, platform="macos").name == "SIGSYS"
+    assert decode_exit(code=12, reason="crashed", platform="macos").cause == "sandbox"
+    assert decode_exit(signal=10, platform="macos").name == "SIGBUS"
+    # Signals numbered alike stay alike.
+    assert decode_exit(code=5, reason="crashed", platform="macos").name == "SIGTRAP"
+
+
+def test_windows_has_no_signals_in_its_codes() -> None:
+    assert decode_exit(code=134, platform="windows").kind == "unknown"
+    # `[UtilityProcess …]: crashed with code 15 and reason 'killed'` on Windows: killed, not SIGTERM.
+    decoding = decode_exit(code=15, reason="killed", platform="win32")
+    assert (decoding.kind, decoding.name, decoding.cause) == ("electron", "killed", "killed")
+    assert decode_exit(code=-1073741819, platform="Windows").name == "STATUS_ACCESS_VIOLATION"
+    # A signal named outright is still that signal (a remote Linux host in a Windows bundle).
+    assert decode_exit(signal="SIGKILL", platform="windows").name == "SIGKILL"
+
+
+def test_an_unknown_platform_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown platform 'beos'"):
+        decode_exit(code=133, platform="beos")

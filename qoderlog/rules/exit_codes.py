@@ -36,6 +36,16 @@ _NTSTATUS_ERROR = 0xC0000000
 # Electron reports a signal's bare number with these reasons (``reason: killed, code: 15``; macOS ``crashed, code: 5``).
 _SIGNAL_REASONS = frozenset({"crashed", "killed"})
 # Reasons that say more than any code could: they decide the decoding even when a code is known.
+_PLATFORMS = {
+    "linux": "linux",
+    "macos": "macos",
+    "mac": "macos",
+    "darwin": "macos",
+    "osx": "macos",
+    "windows": "windows",
+    "win32": "windows",
+    "win": "windows",
+}
 _DECISIVE_REASONS = frozenset({"clean-exit", "oom", "memory-eviction", "launch-failed", "integrity-failure"})
 
 
@@ -57,6 +67,7 @@ class ExitTable:
 
     signals_by_name: Mapping[str, ExitDecoding]
     signals_by_number: Mapping[int, ExitDecoding]
+    macos_signals_by_number: Mapping[int, ExitDecoding]
     ntstatus: Mapping[int, ExitDecoding]
     statuses: Mapping[int, ExitDecoding]
     reasons: Mapping[str, ExitDecoding]
@@ -89,14 +100,19 @@ def build_table(document: Mapping[str, Any]) -> ExitTable:
     """An ``ExitTable`` from the parsed YAML, refusing entries that contradict themselves or each other."""
     by_name: dict[str, ExitDecoding] = {}
     by_number: dict[int, ExitDecoding] = {}
+    by_macos_number: dict[int, ExitDecoding] = {}
     for entry in document.get("signals") or []:
         name, number = entry.get("name"), entry.get("number")
+        macos = entry.get("macos_number", number)
         if not isinstance(name, str) or not name.startswith("SIG") or not isinstance(number, int) or number < 1:
             raise _fail("a signal needs a SIG… name and a positive number", entry)
+        if not isinstance(macos, int) or macos < 1:
+            raise _fail("'macos_number' must be a positive number", entry)
         cause = _cause(entry)
         decoding = ExitDecoding(kind="signal", name=name, meaning=entry["meaning"], cause=cause, is_crash=True)
         _unique(by_name, name, decoding, entry)
         _unique(by_number, number, decoding, entry)
+        _unique(by_macos_number, macos, decoding, entry)
     ntstatus: dict[int, ExitDecoding] = {}
     for entry in document.get("ntstatus") or []:
         try:
@@ -137,7 +153,12 @@ def build_table(document: Mapping[str, Any]) -> ExitTable:
     if not by_number or not ntstatus or not reasons:
         raise _fail("the table needs signals, ntstatus and electron_reasons")
     return ExitTable(
-        signals_by_name=by_name, signals_by_number=by_number, ntstatus=ntstatus, statuses=statuses, reasons=reasons
+        signals_by_name=by_name,
+        signals_by_number=by_number,
+        macos_signals_by_number=by_macos_number,
+        ntstatus=ntstatus,
+        statuses=statuses,
+        reasons=reasons,
     )
 
 
@@ -168,13 +189,31 @@ def _as_int(value: int | str | None) -> int | None:
         return None
 
 
-def _signal(table: ExitTable, signal: int | str | None) -> ExitDecoding | None:
+def _platform(platform: str | None) -> str | None:
+    """``"darwin"``/``"mac"`` → ``"macos"``, ``"win32"``/``"Windows"`` → ``"windows"``, ``"Linux"`` → ``"linux"``."""
+    if platform is None:
+        return None
+    name = platform.strip().lower()
+    if name in _PLATFORMS:
+        return _PLATFORMS[name]
+    raise ValueError(f"unknown platform {platform!r} (one of {sorted(set(_PLATFORMS.values()))})")
+
+
+def _numbers(table: ExitTable, platform: str | None) -> Mapping[int, ExitDecoding]:
+    """Signal numbers as ``platform`` numbers them (Linux's unless macOS; Windows has none)."""
+    if platform == "windows":
+        return {}
+    return table.macos_signals_by_number if platform == "macos" else table.signals_by_number
+
+
+def _signal(table: ExitTable, signal: int | str | None, platform: str | None) -> ExitDecoding | None:
     """A signal given by name (``SIGTERM``, ``sigkill``, ``TERM``) or number; ``None`` for no signal."""
     if signal is None:
         return None
     number = _as_int(signal)
     if number is not None:
-        return table.signals_by_number.get(number) if number else None
+        numbers = table.macos_signals_by_number if platform == "macos" else table.signals_by_number
+        return numbers.get(number) if number else None
     text = str(signal).strip().upper()
     if text.lower() in _NO_VALUE:
         return None
@@ -191,18 +230,19 @@ def _with(decoding: ExitDecoding, meaning: str) -> ExitDecoding:
     )
 
 
-def _code(table: ExitTable, code: int, reason: str | None) -> ExitDecoding | None:
+def _code(table: ExitTable, code: int, reason: str | None, platform: str | None) -> ExitDecoding | None:
     """What a code says, given the reason it came with; ``None`` when the table does not know it."""
     if code in table.statuses:
         return table.statuses[code]
     unsigned = code % _U32
     if unsigned in table.ntstatus:
         return table.ntstatus[unsigned]
-    if _SIGNAL_SHIFT < code < _SIGNAL_SHIFT + 65 and code - _SIGNAL_SHIFT in table.signals_by_number:
-        found = table.signals_by_number[code - _SIGNAL_SHIFT]
+    numbers = _numbers(table, platform)
+    if _SIGNAL_SHIFT < code < _SIGNAL_SHIFT + 65 and code - _SIGNAL_SHIFT in numbers:
+        found = numbers[code - _SIGNAL_SHIFT]
         return _with(found, f"exit code {code} = 128 + {code - _SIGNAL_SHIFT}, ended by {found.name}: {found.meaning}")
-    if reason in _SIGNAL_REASONS and code in table.signals_by_number:
-        found = table.signals_by_number[code]
+    if reason in _SIGNAL_REASONS and code in numbers:
+        found = numbers[code]
         return _with(found, f"code {code} is signal {found.name}: {found.meaning}")
     if unsigned >= _NTSTATUS_ERROR:
         return ExitDecoding(
@@ -216,9 +256,19 @@ def _code(table: ExitTable, code: int, reason: str | None) -> ExitDecoding | Non
 
 
 def decode_exit(
-    *, code: int | str | None = None, signal: int | str | None = None, reason: str | None = None
+    *,
+    code: int | str | None = None,
+    signal: int | str | None = None,
+    reason: str | None = None,
+    platform: str | None = None,
 ) -> ExitDecoding:
     """What ``code``, ``signal`` and Electron's ``reason`` say about how a process ended.
+
+    ``platform`` (``linux``, ``macos``, ``windows``; aliases such as
+    ``darwin`` and ``win32`` too), when the bundle shows it, says how to read
+    bare numbers: macOS numbers some signals differently (10 is SIGBUS, 12
+    SIGSYS), and Windows has no signals, so there 134 or ``killed, code: 15``
+    are plain codes. Without it, numbers are read as Linux's.
 
     A decisive reason (``clean-exit``, ``oom``, ``memory-eviction``,
     ``launch-failed``, ``integrity-failure``) wins; then a signal; then the
@@ -228,16 +278,17 @@ def decode_exit(
     or reason, not a crash when there was nothing to decode.
     """
     table = load_table()
+    system = _platform(platform)
     why = reason.strip().lower() if isinstance(reason, str) and reason.strip().lower() not in _NO_VALUE else None
     known_reason = table.reasons.get(why) if why else None
     if known_reason is not None and why in _DECISIVE_REASONS:
         return known_reason
-    by_signal = _signal(table, signal)
+    by_signal = _signal(table, signal, system)
     if by_signal is not None:
         return by_signal
     number = _as_int(code)
     if number is not None:
-        by_code = _code(table, number, why)
+        by_code = _code(table, number, why, system)
         if by_code is not None:
             # A reason that names a cause beats a code that names none (``killed`` with Windows' code 1).
             if known_reason is not None and by_code.cause in {"none", "unknown"} and known_reason.cause != "unknown":
