@@ -60,6 +60,8 @@ def test_library_is_sound_and_covers_every_file() -> None:
         "exthost.yaml",
         "goprocess.yaml",
         "ipc.yaml",
+        "processes.yaml",
+        "runtime.yaml",
         "service.yaml",
         "update.yaml",
     }
