@@ -23,9 +23,11 @@ from .limits import DEFAULT_LIMITS, Limits
 from .model import Event, Finding, Session, Severity, Template
 from .patterns import PatternSet, load_patterns
 from .rules import Facts, run_rules
-from .sessions import NEVER_READY_S, build_sessions, group_streams, wall
+from .noise import load_noise
+from .sessions import NEVER_READY_S, build_sessions, group_streams, is_lifecycle, wall
 from .sources import stream_key
-from .templates import ERROR_LEVELS, QODER_LITERALS, Miner, is_qoder_related
+from .templates import ERROR_LEVELS, QODER_LITERALS, Miner
+from .verdict import Verdict, judge, unexplained_errors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,6 +68,19 @@ class Analysis:
     baseline: Mapping[str, Any] | None = None
     template_list: tuple[Template, ...] = ()
     records: Mapping[str, int] = field(default_factory=dict)
+    known_noise: Mapping[str, int] = field(default_factory=dict)
+
+    @cached_property
+    def verdict(self) -> Verdict:
+        """What the diagnosis amounts to: problems, unexplained errors, nothing to diagnose, or all clear."""
+        return judge(
+            findings=self.finding_list,
+            unexplained=unexplained_errors(self.finding_list, self.event_list, self.template_list),
+            sidecar_records=self.records.get("qoder_related", 0),
+            ready_sessions=sum(1 for s in self.session_list if s.outcome == "ready"),
+            sessions=len(self.session_list),
+            known_noise=self.known_noise,
+        )
 
     @property
     def coverage(self) -> float | None:
@@ -118,6 +133,7 @@ class Analysis:
             "unknown_templates": [t.to_dict() for t in self.template_list],
             "coverage": self.coverage,
             "records": dict(self.records),
+            "verdict": self.verdict.to_dict(),
         }
         if self.baseline is not None:
             from .fleet import context_sentences
@@ -200,7 +216,7 @@ def analyze(
     """
     library = patterns if patterns is not None else load_patterns(pattern_dirs)
     accounting = Accounting()
-    miner = Miner() if mine else None
+    miner = Miner(noise=load_noise()) if mine else None
     hooks: dict[str, Any] = (
         {"unknown": miner, "keep_levels": miner.keep_levels, "keep_literals": QODER_LITERALS} if miner else {}
     )
@@ -238,12 +254,13 @@ def analyze_events(
         config=settings,
         template_list=miner.templates() if miner is not None else (),
         records=_record_counts(events, miner),
+        known_noise=dict(miner.known_noise) if miner is not None else {},
     )
 
 
 def _record_counts(events: tuple[Event, ...], miner: Miner | None) -> dict[str, int]:
-    """Qoder-related records (recognised or not) and error records, for coverage and the anomaly score."""
-    recognised = sum(1 for e in events if is_qoder_related(e.component, e.message))
+    """The sidecar's own records (recognised or not) and error records, for coverage and the anomaly score."""
+    recognised = sum(1 for e in events if is_lifecycle(e))
     errors = sum(1 for e in events if e.level in ERROR_LEVELS)
     unknown = miner.qoder_unknown if miner is not None else 0
     return {
