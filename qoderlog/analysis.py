@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from .engine import Accounting, iter_events
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Event, Finding, Session, Severity, Template
+from .noise import load_noise
 from .patterns import PatternSet, load_patterns
 from .rules import Facts, run_rules
-from .noise import load_noise
 from .sessions import NEVER_READY_S, build_sessions, group_streams, is_lifecycle, wall
 from .sources import stream_key
 from .templates import ERROR_LEVELS, QODER_LITERALS, Miner

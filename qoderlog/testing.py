@@ -109,7 +109,9 @@ def check_case(case: RuleCase) -> list[str]:
     """Differences between a case's expected findings and what its rule finds; empty when it holds.
 
     Findings are matched in order after sorting both sides by severity (worst
-    first); each expected ``metrics`` entry must equal the finding's value.
+    first); each expected ``metrics`` entry must equal the finding's value,
+    and no text of ``lacks`` may appear in the finding's summary, causes or
+    remedies (advice that does not belong, e.g. ``--disable-gpu`` for a kill).
     """
     found = [f for f in analyze_text(case.log).finding_list if f.rule == case.rule]
     problems: list[str] = []
@@ -123,6 +125,13 @@ def check_case(case: RuleCase) -> list[str]:
             actual = finding.metrics.get(key)
             if actual != value:
                 problems.append(f"{case.rule} / {case.name}: metric {key} = {actual!r}, expected {value!r}")
+        said = " ".join((finding.summary, *finding.remediation.causes, *finding.remediation.user_actions))
+        for text in expected.get("lacks") or ():
+            if text in said:
+                problems.append(f"{case.rule} / {case.name}: the finding says {text!r}, which does not belong")
+        texts = [*finding.remediation.causes, *finding.remediation.user_actions, *finding.remediation.escalate]
+        if len(texts) != len(set(texts)):
+            problems.append(f"{case.rule} / {case.name}: a cause or remedy text appears twice")
     return problems
 
 
