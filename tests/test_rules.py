@@ -18,6 +18,7 @@ PUBLIC_IDS = {
     "restart-loop",
     "update-stuck",
     "app-crash",
+    "exthost-unresponsive",
 }
 
 

@@ -137,7 +137,7 @@ def severity_for(value: float, limits: Mapping[str, float], levels: Mapping[str,
 
 
 def _registry() -> dict[str, Rule]:
-    from . import cleanup, crash, ipc, pids, restarts, startup, update
+    from . import cleanup, crash, ipc, pids, restarts, startup, unresponsive, update
 
     rules = [
         startup.SLOW,
@@ -148,6 +148,7 @@ def _registry() -> dict[str, Rule]:
         restarts.RESTART_LOOP,
         update.UPDATE_STUCK,
         crash.APP_CRASH,
+        unresponsive.EXTHOST_UNRESPONSIVE,
     ]
     return {rule.id: rule for rule in rules}
 
