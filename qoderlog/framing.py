@@ -54,6 +54,12 @@ CHROMIUM_HEADER = re.compile(
 GLOG_HEADER = re.compile(r"([IWEF])([01]\d[0-3]\d \d\d:\d\d:\d\d\.\d+) +(\d+) ([^\]\s]+:\d+)\] ?", re.ASCII)
 # A language client's output channel: [Error - 9:21:56 AM] (time of day only: no timestamp).
 LSP_HEADER = re.compile(r"\[(Trace|Debug|Info|Warn|Error) *- (\d{1,2}:\d\d:\d\d(?: ?[AP]M)?)\] ?", re.ASCII)
+# A time of day and no date: a VS Code line pasted without its date, or the old console's [main 3:45:14 PM].
+CLOCK_HEADER = re.compile(
+    r"(?:(\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\]|\[([A-Za-z][\w.-]*) (\d{1,2}:\d\d:\d\d(?: ?[AP]M)?)\]) ?", re.ASCII
+)
+# A copy of the DevTools console: "abstractExtensionService.ts:644 message", "log.ts:437   ERR message", "INFO message".
+DEVTOOLS_HEADER = re.compile(r"(?:([\w.-]+\.(?:ts|js|mjs|cjs)):(\d+) +)?(?:(ERR|WARN|INFO|TRACE|DEBUG) +)?", re.ASCII)
 # A Go runtime crash: the goroutine dump that follows is its continuation.
 GO_PANIC_HEADER = re.compile(r"(?:panic|fatal error): ", re.ASCII)
 # A bare JavaScript error line, e.g. "TypeError: x" or "Error [ERR_MODULE_NOT_FOUND]: y"; its "    at" frames follow.
@@ -274,10 +280,12 @@ def _header_record(
     )
 
 
-_LOGGERS: dict[Framing, Callable[[re.Match[str]], str]] = {
+_LOGGERS: dict[Framing, Callable[[re.Match[str]], str | None]] = {
     Framing.CHROMIUM: lambda match: match[5],
     Framing.GLOG: lambda match: match[4],
     Framing.LSP: lambda match: "lsp",
+    Framing.CLOCK: lambda match: match[3],
+    Framing.DEVTOOLS: lambda match: f"{match[1]}:{match[2]}" if match[1] else None,
 }
 """The writer a header without a timestamp names: Chromium's and glog's source file, a language client."""
 
@@ -299,17 +307,20 @@ def bare_record(text: str, *, source: str, line: int) -> Record:
 
 
 def match_header(
-    text: str, max_json_depth: int = MAX_JSON_DEPTH, *, unframed: bool = True
+    text: str, max_json_depth: int = MAX_JSON_DEPTH, *, unframed: bool = True, console: bool | None = None
 ) -> tuple[Framing, re.Match[str] | dict[str, Any]] | None:
     """Which framing's header ``text`` starts with, and the match; ``None`` for headerless lines.
 
     ``unframed`` says that the file has shown no header yet: only then is a
-    bare ``Error:`` line a header (see ``HEADER_SHAPES``).
+    bare ``Error:`` line a header; ``console`` (by default ``unframed``)
+    that the file may be a DevTools console copy (see ``HEADER_SHAPES``).
     """
     first = text[:1]
     if first.isdigit():
-        match = VSCODE_HEADER.match(text)
-        return (Framing.VSCODE, match) if match else None
+        match = VSCODE_HEADER.match(text) or CLOCK_HEADER.match(text)
+        if match is not None:
+            return (Framing.VSCODE if match.re is VSCODE_HEADER else Framing.CLOCK), match
+        return _console(text) if (unframed if console is None else console) else None
     if first == "[":
         for framing, header in _BRACKETED:
             match = header.match(text)
@@ -323,12 +334,21 @@ def match_header(
         match = header.match(text)
         if match and (unframed or framing is not Framing.STACK):
             return framing, match
-    return None
+    return _console(text) if (unframed if console is None else console) else None
+
+
+def _console(text: str) -> tuple[Framing, re.Match[str]] | None:
+    """A DevTools console line: a source location, a level badge, or both, before the message."""
+    match = DEVTOOLS_HEADER.match(text)
+    if match is None or match.end() == 0 or not (match[1] or match[3]):
+        return None
+    return Framing.DEVTOOLS, match
 
 
 _BRACKETED = (
     (Framing.SPDLOG, SPDLOG_HEADER),
     (Framing.CONSOLE, CONSOLE_HEADER),
+    (Framing.CLOCK, CLOCK_HEADER),
     (Framing.CHROMIUM, CHROMIUM_HEADER),
     (Framing.LSP, LSP_HEADER),
 )
@@ -357,12 +377,21 @@ Done = tuple[Record, tuple[str, ...]]
 
 DATED_HEADERS: tuple[re.Pattern[str], ...] = (VSCODE_HEADER, SPDLOG_HEADER, CONSOLE_HEADER)
 """The text headers that carry a date (JSON records aside): the ones a source's time span is read from."""
-HEADER_SHAPES: tuple[re.Pattern[str], ...] = (*DATED_HEADERS, CHROMIUM_HEADER, LSP_HEADER, GLOG_HEADER, GO_PANIC_HEADER)
+HEADER_SHAPES: tuple[re.Pattern[str], ...] = (
+    *DATED_HEADERS,
+    CLOCK_HEADER,
+    CHROMIUM_HEADER,
+    LSP_HEADER,
+    GLOG_HEADER,
+    GO_PANIC_HEADER,
+)
 """Every text header of a framed file (JSON records aside), for readers that find header lines in bulk.
 
 A bare ``Error:`` line (``STACK_HEADER``) is a header only before a file
 shows one of these: in a framed log it is the first line of the stack that
-the record before it printed.
+the record before it printed. A DevTools console line (``DEVTOOLS_HEADER``)
+is one only in a file that starts as a console copy, which is then read
+line by line (a paste is small).
 """
 
 
@@ -410,6 +439,7 @@ class Framer:
 
     __slots__ = (
         "blank",
+        "console",
         "continuation",
         "detail",
         "first_header",
@@ -456,12 +486,13 @@ class Framer:
         self.last_text = ""
         self.paste: Paste | None = None  # the pasted block being read, if any (see qoderlog.pastes)
         self.paste_framed = False  # whether a pasted block held a header: the input is a pasted log
+        self.console = False  # whether the input began as a copy of the DevTools console
         self.stripped = 0  # lines whose paste prefix was removed
 
     @property
     def reads_pastes(self) -> bool:
         """Whether the next line may be (or start) a pasted block, so that it must be fed, never counted in bulk."""
-        return not self.framed or self.paste is not None or self.paste_framed
+        return not self.framed or self.paste is not None or self.paste_framed or self.console
 
     def _unpaste(self, text: str) -> str:
         """``text`` without the prefix of the pasted block it belongs to or starts; as it is otherwise."""
@@ -498,7 +529,9 @@ class Framer:
         """Feed line ``number``; the record it finished (the one before it), or ``None``."""
         if self.reads_pastes:
             text = self._unpaste(text)
-        found = match_header(text, self.max_json_depth, unframed=not self.framed)
+        found = match_header(
+            text, self.max_json_depth, unframed=not self.framed, console=not self.framed or self.console
+        )
         if found is None and text[:1] == "{" and _too_deep(text, self.max_json_depth):
             self.too_deep += 1
         if found is not None:
@@ -511,6 +544,7 @@ class Framer:
                 self.paste_framed = True
             # A bare "Error:" line leaves the file unframed: the next one is a record of its own too.
             self.framed = self.framed or framing is not Framing.STACK
+            self.console = self.console or framing is Framing.DEVTOOLS
             self.has_record = True
             done = self._take()
             if isinstance(match, dict):
@@ -589,6 +623,10 @@ def _raw_level(framing: Framing, match: re.Match[str]) -> str | None:
         return _GLOG_LEVELS[match[1]]
     if framing is Framing.LSP:
         return match[1]
+    if framing is Framing.CLOCK:
+        return match[2]
+    if framing is Framing.DEVTOOLS:
+        return match[3]
     if framing is Framing.GO_PANIC:
         return "fatal"
     if framing is Framing.STACK:

@@ -51,7 +51,9 @@ class Framing(enum.StrEnum):
     ``chromium`` is Chromium's own stderr (``[pid:tid:MMDD/HHMMSS.ffffff:LEVEL:file.cc(N)]``),
     ``glog`` Go/C++ glog (``E0628 12:37:38.181530 15509 file.go:60]``), ``lsp`` a language
     client's output channel (``[Error - 9:21:56 AM]``), ``go-panic`` a Go ``panic:`` /
-    ``fatal error:`` block, ``stack`` a bare JavaScript ``Error: …`` line with its ``at`` frames.
+    ``fatal error:`` block, ``stack`` a bare JavaScript ``Error: …`` line with its ``at`` frames,
+    ``clock`` a header with a time of day but no date (``07:22:51.863 [error]``, the old console's
+    ``[main 3:45:14 PM]``), ``devtools`` a copy of the DevTools console (``log.ts:437   ERR …``).
     """
 
     VSCODE = "vscode"
@@ -63,6 +65,8 @@ class Framing(enum.StrEnum):
     LSP = "lsp"
     GO_PANIC = "go-panic"
     STACK = "stack"
+    CLOCK = "clock"
+    DEVTOOLS = "devtools"
     BARE = "bare"
 
     @property

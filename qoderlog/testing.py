@@ -3,7 +3,7 @@
 ``qoderlog patterns test`` and the test suite use the same checks: every
 example matches its own pattern with exactly its fields and no other pattern,
 and every bare example does so again in each framing that frames a message
-(catalog §2, Chromium, glog, language clients).
+(catalog §2, Chromium, glog, language clients, dateless and DevTools lines).
 Rule cases (``rules/cases/<id>.yaml``) are small logs with the findings
 their rule must give; ``check_case`` runs one.
 """
@@ -50,6 +50,10 @@ def reframe(body: str, framing: Framing) -> str:
         return f"I0822 10:23:45.123456 4242 server.go:60] {body}"
     if framing is Framing.LSP:
         return f"[Info  - 10:23:45 AM] {body}"
+    if framing is Framing.CLOCK:
+        return f"10:23:45.123 [info] {body}"
+    if framing is Framing.DEVTOOLS:
+        return f"log.ts:437  INFO {body}"
     return body
 
 

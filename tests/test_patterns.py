@@ -53,8 +53,8 @@ def test_builtin_bare_example_in_every_framing(pattern: Pattern, example: Exampl
 def test_library_is_sound_and_covers_every_file() -> None:
     assert check_library(LIBRARY) == []
     assert len(EXAMPLES) >= 60
-    assert len(FRAMINGS) == 7
-    assert len(REFRAMED) == 7 * len(BARE) > 100
+    assert len(FRAMINGS) == 9
+    assert len(REFRAMED) == 9 * len(BARE) > 100
     assert {Path(p.path).name for p in LIBRARY.patterns} == {
         "editor.yaml",
         "exthost.yaml",
@@ -82,6 +82,15 @@ def test_reframe_shapes() -> None:
     assert (glog.framing, glog.level, glog.logger, glog.message) == (Framing.GLOG, "info", "server.go:60", body)
     lsp = frame_example(reframe(body, Framing.LSP))
     assert (lsp.framing, lsp.level, lsp.message) == (Framing.LSP, "info", body)
+    clock = frame_example(reframe(body, Framing.CLOCK))
+    assert (clock.framing, clock.level, clock.timestamp, clock.message) == (Framing.CLOCK, "info", None, body)
+    devtools = frame_example(reframe(body, Framing.DEVTOOLS))
+    assert (devtools.framing, devtools.level, devtools.logger, devtools.message) == (
+        Framing.DEVTOOLS,
+        "info",
+        "log.ts:437",
+        body,
+    )
     assert reframe(body, Framing.GO_PANIC) == reframe(body, Framing.STACK) == body
 
 

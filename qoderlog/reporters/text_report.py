@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from ..analysis import Analysis
     from . import RenderOptions
 
+MAX_UNEXPLAINED_SHOWN = 10
+"""Kinds of unexplained error records the terminal lists (the JSON has them all)."""
+
 _COLOURS = {
     Severity.CRITICAL: "magenta",
     Severity.ERROR: "red",
@@ -48,8 +51,10 @@ def _write(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
 
     findings = analysis.finding_list
     worst = analysis.worst
+    verdict = analysis.verdict
     if worst is None:
-        out.write(style("No problems found.", bold=True) + "\n")
+        out.write(style(verdict.headline + ".", Severity.WARNING if verdict.unexplained else None, bold=True) + "\n")
+        out.write(f"{verdict.sentence}\n")
     else:
         out.write(style(f"{len(findings)} finding(s), worst: {str(worst).upper()}", worst, bold=True) + "\n")
     for finding in findings:
@@ -78,7 +83,24 @@ def _write(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
         out.write(style(f"input {report.status}: {report.source}: {report.reason}", Severity.WARNING) + "\n")
     for hit in accounting.limit_hits():
         out.write(style(f"limit hit: {hit.input}: {hit.describe()}", Severity.WARNING) + "\n")
+    _write_unexplained(analysis, out, style)
     _write_unknown(analysis, out, style)
+
+
+def _write_unexplained(analysis: Analysis, out: IO[str], style: Any) -> None:
+    """The error records no rule explains, worst first: what a reader must not miss."""
+    verdict = analysis.verdict
+    if not verdict.unexplained:
+        return
+    out.write(
+        style(f"\nerror records no rule explains: {verdict.unexplained_records}", Severity.WARNING, bold=True) + "\n"
+    )
+    for item in verdict.unexplained[:MAX_UNEXPLAINED_SHOWN]:
+        example = item.example
+        out.write(f"  {item.count:>6} x {item.level:<8} {_clip(item.template, 100)}\n")
+        out.write(f"           {example.source}:{example.line}  {_clip(example.text)}\n")
+    if len(verdict.unexplained) > MAX_UNEXPLAINED_SHOWN:
+        out.write(f"  … and {len(verdict.unexplained) - MAX_UNEXPLAINED_SHOWN} more kinds (see the JSON report)\n")
 
 
 def _write_unknown(analysis: Analysis, out: IO[str], style: Any) -> None:

@@ -119,15 +119,23 @@ def process_of(event: Event) -> tuple[str, str] | None:
     return _UTILITY_PROCESSES.get(kind.lower(), "utility"), kind
 
 
+_EXITS = frozenset({"app.exthost_exit", "app.remote_exthost_exit", "app.utility_exit", "app.ptyhost_exit"})
+"""Exit lines: a death only when the code, signal or reason says so (code 0 and no signal is a clean exit)."""
+
+
 def is_death(event: Event, platform: str | None = None) -> bool:
-    """Whether an event reports a process ending abnormally (a clean exit, code 0 and no signal, is not one)."""
+    """Whether an event reports a process ending abnormally (a clean exit, code 0 and no signal, is not one).
+
+    An exit line is one when its code, signal or reason says so; a line that
+    says "crashed", "gone", "terminated unexpectedly" or "isn't usable" is
+    one unless its reason says the exit was clean.
+    """
     if process_of(event) is None:
         return False
-    if event.type in ("app.uncaught_exception", "app.ipc_listen_failed", "app.gpu_unusable"):
-        return True
-    if event.type in ("app.exthost_start_timeout", "app.exthost_start_failed", "app.exthost_crash_notice"):
-        return True
-    return decode(event, platform).is_crash or event.type in ("app.gpu_crash", "app.network_service_crash")
+    decoding = decode(event, platform)
+    if event.type in _EXITS:
+        return decoding.is_crash
+    return decoding.kind != "clean"
 
 
 def decode(event: Event, platform: str | None = None) -> ExitDecoding:

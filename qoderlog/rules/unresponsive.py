@@ -35,8 +35,13 @@ class _Episode:
     profiles: list[Event] = field(default_factory=list)
 
     @property
+    def first(self) -> Event:
+        """The episode's first line (its end, when it began before the log did)."""
+        return self.starts[0] if self.starts else self.end or self.profiles[0]
+
+    @property
     def start_time(self) -> datetime | None:
-        return self.starts[0].timestamp
+        return self.starts[0].timestamp if self.starts else None
 
     @property
     def seconds(self) -> float | None:
@@ -65,13 +70,18 @@ def _episodes(events: tuple[Event, ...]) -> list[_Episode]:
             episode = _Episode(host=host, starts=[event])
             episodes.append(episode)
             open_by_host[host] = episode
-        elif event.type in _ENDS and current is not None:
-            current.end = event
-            del open_by_host[host]
+        elif event.type in _ENDS:
+            if current is None:  # an episode that began before the log did
+                episodes.append(_Episode(host=host, end=event))
+            else:
+                current.end = event
+                del open_by_host[host]
         elif event.type == _PROFILE:
             target = current or (episodes[-1] if episodes else None)
-            if target is not None:
-                target.profiles.append(event)
+            if target is None:
+                target = _Episode(host=host)
+                episodes.append(target)
+            target.profiles.append(event)
     return episodes
 
 
@@ -89,7 +99,7 @@ def detect(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
     for episode in _episodes(facts.events):
         by_host.setdefault(episode.host, []).append(episode)
     for host, episodes in by_host.items():
-        still_open = [e for e in episodes if e.end is None]
+        still_open = [e for e in episodes if e.end is None and e.starts]
         if len(episodes) < limits["warning_episodes"] and not still_open:
             continue
         severity = Severity.ERROR if len(episodes) >= limits["error_episodes"] else Severity.WARNING
@@ -97,10 +107,12 @@ def detect(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
         culprit = blamed.most_common(1)[0][0] if blamed else None
         durations = [s for s in (e.seconds for e in episodes) if s is not None]
         # Evidence: the open episodes newest first, then the others with the lines that ended them.
-        shown = sorted(still_open, key=lambda e: e.starts[0].line, reverse=True) + [e for e in episodes if e.end]
+        shown = sorted(still_open, key=lambda e: e.first.line, reverse=True) + [
+            e for e in episodes if e not in still_open
+        ]
         evidence: list[Evidence] = []
         for episode in shown[:4]:
-            lines = [episode.starts[0], *episode.profiles[:1], *([episode.end] if episode.end else [])]
+            lines = [*episode.starts[:1], *episode.profiles[:1], *([episode.end] if episode.end else [])]
             evidence.extend(Evidence.of(line, line.get("extension"), line.get("pid")) for line in lines)
         blame = f"; the profiler blames {culprit}" if culprit else ""
         ended = f", {len(still_open)} still unresponsive when the log ends" if still_open else ""
@@ -110,9 +122,9 @@ def detect(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
                 f"The extension host ({host}) became unresponsive {len(episodes)} time(s){ended}{blame}: "
                 "an extension blocked its event loop, so every extension stalled with it."
             ),
-            source=episodes[0].starts[0].source,
-            start=episodes[0].start_time,
-            end=(episodes[-1].end or episodes[-1].starts[-1]).timestamp,
+            source=episodes[0].first.source,
+            start=episodes[0].start_time or episodes[0].first.timestamp,
+            end=(episodes[-1].end or episodes[-1].first).timestamp,
             metrics={
                 "process": "extension-host",
                 "host": host,
