@@ -69,13 +69,16 @@ class Analysis:
     template_list: tuple[Template, ...] = ()
     records: Mapping[str, int] = field(default_factory=dict)
     known_noise: Mapping[str, int] = field(default_factory=dict)
+    example_details: Mapping[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)
 
     @cached_property
     def verdict(self) -> Verdict:
         """What the diagnosis amounts to: problems, unexplained errors, nothing to diagnose, or all clear."""
         return judge(
             findings=self.finding_list,
-            unexplained=unexplained_errors(self.finding_list, self.event_list, self.template_list),
+            unexplained=unexplained_errors(
+                self.finding_list, self.event_list, self.template_list, self.example_details
+            ),
             sidecar_records=self.records.get("qoder_related", 0),
             ready_sessions=sum(1 for s in self.session_list if s.outcome == "ready"),
             sessions=len(self.session_list),
@@ -255,6 +258,7 @@ def analyze_events(
         template_list=miner.templates() if miner is not None else (),
         records=_record_counts(events, miner),
         known_noise=dict(miner.known_noise) if miner is not None else {},
+        example_details=miner.example_details() if miner is not None else {},
     )
 
 

@@ -44,7 +44,12 @@ MAX_DETAIL_CHARS = 2000
 MAX_JSON_DEPTH = DEFAULT_LIMITS.max_json_depth
 
 VSCODE_HEADER = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\] ?", re.ASCII)
-SPDLOG_HEADER = re.compile(r"\[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\] \[([^\]]*)\] \[(\w+)\] ?", re.ASCII)
+# spdlog's [time] [logger] [level], and electron-log's [time] [level] (a known level word, the time maybe in UTC).
+SPDLOG_HEADER = re.compile(
+    r"\[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?)\] (?:\[([^\]]*)\] \[(\w+)\]"
+    r"|\[((?i:trace|debug|info|warn|warning|error|critical|fatal|verbose|silly))\]) ?",
+    re.ASCII,
+)
 CONSOLE_HEADER = re.compile(r"\[([A-Za-z][\w.-]*) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?)(Z?)\] ?", re.ASCII)
 # Chromium's stderr: [pid:tid:MMDD/HHMMSS.ffffff:LEVEL:file.cc(line)], [pid:MMDD/…] or [MMDD/…]; no year, no timestamp.
 CHROMIUM_HEADER = re.compile(
@@ -54,9 +59,13 @@ CHROMIUM_HEADER = re.compile(
 GLOG_HEADER = re.compile(r"([IWEF])([01]\d[0-3]\d \d\d:\d\d:\d\d\.\d+) +(\d+) ([^\]\s]+:\d+)\] ?", re.ASCII)
 # A language client's output channel: [Error - 9:21:56 AM] (time of day only: no timestamp).
 LSP_HEADER = re.compile(r"\[(Trace|Debug|Info|Warn|Error) *- (\d{1,2}:\d\d:\d\d(?: ?[AP]M)?)\] ?", re.ASCII)
-# A time of day and no date: a VS Code line pasted without its date, or the old console's [main 3:45:14 PM].
+# No date: a VS Code line pasted without its date (07:22:51.863 [error], or just [error]), the old console's
+# [main 3:45:14 PM].
 CLOCK_HEADER = re.compile(
-    r"(?:(\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\]|\[([A-Za-z][\w.-]*) (\d{1,2}:\d\d:\d\d(?: ?[AP]M)?)\]) ?", re.ASCII
+    r"(?:(\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\]|\[([A-Za-z][\w.-]*) (\d{1,2}:\d\d:\d\d(?: ?[AP]M)?)\]"
+    r"|\[(trace|debug|info|warning|error|critical)\](?= ))"
+    r" ?",
+    re.ASCII,
 )
 # A copy of the DevTools console: "abstractExtensionService.ts:644 message", "log.ts:437   ERR message", "INFO message".
 DEVTOOLS_HEADER = re.compile(r"(?:([\w.-]+\.(?:ts|js|mjs|cjs)):(\d+) +)?(?:(ERR|WARN|INFO|TRACE|DEBUG) +)?", re.ASCII)
@@ -247,7 +256,7 @@ def _header_record(
     if framing is Framing.VSCODE:
         stamp, level, logger = match[1], match[2], None
     elif framing is Framing.SPDLOG:
-        stamp, logger, level = match[1], match[2], match[3]
+        stamp, logger, level = match[1], match[2], match[3] or match[4]
     elif framing is Framing.CONSOLE:
         logger, stamp, level = match[1], match[2] + match[3], None
     elif framing.self_describing:
@@ -616,7 +625,7 @@ def _raw_level(framing: Framing, match: re.Match[str]) -> str | None:
     if framing is Framing.VSCODE:
         return match[2]
     if framing is Framing.SPDLOG:
-        return match[3]
+        return match[3] or match[4]
     if framing is Framing.CHROMIUM:
         return "debug" if match[4].startswith("VERBOSE") else match[4]  # VLOG levels VERBOSE1, VERBOSE2 …
     if framing is Framing.GLOG:
@@ -624,7 +633,7 @@ def _raw_level(framing: Framing, match: re.Match[str]) -> str | None:
     if framing is Framing.LSP:
         return match[1]
     if framing is Framing.CLOCK:
-        return match[2]
+        return match[2] or match[5]
     if framing is Framing.DEVTOOLS:
         return match[3]
     if framing is Framing.GO_PANIC:

@@ -22,11 +22,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from .errors import PatternError
+from .patterns import LineLoader
 from .resources import resource_dir
 
 NOISE_FOLDER = "noise"
@@ -81,22 +81,9 @@ def _error(entry: NoiseEntry, message: str, hint: str = "fix the regex or the ex
     return PatternError(f"noise entry {entry.id!r}: {message}", path=entry.path, line=entry.line, hint=hint)
 
 
-class _Loader(yaml.SafeLoader):
-    """A YAML loader that remembers the line of every mapping (for error locations)."""
-
-
-def _mapping_with_line(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    value = loader.construct_mapping(node, deep=True)
-    value["__line__"] = node.start_mark.line + 1
-    return value
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
-
-
 def _entries(path: Path) -> Iterator[NoiseEntry]:
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # a SafeLoader subclass: safe
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=LineLoader)  # a SafeLoader subclass: safe
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PatternError(f"cannot read known-noise file: {exc}", path=str(path), hint="fix the YAML") from exc
     items = document.get("noise") if isinstance(document, dict) else None

@@ -13,6 +13,8 @@ input already read as a paste), at
 
 - a line starting with ``>`` (a quote; ``>`` alone is a blank line of it),
 - a line starting with a gutter, digits and ``|`` or ``│``,
+- a line starting with the code mark that opened it (a backtick or three,
+  ``<pre>``, ``<code>``) and text after it: that line alone,
 - an indented line whose text after the indentation is a header, or the
   first line of the input when it is indented (a code block of bare lines).
 
@@ -28,10 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 _QUOTE = re.compile(r"[ \t]{0,3}(?:>[ \t]?)+")
+_FENCE = re.compile(r"(?:`{1,3}|<pre>|<code>)[ \t]?(?=\S)")
 _GUTTER = re.compile(r"[ \t]*\d+[ \t]*[|\u2502][ \t]?")
 _INDENT = re.compile(r"[ \t]+")
 
-PASTE_STARTS = frozenset(" \t>0123456789")
+PASTE_STARTS = frozenset(" \t>0123456789`<")
 """The first characters a pasted block's first line can have: anything else cannot start one."""
 
 
@@ -59,6 +62,9 @@ def paste_start(text: str, *, first_line: bool, is_header: Callable[[str], bool]
     found = _QUOTE.match(text)
     if found:
         return Paste("quote", found[0])
+    found = _FENCE.match(text)
+    if found:
+        return Paste("fence", found[0])
     if _GUTTER.match(text):
         return Paste("gutter", "")
     found = _INDENT.match(text)

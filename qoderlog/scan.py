@@ -76,6 +76,7 @@ def _as_bytes(header: re.Pattern[str]) -> bytes:
 _HEADERS = rb"(?:" + rb"|".join(_as_bytes(header) for header in HEADER_SHAPES) + rb")"
 _HEADER_LINE = re.compile(_HEADERS)
 _DATED_LINE = re.compile(rb"\{|" + rb"|".join(_as_bytes(header) for header in DATED_HEADERS))
+_DATED_START = re.compile(rb"(?m)^(?=" + _DATED_LINE.pattern + rb")")
 _BLANK_LINE = re.compile(_SPACE + rb"*")
 _MARKS = re.compile(rb"\n(?:(?=" + _HEADERS + rb")[^\n]|(?=" + _SPACE + rb"*\n))")
 """At each line after the first: ``b"\\n"`` + its first byte for a header line, ``b"\\n"`` alone for a blank one."""
@@ -283,6 +284,7 @@ class _Scan:
 
     def _bulk(self, block: bytes, base: int) -> tuple[list[Done], int]:
         """Lines that can matter through the framer, the others counted by kind in one pass; lines read so far."""
+        undated = self.framer.first_header is None
         marks = _MARKS.findall(block)
         blank = marks.count(b"\n")
         headers = len(marks) - blank
@@ -329,8 +331,20 @@ class _Scan:
         framer.noise += headers - fed_headers
         framer.blank += blank - fed_blank
         framer.continuation += others - fed_others
+        if undated:
+            self._first_header(block)  # framed by an undated header (Chromium, glog, …): the first date may be here
         self._last_header(block)  # lines fed one by one told the framer themselves (pasted ones, stripped)
         return done, base + lines
+
+    def _first_header(self, block: bytes) -> None:
+        """Tell the framer the block's first dated header line (the span's start), if it has one."""
+        for found in _DATED_START.finditer(block):
+            start = found.start()
+            text = self._text_quiet(block[start : block.find(b"\n", start)])
+            header = match_header(text, self.framer.max_json_depth, unframed=False)
+            if header is not None and header[0].dated:
+                self.framer.first_header = (*header, text)
+                return
 
     def _last_header(self, block: bytes) -> None:
         """Tell the framer the block's last dated header line (the span's end), read backwards from the block's end."""

@@ -37,6 +37,8 @@ WARNING_LEVELS: frozenset[str] = frozenset({"warning", "error", "critical"})
 ERROR_LEVELS: frozenset[str] = frozenset({"error", "critical"})
 MAX_EXAMPLES = 3
 """Examples kept per template (the first is the one reports show; drafts use all)."""
+MAX_EXAMPLE_DETAIL = 3
+"""Continuation lines kept with a template's first example."""
 MAX_CACHED_MESSAGES = 200_000
 """Distinct raw messages remembered; beyond this a message is masked again each time it is seen."""
 _LEVEL_RANK = {"trace": 0, "debug": 1, "info": 2, "warning": 3, "error": 4, "critical": 5}
@@ -208,7 +210,7 @@ def _drain(config_overrides: dict[str, Any] | None = None) -> TemplateMiner:
 class _Tally:
     """What one Drain cluster has seen so far."""
 
-    __slots__ = ("component", "count", "examples", "level", "qoder", "rank")
+    __slots__ = ("component", "count", "detail", "examples", "level", "qoder", "rank")
 
     def __init__(self) -> None:
         self.count = 0
@@ -217,6 +219,7 @@ class _Tally:
         self.component: str | None = None
         self.qoder = False
         self.examples: list[Evidence] = []
+        self.detail: tuple[str, ...] = ()  # the continuation lines of the first example (a stack, an error)
 
 
 class Miner:
@@ -280,6 +283,7 @@ class Miner:
         if len(tally.examples) < self.max_examples:
             if not tally.examples:
                 tally.component = record.component
+                tally.detail = detail[:MAX_EXAMPLE_DETAIL]
             tally.examples.append(
                 Evidence(source=record.source, line=record.line, text=record.text, timestamp=record.timestamp)
             )
@@ -314,6 +318,14 @@ class Miner:
         if len(self._seen) < MAX_CACHED_MESSAGES:
             self._seen[message] = entry
         return entry
+
+    def example_details(self) -> dict[tuple[str, int], tuple[str, ...]]:
+        """The continuation lines of each template's first example, by (source, line)."""
+        return {
+            (t.examples[0].source, t.examples[0].line): t.detail
+            for t in self._by_id.values()
+            if t.examples and t.detail
+        }
 
     def templates(self) -> tuple[Template, ...]:
         """The mined templates, most frequent first (ties: first seen first)."""

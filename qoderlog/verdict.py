@@ -51,6 +51,8 @@ class Unexplained:
     level: str
     example: Evidence
     recognised: bool
+    detail: tuple[str, ...] = ()
+    """The first continuation lines of the example (the error under an ``[error]`` line, a stack's top)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -60,6 +62,7 @@ class Unexplained:
             "level": self.level,
             "recognised": self.recognised,
             "example": {"source": self.example.source, "line": self.example.line, "text": self.example.text},
+            "detail": list(self.detail),
         }
 
 
@@ -89,9 +92,16 @@ class Verdict:
 
 
 def unexplained_errors(
-    findings: Iterable[Finding], events: Iterable[Event], templates: Iterable[Template]
+    findings: Iterable[Finding],
+    events: Iterable[Event],
+    templates: Iterable[Template],
+    details: Mapping[tuple[str, int], tuple[str, ...]] | None = None,
 ) -> tuple[Unexplained, ...]:
-    """Error records no finding explains: unrecognised ones by template, recognised ones no evidence cites."""
+    """Error records no finding explains: unrecognised ones by template, recognised ones no evidence cites.
+
+    ``details`` holds the continuation lines of the templates' first examples, by (source, line).
+    """
+    known = details or {}
     cited = {(item.source, item.line) for finding in findings for item in finding.evidence}
     found: list[Unexplained] = [
         Unexplained(
@@ -100,6 +110,7 @@ def unexplained_errors(
             level=template.level or "error",
             example=template.examples[0],
             recognised=False,
+            detail=known.get((template.examples[0].source, template.examples[0].line), ()),
         )
         for template in templates
         if template.level in ERROR_LEVELS and template.examples
@@ -118,6 +129,7 @@ def unexplained_errors(
                 level=worst,
                 example=Evidence(source=first.source, line=first.line, text=first.text, timestamp=first.timestamp),
                 recognised=True,
+                detail=first.detail[:3],
             )
         )
     found.sort(key=lambda item: (_RANK.get(item.level, 2), -item.count, item.example.source, item.example.line))

@@ -47,7 +47,8 @@ def shown_lines(document: Mapping[str, Any]) -> list[str]:
     """Every log line the report shows: finding evidence, unexplained error examples, unknown template examples."""
     lines = [item["text"] for finding in document["findings"] for item in finding["evidence"]]
     lines += [template["example"]["text"] for template in document["unknown_templates"]]
-    lines += [item["example"]["text"] for item in document["verdict"].get("unexplained", [])]
+    for item in document["verdict"].get("unexplained", []):
+        lines += [item["example"]["text"], *item["detail"]]
     return lines
 
 
@@ -66,7 +67,13 @@ def test_the_corpus_is_large_and_varied() -> None:
     assert len({case(folder)["family"] for folder in CASES}) >= 12
 
 
-@pytest.mark.parametrize("folder", CASES, ids=[folder.name for folder in CASES])
+def _marked(folder: Path) -> Any:
+    """A case whose family qoderlog does not handle yet carries ``known_gap: why``: a strict xfail, so fixing it shows."""
+    gap = case(folder).get("known_gap")
+    return pytest.param(folder, id=folder.name, marks=pytest.mark.xfail(reason=gap, strict=True) if gap else ())
+
+
+@pytest.mark.parametrize("folder", [_marked(folder) for folder in CASES])
 def test_real_log_gets_the_expected_diagnosis(folder: Path) -> None:
     expect = case(folder)["expect"]
     document, text = diagnosis(folder)

@@ -176,6 +176,9 @@ EDGE_CASES: dict[str, bytes] = {
     b"> > nested\nthanks\n\t2025-01-01 10:00:00.000 [info] tab-indented block\n\t  at x\n",
     "gutter-paste.log": b"  1 | 2025-01-01 10:00:00.000 [info] Starting go process\n  2 |     at x\n  3 |\n"
     b" 10 \xe2\x94\x82 2025-01-01 10:00:01.000 [error] boom\n 11 | [IPC] Checking IPC availability\n",
+    # Regression (hypothesis): an undated header frames the file, so its first date is in a line counted in bulk.
+    "undated-first.log": b"[1:2:0101/100000.123456:ERROR:gpu_process_host.cc(1)] GPU process exited unexpectedly\n"
+    b"2025-01-01 09:00:00.000 [info] noise\n2025-01-01 10:00:00.000 [info] Starting go process\n",
     "indented-bare-snippet.log": b"    [GoProcessService] Starting go process: /x/Qoder start\n"
     b"    [GoProcessService] Process PID=1 no longer exists, cleaning up config files only\n    noise\n",
 }

@@ -99,6 +99,8 @@ def _write_unexplained(analysis: Analysis, out: IO[str], style: Any) -> None:
         example = item.example
         out.write(f"  {item.count:>6} x {item.level:<8} {_clip(item.template, 100)}\n")
         out.write(f"           {example.source}:{example.line}  {_clip(example.text)}\n")
+        for line in item.detail:
+            out.write(f"             {_clip(line)}\n")
     if len(verdict.unexplained) > MAX_UNEXPLAINED_SHOWN:
         out.write(f"  … and {len(verdict.unexplained) - MAX_UNEXPLAINED_SHOWN} more kinds (see the JSON report)\n")
 

@@ -20,6 +20,7 @@ and get no GPU advice; SIGSYS means the sandbox. A clean exit (code 0,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -153,17 +154,21 @@ def bundle_platform(facts: Facts) -> str | None:
     seen = {s.platform for s in facts.sessions if s.platform}
     if not seen:
         for event in facts.events:
-            platform = _platform_from_text(event.text)
-            if platform:
-                seen.add(platform)
+            for text in (event.text, *event.detail[:3]):
+                platform = _platform_from_text(text)
+                if platform:
+                    seen.add(platform)
     return seen.pop() if len(seen) == 1 else None
+
+
+_WINDOWS_PATH = re.compile(r"\\[\w.-]+\.(?:js|exe|dll|node)\b|\b[A-Z]:\\")
 
 
 def _platform_from_text(text: str) -> str | None:
     found = platform_of(text)[0]
     if found:
         return found
-    if ":\\Users\\" in text or "\\AppData\\" in text:
+    if ":\\Users\\" in text or "\\AppData\\" in text or _WINDOWS_PATH.search(text):
         return "windows"
     if "/Users/" in text or "/Library/Application Support/" in text:
         return "macos"
