@@ -57,8 +57,8 @@ CHROMIUM_HEADER = re.compile(
 )
 # glog: E0628 12:37:38.181530 15509 file.go:60] (levels I, W, E, F; no year: no timestamp).
 GLOG_HEADER = re.compile(r"([IWEF])([01]\d[0-3]\d \d\d:\d\d:\d\d\.\d+) +(\d+) ([^\]\s]+:\d+)\] ?", re.ASCII)
-# A language client's output channel: [Error - 9:21:56 AM] (time of day only: no timestamp).
-LSP_HEADER = re.compile(r"\[(Trace|Debug|Info|Warn|Error) *- (\d{1,2}:\d\d:\d\d(?: ?[AP]M)?)\] ?", re.ASCII)
+# A language client's output channel: [Error - 9:21:56 AM], [Error - 上午11:01:26] (time of day only: no timestamp).
+LSP_HEADER = re.compile(r"\[(Trace|Debug|Info|Warn|Error) *- ([^\]\n]*?\d{1,2}:\d\d:\d\d[^\]\n]*)\] ?", re.ASCII)
 # No date: a VS Code line pasted without its date (07:22:51.863 [error], or just [error]), the old console's
 # [main 3:45:14 PM].
 CLOCK_HEADER = re.compile(
@@ -275,6 +275,7 @@ def _header_record(
         )
     else:
         stamp, level, logger = None, _raw_level(framing, match), _LOGGERS[framing](match)
+    level = _relayed(text, match.end(), level)
     component, message = split_component(text[match.end() :])
     return Record(
         source=source,
@@ -559,7 +560,7 @@ class Framer:
             if isinstance(match, dict):
                 gate_text, level = _first(match, _JSON_MESSAGE_KEYS), _first(match, _JSON_LEVEL_KEYS)
             else:
-                gate_text, level = text, _raw_level(framing, match)
+                gate_text, level = text, _relayed(text, match.end(), _raw_level(framing, match))
             if self.is_candidate(gate_text):
                 self.pending = make_record(framing, match, source=self.source, line=number, text=text)
                 self.detail, self.open = [], True
@@ -619,6 +620,30 @@ class Framer:
         counts[LineKind.UNRECOGNISED] = counts.get(LineKind.UNRECOGNISED, 0) + self.noise
         counts[LineKind.CONTINUATION] = counts.get(LineKind.CONTINUATION, 0) + self.continuation
         counts[LineKind.BLANK] = counts.get(LineKind.BLANK, 0) + self.blank
+
+
+_RELAYED = (LSP_HEADER, CHROMIUM_HEADER)
+_RANKS = {"trace": 0, "debug": 1, "info": 2, "warning": 3, "error": 4, "critical": 5}
+
+
+def _relayed(text: str, at: int, level: str | None) -> str | None:
+    """The level of a line relayed inside a record (``[info] [Error - 4:55:53 PM] …``) when it is higher.
+
+    A language client's or Chromium's header at the start of the message is
+    the level the line really has; both show a literal (``[Error``,
+    ``:ERROR:``) that the block scanner looks for anywhere in a line.
+    """
+    if text[at : at + 1] != "[":
+        return level
+    for header in _RELAYED:
+        inner = header.match(text, at)
+        if inner is not None:
+            framing = Framing.LSP if header is LSP_HEADER else Framing.CHROMIUM
+            raw = _raw_level(framing, inner)
+            if _RANKS.get(normalise_level(raw) or "", -1) > _RANKS.get(normalise_level(level) or "", -1):
+                return raw
+            return level
+    return level
 
 
 def _raw_level(framing: Framing, match: re.Match[str]) -> str | None:

@@ -116,10 +116,13 @@ def process_of(event: Event) -> tuple[str, str] | None:
     host = str(event.get("host") or "")
     if host:
         return ("remote-extension-host" if host.lower().startswith("remote") else "extension-host"), host
+    if event.type.startswith("app.exthost_"):
+        return "extension-host", "LocalProcess"
     kind = str(event.get("process_type") or "utility")
     return _UTILITY_PROCESSES.get(kind.lower(), "utility"), kind
 
 
+_CLEAN_REASONS = frozenset({"clean-exit", "clean_exit", "normal"})
 _EXITS = frozenset({"app.exthost_exit", "app.remote_exthost_exit", "app.utility_exit", "app.ptyhost_exit"})
 """Exit lines: a death only when the code, signal or reason says so (code 0 and no signal is a clean exit)."""
 
@@ -133,10 +136,9 @@ def is_death(event: Event, platform: str | None = None) -> bool:
     """
     if process_of(event) is None:
         return False
-    decoding = decode(event, platform)
     if event.type in _EXITS:
-        return decoding.is_crash
-    return decoding.kind != "clean"
+        return decode(event, platform).is_crash
+    return str(_value(event.get("reason")) or "").lower() not in _CLEAN_REASONS
 
 
 def decode(event: Event, platform: str | None = None) -> ExitDecoding:
@@ -170,7 +172,7 @@ def _platform_from_text(text: str) -> str | None:
         return found
     if ":\\Users\\" in text or "\\AppData\\" in text or _WINDOWS_PATH.search(text):
         return "windows"
-    if "/Users/" in text or "/Library/Application Support/" in text:
+    if "/Users/" in text or "/Library/Application Support/" in text or ".app/Contents/" in text:
         return "macos"
     if "/home/" in text or "/.config/" in text or "/.vscode-server/" in text or "/.qoder-server/" in text:
         return "linux"
@@ -271,7 +273,18 @@ def _hit(
 ) -> Hit:
     first, last = burst[0], burst[-1]
     process = first.process
-    decodings = [decode_exit(code=d.code, signal=d.signal, reason=d.reason, platform=platform) for d in burst]
+    # Chromium reports a signal's bare number as the GPU process's exit_code (15: SIGTERM), like Electron's "crashed".
+    decodings = [
+        decode_exit(
+            code=d.code,
+            signal=d.signal,
+            reason=d.reason or ("crashed" if process == "gpu" else None),
+            platform=platform,
+        )
+        for d in burst
+    ]
+    if platform is None and any(x.kind == "ntstatus" for x in decodings):
+        platform = "windows"  # an NTSTATUS code only comes from Windows
     causes = _causes(burst, decodings, context, platform)
     count = len(burst)
     gave_up = any(e.type == "app.gpu_unusable" or (e.get("count") or 0) >= 3 for d in burst for e in d.events)
