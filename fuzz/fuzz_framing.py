@@ -12,8 +12,8 @@ import sys
 import atheris
 
 with atheris.instrument_imports(include=["qoderlog"]):
-    from qoderlog.framing import frame_lines
     from qoderlog.patterns import load_patterns
+    from qoderlog.read.framing import frame_lines
 
 LIBRARY = load_patterns()
 SEEDS = [e.text for p in LIBRARY.patterns for e in p.examples]

@@ -19,7 +19,7 @@ import atheris
 
 with atheris.instrument_imports(include=["qoderlog"]):
     from qoderlog.limits import Limits
-    from qoderlog.sources import Discovery, detect_encoding, iter_sources
+    from qoderlog.read.sources import Discovery, detect_encoding, iter_sources
 
 SCRATCH = Path(tempfile.mkdtemp(prefix="qoderlog-fuzz-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
 # Small limits so that the fuzzer reaches the limit paths with small inputs.

@@ -17,12 +17,12 @@ from typing import Any
 import atheris
 
 with atheris.instrument_imports(include=["qoderlog"]):
-    from qoderlog.framing import frame_lines
     from qoderlog.limits import Limits
+    from qoderlog.mining.miner import QODER_LITERALS
     from qoderlog.patterns import load_patterns
-    from qoderlog.scan import scan_records
-    from qoderlog.sources import Discovery, iter_sources
-    from qoderlog.templates import QODER_LITERALS
+    from qoderlog.read.framing import frame_lines
+    from qoderlog.read.scan import scan_records
+    from qoderlog.read.sources import Discovery, iter_sources
 
 SCRATCH = Path(tempfile.mkdtemp(prefix="qoderlog-fuzz-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
 LIBRARY = load_patterns()

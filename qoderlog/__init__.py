@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .analysis import Analysis, analyze
-    from .batch import open_warehouse, run_batch
+    from .nightly.batch import open_warehouse, run_batch
 
 _LAZY = {"Analysis": "analysis", "analyze": "analysis", "open_warehouse": "batch", "run_batch": "batch"}
 

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from .engine import Accounting, iter_events
 from .limits import DEFAULT_LIMITS, Limits
+from .mining.miner import ERROR_LEVELS, QODER_LITERALS, Miner, is_qoder_related
 from .model import Event, Finding, Session, Severity, Template
 from .patterns import PatternSet, load_patterns
+from .read.sources import stream_key
 from .rules import Facts, run_rules
 from .sessions import NEVER_READY_S, build_sessions, group_streams, wall
-from .sources import stream_key
-from .templates import ERROR_LEVELS, QODER_LITERALS, Miner, is_qoder_related
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -120,7 +120,7 @@ class Analysis:
             "records": dict(self.records),
         }
         if self.baseline is not None:
-            from .fleet import context_sentences
+            from .nightly.fleet import context_sentences
 
             document["baseline"] = dict(self.baseline)
             for finding in document["findings"]:
@@ -129,8 +129,8 @@ class Analysis:
 
     def with_baseline(self, warehouse: str | os.PathLike[str]) -> Analysis:
         """This analysis with fleet context from a warehouse: latency ranks, signature history."""
-        from .batch import open_warehouse
-        from .fleet import baseline_context
+        from .nightly.batch import open_warehouse
+        from .nightly.fleet import baseline_context
 
         store = open_warehouse(warehouse)
         try:
@@ -144,7 +144,7 @@ class Analysis:
 
     def to_html(self, *, redact: bool = True, charts: bool = True) -> str:
         """The self-contained HTML report (redacted by default, as ``--format html``)."""
-        from .presentation import build_report
+        from .report.presentation import build_report
         from .reporters.html_report import render_html
 
         return render_html(build_report(self, redact=redact), charts=charts)
@@ -154,29 +154,29 @@ class Analysis:
 
         With ``assets`` the chart PNGs are written there and linked relative to the current folder.
         """
-        from .presentation import build_report
+        from .report.presentation import build_report
         from .reporters.markdown_report import render_markdown
 
         return render_markdown(build_report(self, redact=redact), charts=assets is not None, assets=assets)
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the HTML report, unredacted (it is your own notebook), in a sandboxed frame."""
-        from .presentation import build_report
+        from .report.presentation import build_report
         from .reporters.html_report import notebook_html
 
         return notebook_html(build_report(self, redact=False))
 
     def plot_sessions(self) -> Figure | None:
         """The session timeline as a matplotlib figure (``None`` when no session has a time)."""
-        from .charts import plot_sessions
-        from .presentation import build_report
+        from .report.charts import plot_sessions
+        from .report.presentation import build_report
 
         return plot_sessions(build_report(self, redact=False).sessions)
 
     def plot_latency(self) -> Figure | None:
         """Startup latency per session against the thresholds, as a matplotlib figure (``None`` without starts)."""
-        from .charts import plot_latency
-        from .presentation import build_report
+        from .report.charts import plot_latency
+        from .report.presentation import build_report
 
         report = build_report(self, redact=False)
         return plot_latency(report.sessions, **report.thresholds)

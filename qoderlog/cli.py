@@ -362,7 +362,7 @@ def batch(
     across re-runs; a killed run resumes where it stopped. Broken, hostile
     or slow uploads are recorded as failed or quarantined with the reason.
     """
-    from .batch import run_batch
+    from .nightly.batch import run_batch
 
     if scheduler and engine != "dask":
         raise UsageError("--scheduler needs --engine dask")
@@ -381,7 +381,7 @@ def batch(
     click.echo(summary.line(), err=True)
     if not fleet_report:
         return
-    from .batch import open_warehouse
+    from .nightly.batch import open_warehouse
     from .reporters.fleet_report import render_fleet
 
     report = Path(warehouse) / "fleet.html"
@@ -401,7 +401,7 @@ def batch(
 @click.option("--redact/--no-redact", default=True, show_default=True, help="Redact user data in finding texts.")
 def fleet(warehouse: str, fmt: str, output: str | None, redact: bool) -> None:
     """The fleet report of a warehouse: what is common, what is new, what is getting worse."""
-    from .batch import open_warehouse
+    from .nightly.batch import open_warehouse
     from .reporters.fleet_report import render_fleet
 
     store = open_warehouse(warehouse)
@@ -478,7 +478,7 @@ def patterns_suggest(
       qoderlog analyze --patterns FOLDER PATHS...
     """
     from .analysis import analyze as run_analysis
-    from .drafts import drafts_yaml, suggest
+    from .mining.drafts import drafts_yaml, suggest
 
     library = _load(pattern_dirs)
     analysis = run_analysis(paths, patterns=library)

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .framing import frame_lines
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Event, InputReport, LimitHit, LineKind, Record
 from .patterns import PatternSet, Timeouts, load_patterns
-from .scan import scan_records
-from .sources import Discovery, Source, iter_sources
+from .read.framing import frame_lines
+from .read.scan import scan_records
+from .read.sources import Discovery, Source, iter_sources
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in LineKind)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .model import Event, Outcome, Session
-from .sources import stream_key
+from .read.sources import stream_key
 
 LIFECYCLE_PREFIXES = (
     "process.",

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from qoderlog.analysis import analyze
-from qoderlog.batch import Limits, Warehouse, archive_violation, comparable, open_warehouse, run_batch
+from qoderlog.nightly.batch import Limits, Warehouse, archive_violation, comparable, open_warehouse, run_batch
 from qoderlog.testing import rule_cases
 
 CASES = rule_cases()

@@ -12,15 +12,15 @@ import pytest
 from click.testing import CliRunner
 
 from qoderlog.analysis import analyze
-from qoderlog.batch import open_warehouse, run_batch
 from qoderlog.cli import cli
 from qoderlog.engine import Accounting, iter_events
-from qoderlog.fleet import anomaly, robust_z
-from qoderlog.framing import frame_lines
+from qoderlog.mining.miner import QODER_LITERALS, WARNING_LEVELS, Miner, TemplateRegistry, is_qoder_related, mask
 from qoderlog.model import Record
+from qoderlog.nightly.batch import open_warehouse, run_batch
+from qoderlog.nightly.fleet import anomaly, robust_z
 from qoderlog.patterns import load_patterns
+from qoderlog.read.framing import frame_lines
 from qoderlog.reporters.fleet_report import fleet_document
-from qoderlog.templates import QODER_LITERALS, WARNING_LEVELS, Miner, TemplateRegistry, is_qoder_related, mask
 
 ROOT = Path(__file__).resolve().parent.parent
 REWORDED = ROOT / "sample_logs" / "macos-reworded-lines"

@@ -11,17 +11,17 @@ from __future__ import annotations
 from typing import IO, TYPE_CHECKING, Any
 
 from ..redact import redact_document
-from .templating import html_environment, markdown_environment
+from ..report.templating import html_environment, markdown_environment
 
 if TYPE_CHECKING:
-    from ..batch import Warehouse
+    from ..nightly.batch import Warehouse
 
 FORMATS = ("html", "markdown")
 
 
 def fleet_document(warehouse: Warehouse, *, redact: bool = True, tonight: str | None = None) -> dict[str, Any]:
     """The fleet model, redacted when asked, with what the templates also need (examples, counts)."""
-    from ..fleet import fleet_model
+    from ..nightly.fleet import fleet_model
 
     model = fleet_model(warehouse, tonight=tonight)
     if redact and not model.get("empty"):
@@ -49,7 +49,7 @@ def render_fleet(warehouse: Warehouse, out: IO[str], *, fmt: str = "html", redac
 
 
 def _images(model: dict[str, Any]) -> dict[str, str]:
-    from ..charts import plot_latency_trend, plot_rule_trend, svg_data_uri
+    from ..report.charts import plot_latency_trend, plot_rule_trend, svg_data_uri
 
     figures = {"rules": plot_rule_trend(model["rules"]), "latency": plot_latency_trend(model["latency"]["trend"])}
     # Every key is present (None without a chart): strict undefined must not fail a night without findings.

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING
 
-from ..presentation import Report, build_report
-from .templating import html_environment
+from ..report.presentation import Report, build_report
+from ..report.templating import html_environment
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -31,7 +31,7 @@ def render_html(report: Report, *, charts: bool = True, template: str = "report.
 
 def chart_images(report: Report) -> dict[str, str]:
     """Each chart of the report as an ``data:image/svg+xml`` URI, by chart key."""
-    from ..charts import report_figures, svg_data_uri
+    from ..report.charts import report_figures, svg_data_uri
 
     return {key: svg_data_uri(figure) for key, figure in report_figures(report).items()}
 

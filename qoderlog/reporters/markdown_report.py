@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from ..presentation import Report, build_report
-from .templating import markdown_environment
+from ..report.presentation import Report, build_report
+from ..report.templating import markdown_environment
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -50,7 +50,7 @@ def render_markdown(
 
 def write_charts(report: Report, folder: Path, *, base: Path) -> dict[str, str]:
     """Write each chart as ``folder/<key>.png``; their paths relative to ``base`` (the report's folder), by key."""
-    from ..charts import figure_png, report_figures
+    from ..report.charts import figure_png, report_figures
 
     folder.mkdir(parents=True, exist_ok=True)
     links = {}

@@ -60,7 +60,7 @@ def _write(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
         if finding.remediation.user_actions:
             out.write(f"         try: {finding.remediation.user_actions[0]}\n")
         if analysis.baseline is not None:
-            from ..fleet import context_sentences
+            from ..nightly.fleet import context_sentences
 
             for sentence in context_sentences(finding.to_dict(), analysis.baseline):
                 out.write(f"         fleet: {sentence}\n")
@@ -91,7 +91,7 @@ def _write_unknown(analysis: Analysis, out: IO[str], style: Any) -> None:
         f"Qoder-related records recognised); unknown templates: {len(analysis.template_list)}\n"
     )
     if analysis.baseline is not None:
-        from ..fleet import anomaly_sentences
+        from ..nightly.fleet import anomaly_sentences
 
         unusual = (analysis.baseline.get("anomaly") or {}).get("unusual")
         for sentence in anomaly_sentences(analysis.baseline):

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from ..model import Event, Evidence, Finding, Remediation, Session, Severity
-from ..sources import Minidump
+from ..read.sources import Minidump
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,8 +6,8 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from ..model import Event, Evidence, Severity
+from ..read.sources import Minidump
 from ..sessions import seconds_between, wall
-from ..sources import Minidump
 from . import Facts, Hit, Rule
 
 CLEAN_REASONS = frozenset({"clean-exit", "clean_exit", "normal"})

@@ -53,15 +53,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError
-from .limits import Limits
-from .sources import ARCHIVE_ERRORS
+from ..errors import UsageError
+from ..limits import Limits
+from ..read.sources import ARCHIVE_ERRORS
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-    from .templates import TemplateRegistry
+    from ..mining.miner import TemplateRegistry
 
 DATASETS = ("uploads", "sessions", "findings", "templates", "events")
 STATUSES = ("done", "failed", "quarantined")
@@ -302,7 +302,7 @@ def analyse_upload(upload: Upload, limits: Limits, keep_events: bool = False) ->
         return result("quarantined", violation)
     try:
         with time_limit(limits.timeout_s):
-            from .analysis import analyze
+            from ..analysis import analyze
 
             analysis = analyze([upload.path], limits=limits)
             document = analysis.to_dict()
@@ -349,7 +349,7 @@ def analyse_upload(upload: Upload, limits: Limits, keep_events: bool = False) ->
 
 
 def _hit_text(hit: Mapping[str, Any]) -> str:
-    from .model import LimitHit
+    from ..model import LimitHit
 
     return LimitHit(**hit).describe()
 
@@ -419,7 +419,7 @@ class Warehouse:
     def registry(self) -> TemplateRegistry:
         """The fleet's template ids, as last committed (loaded on first use)."""
         if self._registry is None:
-            from .templates import TemplateRegistry
+            from ..mining.miner import TemplateRegistry
 
             row = self.db.execute("SELECT state FROM template_state WHERE name = ?", (_REGISTRY,)).fetchone()
             self._registry = TemplateRegistry(bytes(row[0]) if row else None)
@@ -452,7 +452,7 @@ class Warehouse:
 
     def commit(self, results: list[UploadResult], *, run_id: str, run_date: str, keep_events: bool) -> str:
         """Write one part for ``results`` and record it, exactly once (see the module docstring)."""
-        from .warehouse_schema import rows_table
+        from .schema import rows_table
 
         name = f"part-{run_id}-{uuid.uuid4().hex[:8]}"
         tables = {
@@ -556,7 +556,7 @@ class Warehouse:
         """One dataset as a DataFrame (all run dates); empty with the right columns when none was written."""
         import pandas as pd
 
-        from .warehouse_schema import empty_frame
+        from .schema import empty_frame
 
         folder = self.path / dataset
         if not folder.exists() or not any(folder.rglob("part-*.parquet")):
@@ -759,7 +759,7 @@ def run_batch(
 
 def _warm_writer() -> None:
     """Load and exercise what committing a part needs, so the first commit does not wait for it."""
-    from .warehouse_schema import rows_table
+    from .schema import rows_table
 
     rows_table("sessions", [])
     rows_table("uploads", [{"analysed_at": datetime.now(UTC).isoformat()}])

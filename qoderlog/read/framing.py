@@ -30,8 +30,8 @@ from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
-from .limits import DEFAULT_LIMITS
-from .model import Framing, LineKind, Record
+from ..limits import DEFAULT_LIMITS
+from ..model import Framing, LineKind, Record
 
 MAX_DETAIL_LINES = 50
 MAX_DETAIL_CHARS = 2000

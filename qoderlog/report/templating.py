@@ -21,8 +21,8 @@ from urllib.parse import quote
 
 import jinja2
 
-from ..presentation import EvidenceBlock, format_seconds
 from ..resources import resource_dir
+from .presentation import EvidenceBlock, format_seconds
 
 _MAIN_TEMPLATE = "report.html.j2"
 

@@ -33,9 +33,9 @@ from datetime import datetime
 
 import ahocorasick_rs
 
+from ..model import Record
+from ..patterns import PatternSet
 from .framing import MAX_JSON_DEPTH, Done, Framer, frame_lines, level_spellings, match_header
-from .model import Record
-from .patterns import PatternSet
 from .sources import (
     _READ_ERRORS,
     HEAD_BYTES,

@@ -24,13 +24,13 @@ from itertools import islice
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
-from .fleet import anomaly_sentences
-from .model import LimitHit
-from .redact import KINDS, Redactor
+from ..model import LimitHit
+from ..nightly.fleet import anomaly_sentences
+from ..redact import KINDS, Redactor
 
 if TYPE_CHECKING:
-    from .analysis import Analysis
-    from .model import Event
+    from ..analysis import Analysis
+    from ..model import Event
 
 SEVERITIES: tuple[str, ...] = ("critical", "error", "warning", "info")
 GROUP_HEADINGS = {"critical": "Critical", "error": "Errors", "warning": "Warnings", "info": "Information"}

@@ -39,7 +39,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
-from .limits import DEFAULT_LIMITS, RATIO_FLOOR, LimitExceeded, LimitHit, Limits
+from ..limits import DEFAULT_LIMITS, RATIO_FLOOR, LimitExceeded, LimitHit, Limits
 
 HEAD_BYTES = 64 * 1024
 READ_BUFFER = 1 << 20

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .model import Evidence, Record, Template
+from ..model import Evidence, Record, Template
 
 if TYPE_CHECKING:
     from drain3 import TemplateMiner
