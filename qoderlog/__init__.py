@@ -16,8 +16,8 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .engine import Accounting, iter_events
 from .errors import ConfigError, InputError, PatternError, QoderlogError, UsageError
+from .events import Accounting, iter_events
 from .limits import Limits
 from .model import Event, Framing, InputReport, LimitHit, LineKind, Record, Severity
 from .patterns import PatternSet, load_patterns

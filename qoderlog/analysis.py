@@ -18,7 +18,7 @@ from functools import cached_property, lru_cache
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from .engine import Accounting, iter_events
+from .events import Accounting, iter_events
 from .limits import DEFAULT_LIMITS, Limits
 from .mining.miner import ERROR_LEVELS, QODER_LITERALS, Miner, is_qoder_related
 from .model import Event, Finding, Session, Severity, Template

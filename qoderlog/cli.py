@@ -20,8 +20,8 @@ from typing import IO, Any
 
 import click
 
-from .engine import Accounting, iter_events
 from .errors import QoderlogError, UsageError
+from .events import Accounting, iter_events
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Severity
 from .patterns import PatternSet, load_patterns

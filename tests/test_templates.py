@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from qoderlog.analysis import analyze
 from qoderlog.cli import cli
-from qoderlog.engine import Accounting, iter_events
+from qoderlog.events import Accounting, iter_events
 from qoderlog.mining.miner import QODER_LITERALS, WARNING_LEVELS, Miner, TemplateRegistry, is_qoder_related, mask
 from qoderlog.model import Record
 from qoderlog.nightly.batch import open_warehouse, run_batch
