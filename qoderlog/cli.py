@@ -20,12 +20,23 @@ from typing import IO, Any
 
 import click
 
+from .analysis import analyze as run_analysis
+from .config import load_config, load_limits
 from .errors import QoderlogError, UsageError
 from .events import Accounting, iter_events
 from .limits import DEFAULT_LIMITS, Limits
+from .mining.drafts import drafts_yaml, suggest
 from .model import Severity
+from .nightly.runners import run_batch
+from .nightly.warehouse import open_warehouse
 from .patterns import PatternSet, load_patterns
 from .reporters import REDACTED_BY_DEFAULT, REPORTERS, RenderOptions
+from .reporters.fleet_report import render_fleet
+from .rules.docs import rules_markdown, rules_text
+from .rules.registry import REGISTRY
+from .synth import write_inbox
+from .tables import write_csv, write_parquet
+from .testing import check_library
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -145,8 +156,6 @@ def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _limits(config_path: str | None, flags: dict[str, Any]) -> Limits:
     """The defaults, then the config file's ``[limits]``, then the flags given."""
-    from .config import load_limits
-
     base = load_limits(config_path) if config_path else DEFAULT_LIMITS
     given = {name: value for name, value in flags.items() if value is not None}
     return dataclasses.replace(base, **given)
@@ -200,14 +209,10 @@ def parse(
 
 def _write_events(events: Iterator[Any], fmt: str, output: str | None, patterns: PatternSet) -> None:
     if fmt == "parquet":
-        from .tables import write_parquet
-
         write_parquet(events, output or "", patterns)
         return
     with _output(output) as out:
         if fmt == "csv":
-            from .tables import write_csv
-
             write_csv(events, out, patterns)
             return
         dumps: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, default=str).encode
@@ -292,9 +297,6 @@ def analyze(
     Exit status: 0 done (findings or not); 1 a finding at or above
     --fail-on; 2 usage/config error; 3 no input could be read.
     """
-    from .analysis import analyze as run_analysis
-    from .config import load_config
-
     config = load_config(config_path) if config_path else {}
     limits = _limits(config_path, limit_flags)
     analysis = run_analysis(paths, config=config, patterns=_load(pattern_dirs), limits=limits)
@@ -362,8 +364,6 @@ def batch(
     across re-runs; a killed run resumes where it stopped. Broken, hostile
     or slow uploads are recorded as failed or quarantined with the reason.
     """
-    from .nightly.batch import run_batch
-
     if scheduler and engine != "dask":
         raise UsageError("--scheduler needs --engine dask")
     summary = run_batch(
@@ -381,9 +381,6 @@ def batch(
     click.echo(summary.line(), err=True)
     if not fleet_report:
         return
-    from .nightly.batch import open_warehouse
-    from .reporters.fleet_report import render_fleet
-
     report = Path(warehouse) / "fleet.html"
     store = open_warehouse(warehouse)
     try:
@@ -401,9 +398,6 @@ def batch(
 @click.option("--redact/--no-redact", default=True, show_default=True, help="Redact user data in finding texts.")
 def fleet(warehouse: str, fmt: str, output: str | None, redact: bool) -> None:
     """The fleet report of a warehouse: what is common, what is new, what is getting worse."""
-    from .nightly.batch import open_warehouse
-    from .reporters.fleet_report import render_fleet
-
     store = open_warehouse(warehouse)
     try:
         with _output(output) as out:
@@ -423,8 +417,6 @@ def synth() -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 def synth_inbox(folder: str, uploads: int, seed: int) -> None:
     """Write an inbox of UPLOADS zipped bundles with a known mix of scenarios, platforms and versions."""
-    from .synth import write_inbox
-
     mix = write_inbox(Path(folder), uploads=uploads, seed=seed)
     click.echo(json.dumps(mix, indent=1))
 
@@ -433,9 +425,6 @@ def synth_inbox(folder: str, uploads: int, seed: int) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 def rules_command(fmt: str) -> None:
     """Document every rule: id, title, what it detects, thresholds, causes, remedies."""
-    from .rules import REGISTRY
-    from .rules.docs import rules_markdown, rules_text
-
     click.echo(rules_markdown(REGISTRY) if fmt == "markdown" else rules_text(REGISTRY), nl=False)
 
 
@@ -477,9 +466,6 @@ def patterns_suggest(
       qoderlog patterns test FOLDER
       qoderlog analyze --patterns FOLDER PATHS...
     """
-    from .analysis import analyze as run_analysis
-    from .mining.drafts import drafts_yaml, suggest
-
     library = _load(pattern_dirs)
     analysis = run_analysis(paths, patterns=library)
     drafts = suggest(analysis.template_list, library, min_count=min_count, top=top, qoder_only=not everything)
@@ -496,8 +482,6 @@ def patterns_test(folder: str | None) -> None:
     Each example must match its own pattern with exactly its listed fields and
     no other pattern; bare examples are also checked in every framing.
     """
-    from .testing import check_library
-
     library = load_patterns((folder,) if folder else (), check=False)
     problems = check_library(library)
     for problem in problems:

@@ -137,6 +137,15 @@ EVENT_COLUMNS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Minidump:
+    """A Crashpad minidump found in an input: when it was written and how big it is."""
+
+    source: str
+    time: datetime | None
+    size: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LimitHit:
     """One bound one input met: which, what was allowed, what was found, how often, and about what."""
 

@@ -16,8 +16,9 @@ from qoderlog.cli import cli
 from qoderlog.events import Accounting, iter_events
 from qoderlog.mining.miner import QODER_LITERALS, WARNING_LEVELS, Miner, TemplateRegistry, is_qoder_related, mask
 from qoderlog.model import Record
-from qoderlog.nightly.batch import open_warehouse, run_batch
 from qoderlog.nightly.fleet import anomaly, robust_z
+from qoderlog.nightly.runners import run_batch
+from qoderlog.nightly.warehouse import open_warehouse
 from qoderlog.patterns import load_patterns
 from qoderlog.read.framing import frame_lines
 from qoderlog.reporters.fleet_report import fleet_document

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from ..limits import DEFAULT_LIMITS, RATIO_FLOOR, LimitExceeded, LimitHit, Limits
+from ..model import Minidump
 
 HEAD_BYTES = 64 * 1024
 READ_BUFFER = 1 << 20
@@ -53,15 +54,6 @@ _READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFil
 # that is not UTF-8, an unknown zip version, offsets out of range, sizes that overflow): found by fuzzing; each
 # means a corrupt archive or stream, not a bug here.
 ARCHIVE_ERRORS = (*_READ_ERRORS, ValueError, IndexError, KeyError, OverflowError, struct.error, NotImplementedError)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Minidump:
-    """A Crashpad minidump found in an input: when it was written and how big it is."""
-
-    source: str
-    time: datetime | None
-    size: int
 
 
 @dataclass(slots=True, kw_only=True)

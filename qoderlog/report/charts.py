@@ -16,13 +16,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .presentation import MAX_CHART_ROWS
+from .timeline import MAX_CHART_ROWS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .presentation import Mark, Report, SessionRow
+    from .view import Mark, Report, SessionRow
 
 
 COLOURS = {

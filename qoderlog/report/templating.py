@@ -22,7 +22,8 @@ from urllib.parse import quote
 import jinja2
 
 from ..resources import resource_dir
-from .presentation import EvidenceBlock, format_seconds
+from .presentation import format_seconds
+from .view import EvidenceBlock
 
 _MAIN_TEMPLATE = "report.html.j2"
 

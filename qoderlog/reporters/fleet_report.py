@@ -8,21 +8,18 @@ the model's aggregates, never from log lines.
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import IO, Any
 
+from ..nightly.fleet import fleet_model
+from ..nightly.warehouse import Warehouse
 from ..redact import redact_document
+from ..report.charts import plot_latency_trend, plot_rule_trend, svg_data_uri
 from ..report.templating import html_environment, markdown_environment
-
-if TYPE_CHECKING:
-    from ..nightly.batch import Warehouse
-
-FORMATS = ("html", "markdown")
 
 
 def fleet_document(warehouse: Warehouse, *, redact: bool = True, tonight: str | None = None) -> dict[str, Any]:
     """The fleet model, redacted when asked, with what the templates also need (examples, counts)."""
-    from ..nightly.fleet import fleet_model
-
     model = fleet_model(warehouse, tonight=tonight)
     if redact and not model.get("empty"):
         model = redact_document(model)
@@ -38,19 +35,26 @@ def fleet_document(warehouse: Warehouse, *, redact: bool = True, tonight: str | 
     return model
 
 
-def render_fleet(warehouse: Warehouse, out: IO[str], *, fmt: str = "html", redact: bool = True) -> None:
-    """Write the fleet report of ``warehouse`` in ``fmt`` (html or markdown)."""
-    model = fleet_document(warehouse, redact=redact)
-    if fmt == "markdown":
-        out.write(markdown_environment().get_template("fleet.md.j2").render(fleet=model))
-        return
+def render_html(model: dict[str, Any], out: IO[str]) -> None:
+    """Write the fleet model as one self-contained HTML page, charts as data URIs."""
     images = {} if model.get("empty") else _images(model)
     out.write(html_environment().get_template("fleet.html.j2").render(fleet=model, images=images))
 
 
-def _images(model: dict[str, Any]) -> dict[str, str]:
-    from ..report.charts import plot_latency_trend, plot_rule_trend, svg_data_uri
+def render_markdown(model: dict[str, Any], out: IO[str]) -> None:
+    """Write the fleet model as GitHub-flavoured Markdown."""
+    out.write(markdown_environment().get_template("fleet.md.j2").render(fleet=model))
 
+
+RENDERERS: dict[str, Callable[[dict[str, Any], IO[str]], None]] = {"html": render_html, "markdown": render_markdown}
+
+
+def render_fleet(warehouse: Warehouse, out: IO[str], *, fmt: str = "html", redact: bool = True) -> None:
+    """Write the fleet report of ``warehouse`` in ``fmt`` (a key of ``RENDERERS``: html or markdown)."""
+    RENDERERS[fmt](fleet_document(warehouse, redact=redact), out)
+
+
+def _images(model: dict[str, Any]) -> dict[str, str]:
     figures = {"rules": plot_rule_trend(model["rules"]), "latency": plot_latency_trend(model["latency"]["trend"])}
     # Every key is present (None without a chart): strict undefined must not fail a night without findings.
     return {key: svg_data_uri(figure) if figure is not None else None for key, figure in figures.items()}

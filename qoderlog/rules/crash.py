@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-from ..model import Event, Evidence, Severity
-from ..read.sources import Minidump
+from ..model import Event, Evidence, Minidump, Severity
 from ..sessions import seconds_between, wall
 from . import Facts, Hit, Rule
 

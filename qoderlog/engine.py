@@ -1,0 +1,234 @@
+"""Events → sessions → rules → a ``Result``: one bundle end to end, as a plain value.
+
+``analyze(paths)`` is the pipeline the CLI, the notebook API and the batch
+worker share. ``Result`` holds typed values (``session_list``,
+``finding_list``, ``event_list``, the accounting) and offers them as pandas
+DataFrames (``sessions``, ``findings``, ``events``) and as the JSON document
+of ``schema_version`` ``SCHEMA_VERSION`` (see ``schemas/analysis.schema.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property, lru_cache
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+from .baseline import context_sentences
+from .events import Accounting, iter_events
+from .limits import DEFAULT_LIMITS, Limits
+from .mining.miner import ERROR_LEVELS, QODER_LITERALS, Miner, is_qoder_related
+from .model import Event, Finding, Session, Severity, Template
+from .patterns import PatternSet, load_patterns
+from .read.sources import stream_key
+from .rules import Facts
+from .rules.registry import run_rules
+from .sessions import NEVER_READY_S, build_sessions, group_streams, wall
+from .tables import events_frame, findings_frame, sessions_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Environment:
+    """What the logs reveal about the user's machine and Qoder install."""
+
+    platforms: tuple[str, ...]
+    binary_versions: tuple[str, ...]
+    binary_paths: tuple[str, ...]
+    work_dirs: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "platforms": list(self.platforms),
+            "binary_versions": list(self.binary_versions),
+            "binary_paths": list(self.binary_paths),
+            "work_dirs": list(self.work_dirs),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Result:
+    """The diagnosis of one bundle as a plain value: accounting, events, sessions, findings, environment.
+
+    What the engine gives and every reporter presents; ``analysis.Analysis`` is the notebook front door on it.
+    """
+
+    accounting: Accounting
+    event_list: tuple[Event, ...]
+    session_list: tuple[Session, ...]
+    finding_list: tuple[Finding, ...]
+    environment: Environment
+    config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    baseline: Mapping[str, Any] | None = None
+    template_list: tuple[Template, ...] = ()
+    records: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def coverage(self) -> float | None:
+        """The share of Qoder-related records a pattern recognised; ``None`` when there were none."""
+        total = self.records.get("qoder_related", 0)
+        return round(self.records.get("qoder_recognised", 0) / total, 4) if total else None
+
+    @property
+    def worst(self) -> Severity | None:
+        """The worst severity among the findings, or ``None`` when there are none."""
+        return max((f.severity for f in self.finding_list), default=None)
+
+    @cached_property
+    def sessions(self) -> pd.DataFrame:
+        """One row per session (the ``sessions`` of the JSON), typed."""
+        return sessions_frame(self.session_list)
+
+    @cached_property
+    def findings(self) -> pd.DataFrame:
+        """One row per finding: rule, severity, title, summary, source, session, times, metrics."""
+        return findings_frame(self.finding_list)
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """One row per recognised event, fields as typed columns."""
+        return events_frame(self.event_list, load_patterns())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document: schema_version, inputs, stats, sessions, findings, environment, unknown templates.
+
+        With a baseline (``analyze --baseline``) it also has ``baseline`` and,
+        per finding, ``fleet_context`` sentences.
+        """
+        stats = self.accounting.to_dict()
+        document = {
+            "schema_version": SCHEMA_VERSION,
+            "generator": f"qoderlog {_version()}",
+            "worst_severity": str(self.worst) if self.worst is not None else None,
+            "inputs": stats["inputs"],
+            "stats": stats,
+            "environment": self.environment.to_dict(),
+            "sessions": [s.to_dict() for s in self.session_list],
+            "findings": [f.to_dict() for f in self.finding_list],
+            "unknown_templates": [t.to_dict() for t in self.template_list],
+            "coverage": self.coverage,
+            "records": dict(self.records),
+        }
+        if self.baseline is not None:
+            document["baseline"] = dict(self.baseline)
+            for finding in document["findings"]:
+                finding["fleet_context"] = context_sentences(finding, self.baseline)
+        return document
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The JSON document as text."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=str)
+
+
+def analyze(
+    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+    *,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+    pattern_dirs: Iterable[str | os.PathLike[str]] = (),
+    patterns: PatternSet | None = None,
+    mine: bool = True,
+    fast: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Result:
+    """Read everything under ``paths`` within ``limits``, rebuild the sessions, run every rule.
+
+    With ``mine`` (the default) the records no pattern recognised are mined
+    into ``template_list`` (see ``templates.Miner``). ``fast=False`` reads
+    line by line, the reference the block scanner is tested against.
+    """
+    library = patterns if patterns is not None else load_patterns(pattern_dirs)
+    accounting = Accounting()
+    miner = Miner() if mine else None
+    hooks: dict[str, Any] = (
+        {"unknown": miner, "keep_levels": miner.keep_levels, "keep_literals": QODER_LITERALS} if miner else {}
+    )
+    events = tuple(iter_events(paths, patterns=library, accounting=accounting, fast=fast, limits=limits, **hooks))
+    return analyze_events(events, accounting, config=config, miner=miner)
+
+
+def analyze_events(
+    events: tuple[Event, ...],
+    accounting: Accounting,
+    *,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+    miner: Miner | None = None,
+) -> Result:
+    """Sessions and findings for events already read (with their accounting and, when mined, the unknowns)."""
+    settings = config or {}
+    stream_ends = _stream_ends(accounting)
+    never_ready_s = float(settings.get("startup-failure", {}).get("never_ready_s", NEVER_READY_S))
+    sessions = tuple(build_sessions(events, stream_ends, never_ready_s=never_ready_s))
+    streams = {name: tuple(items) for name, items in group_streams(events).items()}
+    facts = Facts(
+        sessions=sessions,
+        streams=streams,
+        events=events,
+        minidumps=tuple(accounting.discovery.minidumps),
+        stream_ends=stream_ends,
+    )
+    findings = tuple(run_rules(facts, settings))
+    return Result(
+        accounting=accounting,
+        event_list=events,
+        session_list=sessions,
+        finding_list=findings,
+        environment=_environment(sessions, events),
+        config=settings,
+        template_list=miner.templates() if miner is not None else (),
+        records=_record_counts(events, miner),
+    )
+
+
+def _record_counts(events: tuple[Event, ...], miner: Miner | None) -> dict[str, int]:
+    """Qoder-related records (recognised or not) and error records, for coverage and the anomaly score."""
+    recognised = sum(1 for e in events if is_qoder_related(e.component, e.message))
+    errors = sum(1 for e in events if e.level in ERROR_LEVELS)
+    unknown = miner.qoder_unknown if miner is not None else 0
+    return {
+        "qoder_related": recognised + unknown,
+        "qoder_recognised": recognised,
+        "qoder_unknown": unknown,
+        "errors": errors + (miner.errors if miner is not None else 0),
+    }
+
+
+@lru_cache(maxsize=1)
+def _version() -> str:
+    try:
+        return metadata.version("qoderlog")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _stream_ends(accounting: Accounting) -> dict[str, datetime | None]:
+    ends: dict[str, datetime | None] = {}
+    for report in accounting.inputs:
+        stream = stream_key(report.source)[0]
+        last = report.last_time
+        known = ends.get(stream)
+        if last is not None and (known is None or wall(last) > wall(known)):  # type: ignore[operator]
+            ends[stream] = last
+        else:
+            ends.setdefault(stream, known)
+    return ends
+
+
+def _environment(sessions: tuple[Session, ...], events: tuple[Event, ...]) -> Environment:
+    def unique(values: Iterable[Any]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(str(v) for v in values if v))
+
+    return Environment(
+        platforms=unique(f"{s.platform}/{s.arch}" if s.arch else s.platform for s in sessions),
+        binary_versions=unique(s.binary_version for s in sessions),
+        binary_paths=unique(s.binary_path for s in sessions),
+        work_dirs=unique(e.get("work_dir") for e in events if e.type == "process.start"),
+    )
