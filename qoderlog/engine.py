@@ -14,8 +14,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property, lru_cache
-from importlib import metadata
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .baseline import context_sentences
@@ -25,6 +24,7 @@ from .mining.miner import ERROR_LEVELS, QODER_LITERALS, Miner, is_qoder_related
 from .model import Event, Finding, Session, Severity, Template
 from .patterns import PatternSet, load_patterns
 from .read.sources import stream_key
+from .resources import package_version
 from .rules import Facts
 from .rules.registry import run_rules
 from .sessions import NEVER_READY_S, build_sessions, group_streams, wall
@@ -107,7 +107,7 @@ class Result:
         stats = self.accounting.to_dict()
         document = {
             "schema_version": SCHEMA_VERSION,
-            "generator": f"qoderlog {_version()}",
+            "generator": f"qoderlog {package_version()}",
             "worst_severity": str(self.worst) if self.worst is not None else None,
             "inputs": stats["inputs"],
             "stats": stats,
@@ -199,14 +199,6 @@ def _record_counts(events: tuple[Event, ...], miner: Miner | None) -> dict[str, 
         "qoder_unknown": unknown,
         "errors": errors + (miner.errors if miner is not None else 0),
     }
-
-
-@lru_cache(maxsize=1)
-def _version() -> str:
-    try:
-        return metadata.version("qoderlog")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _stream_ends(accounting: Accounting) -> dict[str, datetime | None]:

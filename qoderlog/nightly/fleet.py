@@ -24,7 +24,7 @@ from ..baseline import MIN_BASELINE_UPLOADS
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .batch import Warehouse
+    from .warehouse import Warehouse
 
 NIGHTS = 30
 REGRESSION_FACTOR = 1.5

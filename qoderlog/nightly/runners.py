@@ -37,7 +37,7 @@ class _Reporter:
         self.last = time.monotonic()
         self.started = self.last
         if self.stream.isatty():
-            from tqdm import tqdm
+            from tqdm import tqdm  # tqdm only on a terminal
 
             self.bar = tqdm(total=total, unit="upload", file=self.stream, dynamic_ncols=True)
 
@@ -210,8 +210,8 @@ def _dask_engine(
     """The same work on a Dask cluster: ``scheduler`` address, or a LocalCluster of ``workers`` processes."""
     if not tasks:
         return
-    from dask.distributed import Client, LocalCluster
-    from dask.distributed import wait as dask_wait
+    from dask.distributed import Client, LocalCluster  # dask is optional (the .[dask] extra), only for --engine dask
+    from dask.distributed import wait as dask_wait  # dask is optional (the .[dask] extra), only for --engine dask
 
     cluster = None
     if scheduler:

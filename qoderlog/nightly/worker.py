@@ -18,7 +18,7 @@ from ..limits import Limits
 if TYPE_CHECKING:
     pass
 from ..engine import analyze
-from ..model import LimitHit
+from ..model import Event, LimitHit
 from .checks import archive_violation
 from .warehouse import Upload, UploadResult
 
@@ -114,7 +114,7 @@ def _hit_text(hit: Mapping[str, Any]) -> str:
     return LimitHit(**hit).describe()
 
 
-def _event_row(event: Any) -> dict[str, Any]:
+def _event_row(event: Event) -> dict[str, Any]:
     row = event.to_dict()
     row["fields"] = json.dumps(row["fields"], ensure_ascii=False, default=str)
     row["detail"] = "\n".join(row["detail"])

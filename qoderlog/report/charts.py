@@ -11,9 +11,10 @@ the report.
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .timeline import MAX_CHART_ROWS
@@ -68,8 +69,8 @@ _STYLE: dict[str, Any] = {
 
 
 def _figure(width: float, height: float) -> Figure:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # matplotlib (~0.5 s): only when a chart is drawn
+    from matplotlib.figure import Figure  # matplotlib (~0.5 s): only when a chart is drawn
 
     figure = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)
@@ -80,7 +81,7 @@ def _styled(build: Callable[..., Figure | None]) -> Callable[..., Figure | None]
     """Run a figure builder inside the report's rc context."""
 
     def run(*args: Any, **kwargs: Any) -> Figure | None:
-        import matplotlib
+        import matplotlib  # matplotlib (~0.5 s): only when a chart is drawn
 
         with matplotlib.rc_context(_STYLE):
             return build(*args, **kwargs)
@@ -91,7 +92,7 @@ def _styled(build: Callable[..., Figure | None]) -> Callable[..., Figure | None]
 
 
 def _time_axis(axes: Axes) -> None:
-    from matplotlib import dates
+    from matplotlib import dates  # matplotlib (~0.5 s): only when a chart is drawn
 
     locator = dates.AutoDateLocator(minticks=3, maxticks=7)
     axes.xaxis.set_major_locator(locator)
@@ -114,8 +115,8 @@ def plot_sessions(sessions: Sequence[SessionRow]) -> Figure | None:
     Sessions are grouped per source as in the sessions table, with their
     start time in the label; ``None`` when no session has a time.
     """
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
+    from matplotlib.lines import Line2D  # matplotlib (~0.5 s): only when a chart is drawn
+    from matplotlib.patches import Patch  # matplotlib (~0.5 s): only when a chart is drawn
 
     rows = [s for s in sessions if s.start or s.info][:MAX_CHART_ROWS]
     if not rows:
@@ -255,7 +256,7 @@ def plot_latency(sessions: Sequence[SessionRow], *, warning_s: float = 5.0, erro
 @_styled
 def plot_events(marks: Sequence[Mark]) -> Figure | None:
     """The event timeline: one lane each for starts, IPC failures, exits and crashes, updater states."""
-    from matplotlib import dates
+    from matplotlib import dates  # matplotlib (~0.5 s): only when a chart is drawn
 
     if not marks:
         return None
@@ -320,7 +321,7 @@ def report_figures(report: Report) -> dict[str, Figure]:
 
 def figure_svg(figure: Figure) -> str:
     """The figure as SVG text; its labels stay text (the browser draws them: one draw, a third of the size)."""
-    import matplotlib
+    import matplotlib  # matplotlib (~0.5 s): only when a chart is drawn
 
     buffer = io.StringIO()
     with matplotlib.rc_context(_STYLE):
@@ -330,14 +331,12 @@ def figure_svg(figure: Figure) -> str:
 
 def svg_data_uri(figure: Figure) -> str:
     """A figure as a ``data:image/svg+xml;base64,…`` URI for a self-contained page."""
-    import base64
-
     return "data:image/svg+xml;base64," + base64.b64encode(figure_svg(figure).encode("utf-8")).decode("ascii")
 
 
 def figure_png(figure: Figure, *, dpi: int = 144) -> bytes:
     """The figure as PNG bytes."""
-    import matplotlib
+    import matplotlib  # matplotlib (~0.5 s): only when a chart is drawn
 
     buffer = io.BytesIO()
     with matplotlib.rc_context(_STYLE):
@@ -354,8 +353,6 @@ def _label(row: SessionRow) -> str:
 @_styled
 def plot_rule_trend(rules: Sequence[Mapping[str, Any]]) -> Figure | None:
     """Fleet: share of analysed uploads hit by each rule, night by night."""
-    from datetime import date
-
     if not rules or len(rules[0]["trend"]) == 0:
         return None
     figure = _figure(8.0, 3.2)
@@ -377,8 +374,6 @@ def plot_latency_trend(
     trend: Sequence[Mapping[str, Any]], *, warning_s: float = 5.0, error_s: float = 10.0
 ) -> Figure | None:
     """Fleet: startup latency p50/p90/p99 night by night, against the 5 s / 10 s thresholds."""
-    from datetime import date
-
     points = [t for t in trend if t.get("p50") is not None]
     if not points:
         return None

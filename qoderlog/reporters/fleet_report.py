@@ -54,7 +54,7 @@ def render_fleet(warehouse: Warehouse, out: IO[str], *, fmt: str = "html", redac
     RENDERERS[fmt](fleet_document(warehouse, redact=redact), out)
 
 
-def _images(model: dict[str, Any]) -> dict[str, str]:
+def _images(model: dict[str, Any]) -> dict[str, str | None]:
     figures = {"rules": plot_rule_trend(model["rules"]), "latency": plot_latency_trend(model["latency"]["trend"])}
     # Every key is present (None without a chart): strict undefined must not fail a night without findings.
     return {key: svg_data_uri(figure) if figure is not None else None for key, figure in figures.items()}
