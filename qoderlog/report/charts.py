@@ -201,7 +201,7 @@ def _phases(row: SessionRow) -> list[tuple[float, float, str]]:
 
 
 @_styled
-def plot_latency(sessions: Sequence[SessionRow], *, warning_s: float = 5.0, error_s: float = 10.0) -> Figure | None:
+def plot_latency(sessions: Sequence[SessionRow], *, warning_s: float, error_s: float) -> Figure | None:
     """Startup latency per session against the warning and error thresholds; ``None`` without starts.
 
     Starts that never read ``.info.json`` are drawn as hatched bars to the
@@ -370,10 +370,8 @@ def plot_rule_trend(rules: Sequence[Mapping[str, Any]]) -> Figure | None:
 
 
 @_styled
-def plot_latency_trend(
-    trend: Sequence[Mapping[str, Any]], *, warning_s: float = 5.0, error_s: float = 10.0
-) -> Figure | None:
-    """Fleet: startup latency p50/p90/p99 night by night, against the 5 s / 10 s thresholds."""
+def plot_latency_trend(trend: Sequence[Mapping[str, Any]], *, warning_s: float, error_s: float) -> Figure | None:
+    """Fleet: startup latency p50/p90/p99 night by night, against the startup-slow thresholds."""
     points = [t for t in trend if t.get("p50") is not None]
     if not points:
         return None

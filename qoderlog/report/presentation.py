@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ..baseline import anomaly_sentences
 from ..model import LimitHit
 from ..redact import KINDS, Redactor
+from ..rules.registry import startup_thresholds
 from .timeline import chart_list, lane_summaries, mark_of, parse_time, time_text, timeline_marks
 from .view import (
     AccountingView,
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 
 SEVERITIES: tuple[str, ...] = ("critical", "error", "warning", "info")
 GROUP_HEADINGS = {"critical": "Critical", "error": "Errors", "warning": "Warnings", "info": "Information"}
-DEFAULT_THRESHOLDS = {"warning_s": 5.0, "error_s": 10.0}
 MAX_MARKS = 5000
 MAX_SHOWN_FINDINGS = 150
 """A report shows at most this many findings, the worst first; the JSON output has them all."""
@@ -106,7 +106,7 @@ def build_report(result: Result, *, redact: bool) -> Report:
         redactor = Redactor()
         document = redactor.redact_document(document)
         replaced = redactor.replaced
-    limits = {**DEFAULT_THRESHOLDS, **_slow_config(result.config)}
+    limits = startup_thresholds(result.config)
     return present(document, thresholds=limits, redacted=redact, replaced=replaced)
 
 
@@ -149,10 +149,10 @@ def present(
     """The report model of a (possibly redacted) ``report_document``."""
     findings = list(document.get("findings") or [])
     session_docs = list(document.get("sessions") or [])
-    limits = dict(thresholds or DEFAULT_THRESHOLDS)
+    limits = dict(thresholds or startup_thresholds())
     slow = next((f for f in findings if f["rule"] == "startup-slow"), None)
     if slow is not None:
-        for key in DEFAULT_THRESHOLDS:
+        for key in tuple(limits):
             if isinstance(slow["metrics"].get(key), int | float):
                 limits[key] = float(slow["metrics"][key])
     names = _short_names([*(s["source"] for s in session_docs), *(f["source"] for f in findings)])
@@ -259,11 +259,6 @@ def format_seconds(value: float | None) -> str:
     if value >= 1:
         return f"{value:.1f}".removesuffix(".0") + " s"
     return f"{value:.2g} s"
-
-
-def _slow_config(config: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
-    overrides = config.get("startup-slow", {}) if config else {}
-    return {k: float(v) for k, v in overrides.items() if k in DEFAULT_THRESHOLDS}
 
 
 def _base(path: str) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..model import IPC_FAILURES, START_FAILURES
 from .view import Chart, LaneSummary, Mark, SessionRow
 
 if TYPE_CHECKING:
@@ -43,9 +44,9 @@ def _lane(event: Event) -> tuple[str, str] | None:
     kind = event.type
     if kind == "process.start":
         return "Sidecar starts", "start"
-    if kind in ("start.attempt_failed", "start.gave_up", "start.not_ready", "info.not_found", "binary.mismatch"):
+    if kind in START_FAILURES or kind == "binary.mismatch":
         return "Sidecar starts", kind.split(".", 1)[1].replace("_", " ")
-    if kind in ("ipc.connect_failed", "ipc.socket_not_found", "health.failed", "reconnect.failed"):
+    if kind in IPC_FAILURES:
         code = event.get("error_code")
         return "IPC failures", str(code) if code else kind.replace(".", " ").replace("_", " ")
     if kind == "reconnect.exhausted":

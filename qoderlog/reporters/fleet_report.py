@@ -16,6 +16,7 @@ from ..nightly.warehouse import Warehouse
 from ..redact import redact_document
 from ..report.charts import plot_latency_trend, plot_rule_trend, svg_data_uri
 from ..report.templating import html_environment, markdown_environment
+from ..rules.registry import startup_thresholds
 
 
 def fleet_document(warehouse: Warehouse, *, redact: bool = True, tonight: str | None = None) -> dict[str, Any]:
@@ -24,6 +25,7 @@ def fleet_document(warehouse: Warehouse, *, redact: bool = True, tonight: str | 
     if redact and not model.get("empty"):
         model = redact_document(model)
     model["redacted"] = redact
+    model["thresholds"] = startup_thresholds()
     model["tonight_uploads"] = next(
         (n["uploads"] for n in model.get("per_night", []) if n["night"] == model.get("tonight")), 0
     )
@@ -55,6 +57,9 @@ def render_fleet(warehouse: Warehouse, out: IO[str], *, fmt: str = "html", redac
 
 
 def _images(model: dict[str, Any]) -> dict[str, str | None]:
-    figures = {"rules": plot_rule_trend(model["rules"]), "latency": plot_latency_trend(model["latency"]["trend"])}
+    figures = {
+        "rules": plot_rule_trend(model["rules"]),
+        "latency": plot_latency_trend(model["latency"]["trend"], **model["thresholds"]),
+    }
     # Every key is present (None without a chart): strict undefined must not fail a night without findings.
     return {key: svg_data_uri(figure) if figure is not None else None for key, figure in figures.items()}

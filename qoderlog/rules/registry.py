@@ -37,3 +37,15 @@ def run_rules(facts: Facts, config: Mapping[str, Mapping[str, Any]] | None = Non
         findings.extend(rule.finding(hit) for hit in rule.detect(facts, limits))
     findings.sort(key=lambda f: (-f.severity, f.source, f.evidence[0].line if f.evidence else 0, f.rule))
     return findings
+
+
+def rule_thresholds(rule_id: str, config: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, float]:
+    """A rule's thresholds as ``run_rules`` applies them: its defaults, then ``config``'s overrides (``--config``)."""
+    rule = REGISTRY[rule_id]
+    overrides = (config or {}).get(rule_id, {})
+    return {name: float(overrides.get(name, value)) for name, value in rule.thresholds.items()}
+
+
+def startup_thresholds(config: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, float]:
+    """``startup-slow``'s ``warning_s`` and ``error_s``: what reports, charts and the fleet report draw against."""
+    return rule_thresholds("startup-slow", config)
