@@ -43,7 +43,6 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_NO_INPUT = 3
 
-_EVENT_FORMATS = ("jsonl", "json", "csv", "parquet")
 _STATS_FORMATS = ("text", "json")
 
 
@@ -161,12 +160,50 @@ def _limits(config_path: str | None, flags: dict[str, Any]) -> Limits:
     return dataclasses.replace(base, **given)
 
 
+def _write_events(events: Iterator[Any], fmt: str, output: str | None, patterns: PatternSet) -> None:
+    _EVENT_WRITERS[fmt](events, output, patterns)
+
+
+def _write_jsonl(events: Iterator[Any], output: str | None, patterns: PatternSet) -> None:
+    dumps: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    with _output(output) as out:
+        for event in events:
+            out.write(dumps(event.to_dict()) + "\n")
+
+
+def _write_json(events: Iterator[Any], output: str | None, patterns: PatternSet) -> None:
+    dumps: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    with _output(output) as out:
+        out.write("[")
+        for index, event in enumerate(events):
+            out.write(("\n" if index == 0 else ",\n") + dumps(event.to_dict()))
+        out.write("\n]\n")
+
+
+def _write_csv(events: Iterator[Any], output: str | None, patterns: PatternSet) -> None:
+    with _output(output) as out:
+        write_csv(events, out, patterns)
+
+
+def _write_parquet(events: Iterator[Any], output: str | None, patterns: PatternSet) -> None:
+    write_parquet(events, output or "", patterns)  # parse has checked that parquet goes to a file
+
+
+_EVENT_WRITERS: dict[str, Callable[[Iterator[Any], str | None, PatternSet], None]] = {
+    "jsonl": _write_jsonl,
+    "json": _write_json,
+    "csv": _write_csv,
+    "parquet": _write_parquet,
+}
+"""``parse``'s event formats, one writer each: (events, output path or ``None`` for stdout, the pattern library)."""
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted({*_EVENT_FORMATS, *_STATS_FORMATS})),
+    type=click.Choice(sorted({*_EVENT_WRITERS, *_STATS_FORMATS})),
     help="Events: jsonl (default), json, csv, parquet. With --stats: text (default) or json.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
@@ -185,8 +222,8 @@ def parse(
     """Turn log files, folders, archives or - (stdin) into typed events."""
     if stats and fmt not in (None, *_STATS_FORMATS):
         raise UsageError(f"--stats prints text or json, not {fmt}", hint="drop --format or use --format json")
-    if not stats and fmt not in (None, *_EVENT_FORMATS):
-        raise UsageError(f"events are written as {', '.join(_EVENT_FORMATS)}, not {fmt}")
+    if not stats and fmt not in (None, *_EVENT_WRITERS):
+        raise UsageError(f"events are written as {', '.join(_EVENT_WRITERS)}, not {fmt}")
     if fmt == "parquet" and output is None:
         raise UsageError("parquet output needs a file", hint="add -o events.parquet")
     limits = _limits(config_path, limit_flags)
@@ -205,25 +242,6 @@ def parse(
         _write_events(events, fmt or "jsonl", output, patterns)
     _warn_inputs(accounting)
     sys.exit(_exit_for(accounting))
-
-
-def _write_events(events: Iterator[Any], fmt: str, output: str | None, patterns: PatternSet) -> None:
-    if fmt == "parquet":
-        write_parquet(events, output or "", patterns)
-        return
-    with _output(output) as out:
-        if fmt == "csv":
-            write_csv(events, out, patterns)
-            return
-        dumps: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, default=str).encode
-        if fmt == "jsonl":
-            for event in events:
-                out.write(dumps(event.to_dict()) + "\n")
-            return
-        out.write("[")
-        for index, event in enumerate(events):
-            out.write(("\n" if index == 0 else ",\n") + dumps(event.to_dict()))
-        out.write("\n]\n")
 
 
 def format_stats(accounting: Accounting) -> str:

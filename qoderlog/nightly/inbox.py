@@ -46,13 +46,18 @@ def find_uploads(inbox: Path, *, since: date | None = None) -> Iterator[Path]:
     else:
         raise UsageError("the inbox must be a folder or a manifest .csv", path=str(inbox))
     for path in candidates:
-        if since is not None:
-            try:
-                if datetime.fromtimestamp(path.lstat().st_mtime).date() < since:
-                    continue
-            except OSError:
-                pass
+        if since is not None and (arrived := _arrival(path)) is not None and arrived < since:
+            continue
         yield path
+
+
+def _arrival(path: Path) -> date | None:
+    """The day an upload arrived; ``None`` when it cannot be told (gone or unreadable since it was listed), and then
+    it is kept, so that ``describe_upload`` records why it cannot be read rather than it vanishing unreported."""
+    try:
+        return datetime.fromtimestamp(path.lstat().st_mtime).date()
+    except OSError:
+        return None
 
 
 def describe_upload(path: Path) -> Upload | str:

@@ -145,6 +145,19 @@ CREATE TABLE IF NOT EXISTS template_state (
 _REGISTRY = "drain3"
 
 
+class _Dataset:
+    """A warehouse attribute that reads the dataset of its own name as a DataFrame (``Warehouse.frame``)."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, warehouse: Warehouse | None, owner: type | None = None) -> Any:
+        return self if warehouse is None else warehouse.frame(self.name)
+
+
 class Warehouse:
     """A warehouse folder: Parquet datasets partitioned by run date and the SQLite ledger."""
 
@@ -305,30 +318,11 @@ class Warehouse:
             frame["run_date"] = frame["run_date"].astype(str)
         return frame
 
-    @property
-    def uploads(self) -> pd.DataFrame:
-        """One row per upload: upload_id, source_path, status, reason, analysed_at, run_date, summary columns."""
-        return self.frame("uploads")
-
-    @property
-    def sessions(self) -> pd.DataFrame:
-        """One row per session, with upload_id and run_date, the fields of ``analyze``'s JSON."""
-        return self.frame("sessions")
-
-    @property
-    def findings(self) -> pd.DataFrame:
-        """One row per finding, with upload_id and run_date, the fields of ``analyze``'s JSON."""
-        return self.frame("findings")
-
-    @property
-    def templates(self) -> pd.DataFrame:
-        """One row per (upload, unknown template): the fleet-wide template_id, count, level, first example."""
-        return self.frame("templates")
-
-    @property
-    def events(self) -> pd.DataFrame:
-        """One row per event (only for runs with ``--keep-events``)."""
-        return self.frame("events")
+    uploads = _Dataset("One row per upload: upload_id, source_path, status, reason, analysed_at, run_date, summary.")
+    sessions = _Dataset("One row per session, with upload_id and run_date, the fields of ``analyze``'s JSON.")
+    findings = _Dataset("One row per finding, with upload_id and run_date, the fields of ``analyze``'s JSON.")
+    templates = _Dataset("One row per (upload, unknown template): the fleet-wide template_id, count, level, example.")
+    events = _Dataset("One row per event (only for runs with ``--keep-events``).")
 
     def ledger(self) -> pd.DataFrame:
         """The ledger's uploads table: what was done, when, how long, what failed and why."""
