@@ -9,12 +9,12 @@ Run: ``python fuzz/fuzz_scan.py -max_total_time=600 fuzz/corpus/scan``.
 from __future__ import annotations
 
 import gzip
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import atheris
+from harness import main
 
 with atheris.instrument_imports(include=["qoderlog"]):
     from qoderlog.limits import Limits
@@ -78,10 +78,5 @@ def test_one_input(data: bytes) -> None:
     path.unlink()
 
 
-def main() -> None:
-    atheris.Setup(sys.argv, test_one_input)
-    atheris.Fuzz()
-
-
 if __name__ == "__main__":
-    main()
+    main(test_one_input)
