@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -226,11 +225,6 @@ class Miner:
         self._by_id: dict[int, _Tally] = {}
         self._miner: TemplateMiner | None = None
 
-    @property
-    def distinct_messages(self) -> int:
-        """Distinct masked messages given to Drain3."""
-        return len(self._clusters)
-
     def __call__(self, record: Record, detail: tuple[str, ...] = ()) -> None:
         level = record.level
         if level in ERROR_LEVELS:
@@ -325,10 +319,6 @@ class TemplateRegistry:
     def assign(self, template: str) -> str:
         """The fleet id of an upload's template (``T`` and Drain3's cluster number), learning it when new."""
         return f"T{self._miner.add_log_message(template)['cluster_id']:05d}"
-
-    def assign_all(self, templates: Iterable[str]) -> list[str]:
-        """``assign`` for each template, in order."""
-        return [self.assign(text) for text in templates]
 
     def state(self) -> bytes:
         """Drain3's snapshot of the registry, to be stored with the part that used it."""

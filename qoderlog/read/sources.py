@@ -44,7 +44,6 @@ from ..model import Minidump
 
 HEAD_BYTES = 64 * 1024
 READ_BUFFER = 1 << 20
-DEFAULT_MAX_LINE = DEFAULT_LIMITS.max_line
 _LOG_NAME = re.compile(r"(?i).*(\.log(\.\d+)?|\.txt)(\.gz)?$")
 _ROTATED = re.compile(r"(?i)^(?P<stem>.*?\.log)\.(?P<n>\d+)$")
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
