@@ -97,8 +97,23 @@ def _time_axis(axes: Axes) -> None:
     locator = dates.AutoDateLocator(minticks=3, maxticks=7)
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
+    _x_grid(axes)
+
+
+def _x_grid(axes: Axes) -> None:
+    """Vertical grid lines behind the data."""
     axes.grid(axis="x", color=COLOURS["grid"], linewidth=0.8)
     axes.set_axisbelow(True)
+
+
+def _session_axes(axes: Axes, rows: Sequence[SessionRow], *, top: float, right: float, xlabel: str) -> None:
+    """The axes of a chart with one row per session: labelled rows top down, seconds from 0 to ``right``."""
+    axes.set_yticks(range(len(rows)), [_label(r) for r in rows])
+    axes.set_ylim(len(rows) - 0.5, top)
+    axes.set_xlim(0, right)
+    axes.set_xlabel(xlabel)
+    _x_grid(axes)
+    axes.tick_params(axis="y", length=0)
 
 
 def _height(rows: int) -> float:
@@ -157,13 +172,9 @@ def plot_sessions(sessions: Sequence[SessionRow]) -> Figure | None:
         total = max((end for _, end, _ in phases[y]), default=0.0)
         if row.outcome_level == "error":
             axes.plot([min(total, right)], [y], marker="X", color=COLOURS["error"], markersize=9, zorder=5)
-    axes.set_yticks(range(len(rows)), [_label(r) for r in rows])
-    axes.set_ylim(len(rows) - 0.5, -0.5)
-    axes.set_xlim(0, right)
-    axes.set_xlabel("seconds since the session started (▸ runs on past the edge)")
-    axes.grid(axis="x", color=COLOURS["grid"], linewidth=0.8)
-    axes.set_axisbelow(True)
-    axes.tick_params(axis="y", length=0)
+    _session_axes(
+        axes, rows, top=-0.5, right=right, xlabel="seconds since the session started (▸ runs on past the edge)"
+    )
     handles = [
         Patch(color=COLOURS["ok"], label="start → .info.json read"),
         Patch(color=COLOURS["warning"], label="slow start"),
@@ -243,13 +254,7 @@ def plot_latency(sessions: Sequence[SessionRow], *, warning_s: float, error_s: f
             fontsize=8.5,
             weight="bold",
         )
-    axes.set_yticks(range(len(rows)), [_label(r) for r in rows])
-    axes.set_ylim(len(rows) - 0.5, -1.1)
-    axes.set_xlim(0, right)
-    axes.set_xlabel("seconds from start request to .info.json read")
-    axes.grid(axis="x", color=COLOURS["grid"], linewidth=0.8)
-    axes.set_axisbelow(True)
-    axes.tick_params(axis="y", length=0)
+    _session_axes(axes, rows, top=-1.1, right=right, xlabel="seconds from start request to .info.json read")
     return figure
 
 
