@@ -41,7 +41,7 @@ def _unsafe_name(name: str) -> bool:
 def _zip_violation(path: Path, size: int, limits: Limits) -> str | None:
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
-        if len(members) > limits.max_members:
+        if limits.members_over(len(members)):
             return f"max_members: too many archive members: {len(members)} > limit {limits.max_members}"
         total = 0
         for member in members:
@@ -50,12 +50,11 @@ def _zip_violation(path: Path, size: int, limits: Limits) -> str | None:
             if stat.S_ISLNK(member.external_attr >> 16):
                 return f"archive member is a symbolic link: {member.filename!r}"
             total += member.file_size
-            if member.compress_size and member.file_size / member.compress_size > limits.max_ratio:
-                ratio = member.file_size / member.compress_size
+            if (ratio := limits.ratio_over(member.file_size, member.compress_size, floor=0)) is not None:
                 return (
                     f"max_ratio: compression ratio {ratio:.0f}:1 of {member.filename!r} > limit {limits.max_ratio:g}:1"
                 )
-        if total > limits.max_bytes:
+        if limits.bytes_over(total):
             return f"max_bytes: decompressed size {total} bytes > limit {limits.max_bytes}"
     return None
 
@@ -64,7 +63,7 @@ def _tar_violation(path: Path, size: int, limits: Limits) -> str | None:
     total = 0
     with tarfile.open(path, mode="r:*") as archive:
         for count, member in enumerate(archive, 1):
-            if count > limits.max_members:
+            if limits.members_over(count):
                 return f"max_members: too many archive members: more than {limits.max_members}"
             if _unsafe_name(member.name):
                 return f"archive member escapes the archive: {member.name!r}"
@@ -73,22 +72,22 @@ def _tar_violation(path: Path, size: int, limits: Limits) -> str | None:
             if member.isdev() or member.isfifo():
                 return f"archive member is a device or FIFO: {member.name!r}"
             total += member.size
-            if total > limits.max_bytes:
+            if limits.bytes_over(total):
                 return f"max_bytes: decompressed size over {total} bytes > limit {limits.max_bytes}"
-    if size and total / size > limits.max_ratio:
-        return f"max_ratio: compression ratio {total / size:.0f}:1 > limit {limits.max_ratio:g}:1"
+    if (ratio := limits.ratio_over(total, size, floor=0)) is not None:
+        return f"max_ratio: compression ratio {ratio:.0f}:1 > limit {limits.max_ratio:g}:1"
     return None
 
 
 def _folder_violation(path: Path, limits: Limits) -> str | None:
     total = 0
     for count, child in enumerate(path.rglob("*"), 1):
-        if count > limits.max_members:
+        if limits.members_over(count):
             return f"max_members: too many files: more than {limits.max_members}"
         if child.is_symlink():
             return f"the upload contains a symbolic link: {child.relative_to(path)}"
         if child.is_file():
             total += child.stat().st_size
-    if total > limits.max_bytes:
+    if limits.bytes_over(total):
         return f"max_bytes: size {total} bytes > limit {limits.max_bytes}"
     return None

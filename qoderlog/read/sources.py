@@ -39,7 +39,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
-from ..limits import DEFAULT_LIMITS, RATIO_FLOOR, LimitExceeded, LimitHit, Limits
+from ..limits import DEFAULT_LIMITS, LimitExceeded, LimitHit, Limits
 from ..model import Minidump
 
 HEAD_BYTES = 64 * 1024
@@ -228,8 +228,8 @@ class _Bounded(io.RawIOBase):
         packed = self._source.packed
         if packed is not None and packed.size > 0:
             packed.given += len(data)
-            ratio = packed.given / packed.size
-            if packed.given > RATIO_FLOOR and ratio > self._source.limits.max_ratio:
+            ratio = self._source.limits.ratio_over(packed.given, packed.size)
+            if ratio is not None:
                 self._stop(
                     LimitHit(
                         input=self._source.name,
@@ -314,8 +314,8 @@ class _Walk:
 
         Reading also stops at ``max_ratio`` times the member's compressed size, whatever its header says.
         """
-        ratio = size / packed if packed else 0.0
-        if size <= RATIO_FLOOR or ratio <= self.limits.max_ratio:
+        ratio = self.limits.ratio_over(size, packed)
+        if ratio is None:
             return False
         hit = LimitHit(input=label, limit="max_ratio", allowed=self.limits.max_ratio, value=round(ratio, 1))
         self.discovery.limit(hit, f"not read: {size} bytes packed in {packed}")
@@ -484,15 +484,15 @@ def _tar_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
             for member in archive:
                 members.append(member)
                 declared += member.size
-                if len(members) > limits.max_members or declared > limits.max_bytes:
+                if limits.members_over(len(members)) or limits.bytes_over(declared):
                     break
         except ARCHIVE_ERRORS as exc:
             discovery.failures.append((shown, f"archive cut short after {len(members)} members: {_describe(exc)}"))
-        if declared > limits.max_bytes:
+        if limits.bytes_over(declared):
             hit = LimitHit(input=shown, limit="max_bytes", allowed=limits.max_bytes, value=declared)
             discovery.limit(hit, f"members after the first {len(members) - 1} not read")
             members.pop()
-        elif len(members) > limits.max_members:
+        elif limits.members_over(len(members)):
             hit = LimitHit(input=shown, limit="max_members", allowed=limits.max_members, value=len(members))
             discovery.limit(hit, f"too many archive members: the first {limits.max_members} read, the rest not")
             members.pop()
