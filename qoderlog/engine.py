@@ -142,7 +142,7 @@ def analyze(
     """Read everything under ``paths`` within ``limits``, rebuild the sessions, run every rule.
 
     With ``mine`` (the default) the records no pattern recognised are mined
-    into ``template_list`` (see ``templates.Miner``). ``fast=False`` reads
+    into ``template_list`` (see ``mining.miner.Miner``). ``fast=False`` reads
     line by line, the reference the block scanner is tested against.
     """
     library = patterns if patterns is not None else load_patterns(pattern_dirs)

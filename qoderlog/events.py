@@ -96,7 +96,7 @@ def iter_events(
     fast block scanner is tested against; both give the same events and
     accounting.
 
-    For template mining (``templates.Miner``): ``unknown`` is called with
+    For template mining (``mining.miner.Miner``): ``unknown`` is called with
     every record that was built but that no pattern recognised;
     ``keep_levels`` also builds header records at those levels that fail
     the literal gate (see ``framing.frame_lines``); ``keep_literals`` widens

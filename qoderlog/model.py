@@ -339,7 +339,7 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Template:
-    """A message template mined from records that no pattern recognised (``templates.Miner``).
+    """A message template mined from records that no pattern recognised (``mining.miner.Miner``).
 
     ``template`` is the masked message with variable parts as ``<PATH>``,
     ``<PID>``, … (``templates.MASKS``) or ``<*>``; ``count`` the records it

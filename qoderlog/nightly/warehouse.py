@@ -1,13 +1,11 @@
 """The warehouse: Parquet datasets and a SQLite ledger, committed in parts exactly once.
 
-It knows nothing of analysis: the runners hand it ``UploadResult`` rows.
-
-Each file, folder or archive directly under the inbox (or each path of a
-manifest CSV) is one *upload*, identified by the SHA-256 of its content, so
-a re-upload is analysed once. Uploads are analysed in parallel — a local
-process pool by default, or a Dask cluster — and their rows are committed
-in parts with an exactly-once protocol, so a run killed at any moment and
-started again finishes the rest with nothing twice and nothing missing:
+It knows nothing of analysis: the runners (``nightly.runners``) hand it
+``UploadResult`` rows — one per *upload*, a file, folder or archive of the
+inbox identified by the SHA-256 of its content (``nightly.inbox``) — and it
+commits them in parts with an exactly-once protocol, so that a run killed at
+any moment and started again finishes the rest with nothing twice and
+nothing missing:
 
 1. write the part files under hidden temporary names and fsync them;
 2. in one SQLite transaction, record the part and mark its uploads done;
@@ -23,9 +21,9 @@ Warehouse layout::
     WAREHOUSE/ledger.sqlite
     WAREHOUSE/{uploads,sessions,findings,templates[,events]}/run_date=YYYY-MM-DD/part-<run>-<n>.parquet
 
-``templates`` holds each upload's unknown templates (``templates.Miner``)
+``templates`` holds each upload's unknown templates (``mining.miner.Miner``)
 under a fleet-wide ``template_id`` from the warehouse's own Drain3 miner
-(``templates.TemplateRegistry``), whose state is saved in the ledger in the
+(``mining.miner.TemplateRegistry``), whose state is saved in the ledger in the
 same transaction as the part that used it (step 2): a template keeps its id
 from night to night, and a killed run never leaves ids for rows that were
 not committed.

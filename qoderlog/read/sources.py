@@ -14,6 +14,10 @@ them by the input's ``Limits`` (decompressed bytes, compression ratio);
 lines are cut at ``max_line``; folders and archives are read up to
 ``max_members``. A bound that is hit is a ``LimitHit`` on the source's
 state (or the discovery, for a folder or archive), never an exception.
+
+At ~800 lines this module is over the package's ~600: decoding (``open_text``
+onwards) is to move to ``read/decoding.py`` once the branches editing this
+file have landed, so that git carries their edits over this move first.
 """
 
 from __future__ import annotations

@@ -180,7 +180,7 @@ class LaneSummary:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Chart:
-    """A chart a report may show: its key in ``charts.FIGURES``, its title and what it shows."""
+    """A chart a report may show: its key in ``charts.report_figures``, its title and what it shows."""
 
     key: str
     title: str

@@ -1,6 +1,6 @@
 """The fleet report: the warehouse's fleet model as self-contained HTML or GitHub Markdown.
 
-The model (``fleet.fleet_model``) is redacted first when asked (finding
+The model (``nightly.fleet.fleet_model``) is redacted first when asked (finding
 summaries carry paths from users' logs), then presented by
 ``reports/fleet.html.j2`` / ``reports/fleet.md.j2``; charts are built from
 the model's aggregates, never from log lines.
