@@ -20,23 +20,14 @@ from typing import IO, Any
 
 import click
 
-from .analysis import analyze as run_analysis
 from .config import load_config, load_limits
 from .errors import QoderlogError, UsageError
 from .events import Accounting, iter_events
 from .limits import DEFAULT_LIMITS, Limits
-from .mining.drafts import drafts_yaml, suggest
 from .model import Severity
-from .nightly.runners import run_batch
-from .nightly.warehouse import open_warehouse
 from .patterns import PatternSet, load_patterns
 from .reporters import REDACTED_BY_DEFAULT, REPORTERS, RenderOptions
-from .reporters.fleet_report import render_fleet
-from .rules.docs import rules_markdown, rules_text
-from .rules.registry import REGISTRY
-from .synth import write_inbox
 from .tables import write_csv, write_parquet
-from .testing import check_library
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -315,11 +306,15 @@ def analyze(
     Exit status: 0 done (findings or not); 1 a finding at or above
     --fail-on; 2 usage/config error; 3 no input could be read.
     """
+    from .engine import analyze as run_engine  # startup: only the command that needs it loads it
+
     config = load_config(config_path) if config_path else {}
     limits = _limits(config_path, limit_flags)
-    analysis = run_analysis(paths, config=config, patterns=_load(pattern_dirs), limits=limits)
+    analysis = run_engine(paths, config=config, patterns=_load(pattern_dirs), limits=limits)
     if baseline:
-        analysis = analysis.with_baseline(baseline)
+        from .analysis import Analysis  # startup: the notebook front door's fleet context, only with --baseline
+
+        analysis = Analysis.of(analysis).with_baseline(baseline)
     options = RenderOptions(
         color=sys.stdout.isatty() if color is None and output is None else bool(color),
         redact=fmt in REDACTED_BY_DEFAULT if redact is None else redact,
@@ -382,6 +377,10 @@ def batch(
     across re-runs; a killed run resumes where it stopped. Broken, hostile
     or slow uploads are recorded as failed or quarantined with the reason.
     """
+    from .nightly.runners import run_batch  # startup: only the command that needs it loads it
+    from .nightly.warehouse import open_warehouse  # startup: only the command that needs it loads it
+    from .reporters.fleet_report import render_fleet  # startup: only the command that needs it loads it
+
     if scheduler and engine != "dask":
         raise UsageError("--scheduler needs --engine dask")
     summary = run_batch(
@@ -416,6 +415,9 @@ def batch(
 @click.option("--redact/--no-redact", default=True, show_default=True, help="Redact user data in finding texts.")
 def fleet(warehouse: str, fmt: str, output: str | None, redact: bool) -> None:
     """The fleet report of a warehouse: what is common, what is new, what is getting worse."""
+    from .nightly.warehouse import open_warehouse  # startup: only the command that needs it loads it
+    from .reporters.fleet_report import render_fleet  # startup: only the command that needs it loads it
+
     store = open_warehouse(warehouse)
     try:
         with _output(output) as out:
@@ -435,6 +437,8 @@ def synth() -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 def synth_inbox(folder: str, uploads: int, seed: int) -> None:
     """Write an inbox of UPLOADS zipped bundles with a known mix of scenarios, platforms and versions."""
+    from .synth import write_inbox  # startup: only the command that needs it loads it
+
     mix = write_inbox(Path(folder), uploads=uploads, seed=seed)
     click.echo(json.dumps(mix, indent=1))
 
@@ -443,6 +447,9 @@ def synth_inbox(folder: str, uploads: int, seed: int) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 def rules_command(fmt: str) -> None:
     """Document every rule: id, title, what it detects, thresholds, causes, remedies."""
+    from .rules.docs import rules_markdown, rules_text  # startup: only the command that needs it loads it
+    from .rules.registry import REGISTRY  # startup: only the command that needs it loads it
+
     click.echo(rules_markdown(REGISTRY) if fmt == "markdown" else rules_text(REGISTRY), nl=False)
 
 
@@ -484,6 +491,9 @@ def patterns_suggest(
       qoderlog patterns test FOLDER
       qoderlog analyze --patterns FOLDER PATHS...
     """
+    from .analysis import analyze as run_analysis  # startup: only the command that needs it loads it
+    from .mining.drafts import drafts_yaml, suggest  # startup: only the command that needs it loads it
+
     library = _load(pattern_dirs)
     analysis = run_analysis(paths, patterns=library)
     drafts = suggest(analysis.template_list, library, min_count=min_count, top=top, qoder_only=not everything)
@@ -500,6 +510,8 @@ def patterns_test(folder: str | None) -> None:
     Each example must match its own pattern with exactly its listed fields and
     no other pattern; bare examples are also checked in every framing.
     """
+    from .testing import check_library  # startup: only the command that needs it loads it
+
     library = load_patterns((folder,) if folder else (), check=False)
     problems = check_library(library)
     for problem in problems:

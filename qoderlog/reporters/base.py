@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from ..engine import Result
+if TYPE_CHECKING:
+    from ..engine import Result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -24,4 +25,4 @@ class RenderOptions:
     output: str | None = None
 
 
-Render = Callable[[Result, IO[str], RenderOptions], None]
+Render = Callable[["Result", IO[str], RenderOptions], None]
