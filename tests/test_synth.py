@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import io
 import random
 import re
@@ -11,8 +12,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from qoderlog import synth
+from qoderlog.cli import cli
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 REGENERATE = "run `python -m qoderlog.synth samples sample_logs` and commit the result"
@@ -560,7 +563,39 @@ def test_corpus_without_qoder_share_is_pure_noise(tmp_path: Path) -> None:
     assert [line for line in lines if QODER_LINE.search(line)] == []
 
 
-def test_command_line_writes_a_corpus(tmp_path: Path) -> None:
+# --------------------------------------------------------------------------- the command line
+
+
+def _synth(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["synth", *args], catch_exceptions=False)
+
+
+def test_command_line_writes_the_corpus_write_corpus_writes(tmp_path: Path) -> None:
     out = tmp_path / "c.log"
-    assert synth.main(["corpus", str(out), "--lines", "150", "--seed", "2"]) == 0
+    result = _synth("corpus", str(out), "--lines", "150", "--seed", "2", "--qoder-share", "0.2")
+    assert result.exit_code == 0, result.output
     assert out.read_bytes().count(b"\n") == 150
+    assert out.read_bytes() == _corpus(tmp_path, lines=150, seed=2, qoder_share=0.2)
+
+
+def test_command_line_rejects_a_share_above_one(tmp_path: Path) -> None:
+    result = _synth("corpus", str(tmp_path / "c.log"), "--qoder-share", "1.5")
+    assert result.exit_code == 2
+    assert "1.5" in result.output and not (tmp_path / "c.log").exists()
+
+
+def test_command_line_writes_the_samples_and_lists_them_readme_last(tmp_path: Path) -> None:
+    result = _synth("samples", str(tmp_path / "cli"))
+    assert result.exit_code == 0, result.output
+    listed = result.output.splitlines()
+    assert listed[-1] == str(tmp_path / "cli" / "README.md")
+    written = synth.write_samples(tmp_path / "api")
+    assert [Path(line).relative_to(tmp_path / "cli") for line in listed] == [
+        path.relative_to(tmp_path / "api") for path in written
+    ]
+    assert _tree(tmp_path / "cli") == _tree(tmp_path / "api")
+
+
+def test_the_click_command_is_the_only_entry_point() -> None:
+    assert importlib.util.find_spec("qoderlog.synth.__main__") is None
+    assert not hasattr(synth, "main")
