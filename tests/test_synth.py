@@ -20,7 +20,7 @@ from qoderlog.cli import cli
 from qoderlog.synth import datafiles, scenarios
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
-REGENERATE = "run `python -m qoderlog.synth samples sample_logs` and commit the result"
+REGENERATE = "run `qoderlog synth samples sample_logs` and commit the result"
 
 STAMP = re.compile(r"^\[?(?:main )?(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{3})")
 QODER_LINE = re.compile(
