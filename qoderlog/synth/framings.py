@@ -7,6 +7,7 @@ lines a VS Code, spdlog, console, JSON or bare log would hold for it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, get_args
@@ -51,6 +52,45 @@ def stamp(at: datetime) -> str:
     return f"{at:%Y-%m-%d %H:%M:%S}.{at.microsecond // 1000:03d}"
 
 
+def _vscode(entry: Entry, text: str, utc_offset_h: float, logger: str) -> str:
+    return f"{stamp(entry.at)} [{entry.level}] {text}"
+
+
+def _spdlog(entry: Entry, text: str, utc_offset_h: float, logger: str) -> str:
+    return f"[{stamp(entry.at)}] [{logger}] [{entry.level}] {text}"
+
+
+def _console(entry: Entry, text: str, utc_offset_h: float, logger: str) -> str:
+    utc = entry.at - timedelta(hours=utc_offset_h)
+    return f"[{logger} {utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z] {text}"
+
+
+def _json(entry: Entry, text: str, utc_offset_h: float, logger: str) -> str:
+    utc = entry.at - timedelta(hours=utc_offset_h)
+    record: dict[str, str | int] = {
+        "timestamp": f"{utc:%Y-%m-%dT%H:%M:%SZ}",
+        "level": _JSON_LEVELS[entry.level],
+        "category": entry.category,
+        "message": entry.json_message or entry.message or "",
+    }
+    record.update(entry.fields)
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def _bare(entry: Entry, text: str, utc_offset_h: float, logger: str) -> str:
+    return text
+
+
+_HEADS: dict[str, Callable[[Entry, str, float, str], str]] = {
+    "vscode": _vscode,
+    "spdlog": _spdlog,
+    "console": _console,
+    "json": _json,
+    "bare": _bare,
+}
+"""One header writer per framing: ``(entry, "[component] message", utc_offset_h, logger)`` → the first line."""
+
+
 def frame(entry: Entry, framing: Framing, *, utc_offset_h: float = 0.0, logger: str = "main") -> list[str]:
     """The physical lines of ``entry`` in ``framing`` (catalog §2), continuation lines included.
 
@@ -62,26 +102,8 @@ def frame(entry: Entry, framing: Framing, *, utc_offset_h: float = 0.0, logger: 
         return [""]
     if entry.raw:
         return [entry.message, *entry.detail]
-    text = f"[{entry.component}] {entry.message}" if entry.component else entry.message
-    if framing == "vscode":
-        head = f"{stamp(entry.at)} [{entry.level}] {text}"
-    elif framing == "spdlog":
-        head = f"[{stamp(entry.at)}] [{logger}] [{entry.level}] {text}"
-    elif framing == "console":
-        utc = entry.at - timedelta(hours=utc_offset_h)
-        head = f"[{logger} {utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z] {text}"
-    elif framing == "json":
-        utc = entry.at - timedelta(hours=utc_offset_h)
-        record: dict[str, str | int] = {
-            "timestamp": f"{utc:%Y-%m-%dT%H:%M:%SZ}",
-            "level": _JSON_LEVELS[entry.level],
-            "category": entry.category,
-            "message": entry.json_message or entry.message,
-        }
-        record.update(entry.fields)
-        head = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-    elif framing == "bare":
-        head = text
-    else:
+    head = _HEADS.get(framing)
+    if head is None:
         raise ValueError(f"unknown framing {framing!r}; use one of {', '.join(FRAMINGS)}")
-    return [head, *entry.detail]
+    text = f"[{entry.component}] {entry.message}" if entry.component else entry.message
+    return [head(entry, text, utc_offset_h, logger), *entry.detail]
