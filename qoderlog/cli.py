@@ -431,6 +431,28 @@ def synth() -> None:
     """Generate realistic Qoder logs: samples, a benchmark corpus, an inbox of uploads."""
 
 
+@synth.command("samples")
+@click.argument("out_dir", type=click.Path(file_okay=False))
+def synth_samples(out_dir: str) -> None:
+    """Regenerate the committed sample logs (and their README) under OUT_DIR; print each path written."""
+    from .synth import write_samples
+
+    for path in write_samples(Path(out_dir)):
+        click.echo(str(path))
+
+
+@synth.command("corpus")
+@click.argument("out_file", type=click.Path(dir_okay=False))
+@click.option("--lines", type=click.IntRange(min=0), default=1_000_000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--qoder-share", type=click.FloatRange(0.0, 1.0), default=0.02, show_default=True)
+def synth_corpus(out_file: str, lines: int, seed: int, qoder_share: float) -> None:
+    """Stream a main.log-style benchmark corpus of exactly LINES lines, about QODER_SHARE of them Qoder lines."""
+    from .synth import write_corpus
+
+    write_corpus(Path(out_file), lines=lines, seed=seed, qoder_share=qoder_share)
+
+
 @synth.command("inbox")
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--uploads", type=click.IntRange(min=1), default=100, show_default=True)
