@@ -7,13 +7,12 @@ Run: ``python fuzz/fuzz_framing.py -max_total_time=600 fuzz/corpus/framing``.
 
 from __future__ import annotations
 
-import sys
-
 import atheris
+from harness import main
 
 with atheris.instrument_imports(include=["qoderlog"]):
-    from qoderlog.framing import frame_lines
     from qoderlog.patterns import load_patterns
+    from qoderlog.read.framing import frame_lines
 
 LIBRARY = load_patterns()
 SEEDS = [e.text for p in LIBRARY.patterns for e in p.examples]
@@ -51,10 +50,5 @@ def test_one_input(data: bytes) -> None:
     assert total == len(lines), (total, len(lines), counts, records)
 
 
-def main() -> None:
-    atheris.Setup(sys.argv, test_one_input)
-    atheris.Fuzz()
-
-
 if __name__ == "__main__":
-    main()
+    main(test_one_input)

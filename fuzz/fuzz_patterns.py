@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import atheris
+from harness import main
 
 with atheris.instrument_imports(include=["qoderlog"]):
     from qoderlog.errors import PatternError
@@ -63,10 +63,5 @@ def test_one_input(data: bytes) -> None:
                 event.to_dict()
 
 
-def main() -> None:
-    atheris.Setup(sys.argv, test_one_input)
-    atheris.Fuzz()
-
-
 if __name__ == "__main__":
-    main()
+    main(test_one_input)

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import gzip
 import io
-import sys
 import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
 
 import atheris
+from harness import main
 
 with atheris.instrument_imports(include=["qoderlog"]):
     from qoderlog.limits import Limits
-    from qoderlog.sources import Discovery, detect_encoding, iter_sources
+    from qoderlog.read.sources import Discovery, detect_encoding, iter_sources
 
 SCRATCH = Path(tempfile.mkdtemp(prefix="qoderlog-fuzz-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
 # Small limits so that the fuzzer reaches the limit paths with small inputs.
@@ -80,10 +80,5 @@ def test_one_input(data: bytes) -> None:
     path.unlink()
 
 
-def main() -> None:
-    atheris.Setup(sys.argv, test_one_input)
-    atheris.Fuzz()
-
-
 if __name__ == "__main__":
-    main()
+    main(test_one_input)

@@ -9,20 +9,20 @@ Run: ``python fuzz/fuzz_scan.py -max_total_time=600 fuzz/corpus/scan``.
 from __future__ import annotations
 
 import gzip
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import atheris
+from harness import main
 
 with atheris.instrument_imports(include=["qoderlog"]):
-    from qoderlog.framing import frame_lines
     from qoderlog.limits import Limits
+    from qoderlog.mining.miner import QODER_LITERALS
     from qoderlog.patterns import load_patterns
-    from qoderlog.scan import scan_records
-    from qoderlog.sources import Discovery, iter_sources
-    from qoderlog.templates import QODER_LITERALS
+    from qoderlog.read.framing import frame_lines
+    from qoderlog.read.scan import scan_records
+    from qoderlog.read.sources import Discovery, iter_sources
 
 SCRATCH = Path(tempfile.mkdtemp(prefix="qoderlog-fuzz-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
 LIBRARY = load_patterns()
@@ -78,10 +78,5 @@ def test_one_input(data: bytes) -> None:
     path.unlink()
 
 
-def main() -> None:
-    atheris.Setup(sys.argv, test_one_input)
-    atheris.Fuzz()
-
-
 if __name__ == "__main__":
-    main()
+    main(test_one_input)

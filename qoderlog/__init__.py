@@ -16,19 +16,28 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .engine import Accounting, iter_events
 from .errors import ConfigError, InputError, PatternError, QoderlogError, UsageError
+from .events import Accounting, iter_events
 from .limits import Limits
 from .model import Event, Framing, InputReport, LimitHit, LineKind, Record, Severity
 from .patterns import PatternSet, load_patterns
+from .tables import events_frame
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from .analysis import Analysis, analyze
-    from .batch import open_warehouse, run_batch
+    from .nightly.runners import run_batch
+    from .nightly.warehouse import open_warehouse
 
-_LAZY = {"Analysis": "analysis", "analyze": "analysis", "open_warehouse": "batch", "run_batch": "batch"}
+# The notebook front door and the nightly run (report, Jinja, warehouse modules) load when first asked for,
+# so that ``import qoderlog`` and ``qoderlog parse`` stay light.
+_LAZY = {
+    "Analysis": "analysis",
+    "analyze": "analysis",
+    "open_warehouse": "nightly.warehouse",
+    "run_batch": "nightly.runners",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -75,8 +84,6 @@ def read_events(
     limits: Limits | None = None,
 ) -> pd.DataFrame:
     """All events under ``paths`` as a typed DataFrame, one row per event, fields as columns, read within ``limits``."""
-    from .tables import events_frame
-
     patterns = load_patterns(pattern_dirs)
     events = iter_events(paths, patterns=patterns, accounting=accounting, limits=limits or Limits())
     return events_frame(events, patterns)

@@ -1,171 +1,54 @@
-"""One bundle end to end: events → sessions → rules → an ``Analysis`` that every reporter presents.
+"""The notebook front door: ``analyze(paths)`` → an ``Analysis`` that renders and plots itself.
 
-``analyze(paths)`` is the shared entry point of the CLI, the notebook API
-and the batch runner. ``Analysis`` holds typed values (``session_list``,
-``finding_list``, ``event_list``, the accounting) and offers them as pandas
-DataFrames (``sessions``, ``findings``, ``events``) and as the JSON document
-of ``schema_version`` ``SCHEMA_VERSION`` (see ``schemas/analysis.schema.json``).
+``Analysis`` is the engine's ``Result`` (sessions, findings, events as
+DataFrames, the JSON document) plus what a person at a notebook wants: the
+HTML and Markdown reports, Jupyter's rich view, matplotlib figures and fleet
+context from a warehouse. It is the only value that reaches up to the
+reporters; the CLI and the batch worker use the engine's ``Result``
+directly.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import datetime
-from functools import cached_property, lru_cache
-from importlib import metadata
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
-from .engine import Accounting, iter_events
+from .engine import Result
+from .engine import analyze as analyze_result
 from .limits import DEFAULT_LIMITS, Limits
-from .model import Event, Finding, Session, Severity, Template
-from .noise import load_noise
-from .patterns import PatternSet, load_patterns
-from .rules import Facts, run_rules
-from .sessions import NEVER_READY_S, build_sessions, group_streams, is_lifecycle, wall
-from .sources import stream_key
-from .templates import ERROR_LEVELS, QODER_LITERALS, Miner
-from .verdict import Verdict, judge, unexplained_errors
+from .nightly.fleet import baseline_context
+from .nightly.warehouse import open_warehouse
+from .patterns import PatternSet
+from .report.charts import plot_latency, plot_sessions
+from .report.presentation import build_report
+from .reporters.html_report import notebook_html, render_html
+from .reporters.markdown_report import render_markdown
 
 if TYPE_CHECKING:
-    import pandas as pd
     from matplotlib.figure import Figure
-
-SCHEMA_VERSION = "1.0"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Environment:
-    """What the logs reveal about the user's machine and Qoder install."""
-
-    platforms: tuple[str, ...]
-    binary_versions: tuple[str, ...]
-    binary_paths: tuple[str, ...]
-    work_dirs: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {
-            "platforms": list(self.platforms),
-            "binary_versions": list(self.binary_versions),
-            "binary_paths": list(self.binary_paths),
-            "work_dirs": list(self.work_dirs),
-        }
 
 
 @dataclass(frozen=True, kw_only=True)
-class Analysis:
-    """The diagnosis of one bundle: accounting, events, sessions, findings, environment."""
+class Analysis(Result):
+    """The diagnosis of one bundle, with its reports and figures (see ``engine.Result`` for the values)."""
 
-    accounting: Accounting
-    event_list: tuple[Event, ...]
-    session_list: tuple[Session, ...]
-    finding_list: tuple[Finding, ...]
-    environment: Environment
-    config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    baseline: Mapping[str, Any] | None = None
-    template_list: tuple[Template, ...] = ()
-    records: Mapping[str, int] = field(default_factory=dict)
-    known_noise: Mapping[str, int] = field(default_factory=dict)
-    example_details: Mapping[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)
-
-    @cached_property
-    def verdict(self) -> Verdict:
-        """What the diagnosis amounts to: problems, unexplained errors, nothing to diagnose, or all clear."""
-        return judge(
-            findings=self.finding_list,
-            unexplained=unexplained_errors(
-                self.finding_list, self.event_list, self.template_list, self.example_details
-            ),
-            sidecar_records=self.records.get("qoder_related", 0),
-            ready_sessions=sum(1 for s in self.session_list if s.outcome == "ready"),
-            sessions=len(self.session_list),
-            known_noise=self.known_noise,
-        )
-
-    @property
-    def coverage(self) -> float | None:
-        """The share of Qoder-related records a pattern recognised; ``None`` when there were none."""
-        total = self.records.get("qoder_related", 0)
-        return round(self.records.get("qoder_recognised", 0) / total, 4) if total else None
-
-    @property
-    def worst(self) -> Severity | None:
-        """The worst severity among the findings, or ``None`` when there are none."""
-        return max((f.severity for f in self.finding_list), default=None)
-
-    @cached_property
-    def sessions(self) -> pd.DataFrame:
-        """One row per session (the ``sessions`` of the JSON), typed."""
-        from .tables import sessions_frame
-
-        return sessions_frame(self.session_list)
-
-    @cached_property
-    def findings(self) -> pd.DataFrame:
-        """One row per finding: rule, severity, title, summary, source, session, times, metrics."""
-        from .tables import findings_frame
-
-        return findings_frame(self.finding_list)
-
-    @cached_property
-    def events(self) -> pd.DataFrame:
-        """One row per recognised event, fields as typed columns."""
-        from .tables import events_frame
-
-        return events_frame(self.event_list, load_patterns())
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON document: schema_version, inputs, stats, sessions, findings, environment, unknown templates.
-
-        With a baseline (``analyze --baseline``) it also has ``baseline`` and,
-        per finding, ``fleet_context`` sentences.
-        """
-        stats = self.accounting.to_dict()
-        document = {
-            "schema_version": SCHEMA_VERSION,
-            "generator": f"qoderlog {_version()}",
-            "worst_severity": str(self.worst) if self.worst is not None else None,
-            "inputs": stats["inputs"],
-            "stats": stats,
-            "environment": self.environment.to_dict(),
-            "sessions": [s.to_dict() for s in self.session_list],
-            "findings": [f.to_dict() for f in self.finding_list],
-            "unknown_templates": [t.to_dict() for t in self.template_list],
-            "coverage": self.coverage,
-            "records": dict(self.records),
-            "verdict": self.verdict.to_dict(),
-        }
-        if self.baseline is not None:
-            from .fleet import context_sentences
-
-            document["baseline"] = dict(self.baseline)
-            for finding in document["findings"]:
-                finding["fleet_context"] = context_sentences(finding, self.baseline)
-        return document
+    @classmethod
+    def of(cls, result: Result) -> Analysis:
+        """The front door on an engine result (the same values, not copied)."""
+        return cls(**{item.name: getattr(result, item.name) for item in fields(result)})
 
     def with_baseline(self, warehouse: str | os.PathLike[str]) -> Analysis:
         """This analysis with fleet context from a warehouse: latency ranks, signature history."""
-        from .batch import open_warehouse
-        from .fleet import baseline_context
-
         store = open_warehouse(warehouse)
         try:
             return replace(self, baseline=baseline_context(store, self.to_dict()))
         finally:
             store.close()
 
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """The JSON document as text."""
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=str)
-
     def to_html(self, *, redact: bool = True, charts: bool = True) -> str:
         """The self-contained HTML report (redacted by default, as ``--format html``)."""
-        from .presentation import build_report
-        from .reporters.html_report import render_html
-
         return render_html(build_report(self, redact=redact), charts=charts)
 
     def to_markdown(self, *, redact: bool = True, assets: str | os.PathLike[str] | None = None) -> str:
@@ -173,30 +56,18 @@ class Analysis:
 
         With ``assets`` the chart PNGs are written there and linked relative to the current folder.
         """
-        from .presentation import build_report
-        from .reporters.markdown_report import render_markdown
-
         return render_markdown(build_report(self, redact=redact), charts=assets is not None, assets=assets)
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the HTML report, unredacted (it is your own notebook), in a sandboxed frame."""
-        from .presentation import build_report
-        from .reporters.html_report import notebook_html
-
         return notebook_html(build_report(self, redact=False))
 
     def plot_sessions(self) -> Figure | None:
         """The session timeline as a matplotlib figure (``None`` when no session has a time)."""
-        from .charts import plot_sessions
-        from .presentation import build_report
-
         return plot_sessions(build_report(self, redact=False).sessions)
 
     def plot_latency(self) -> Figure | None:
         """Startup latency per session against the thresholds, as a matplotlib figure (``None`` without starts)."""
-        from .charts import plot_latency
-        from .presentation import build_report
-
         report = build_report(self, redact=False)
         return plot_latency(report.sessions, **report.thresholds)
 
@@ -211,98 +82,13 @@ def analyze(
     fast: bool = True,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Analysis:
-    """Read everything under ``paths`` within ``limits``, rebuild the sessions, run every rule.
+    """Read everything under ``paths`` within ``limits``, rebuild the sessions, run every rule (``engine.analyze``).
 
     With ``mine`` (the default) the records no pattern recognised are mined
-    into ``template_list`` (see ``templates.Miner``). ``fast=False`` reads
+    into ``template_list`` (see ``mining.miner.Miner``). ``fast=False`` reads
     line by line, the reference the block scanner is tested against.
     """
-    library = patterns if patterns is not None else load_patterns(pattern_dirs)
-    accounting = Accounting()
-    miner = Miner(noise=load_noise()) if mine else None
-    hooks: dict[str, Any] = (
-        {"unknown": miner, "keep_levels": miner.keep_levels, "keep_literals": QODER_LITERALS} if miner else {}
+    result = analyze_result(
+        paths, config=config, pattern_dirs=pattern_dirs, patterns=patterns, mine=mine, fast=fast, limits=limits
     )
-    events = tuple(iter_events(paths, patterns=library, accounting=accounting, fast=fast, limits=limits, **hooks))
-    return analyze_events(events, accounting, config=config, miner=miner)
-
-
-def analyze_events(
-    events: tuple[Event, ...],
-    accounting: Accounting,
-    *,
-    config: Mapping[str, Mapping[str, Any]] | None = None,
-    miner: Miner | None = None,
-) -> Analysis:
-    """Sessions and findings for events already read (with their accounting and, when mined, the unknowns)."""
-    settings = config or {}
-    stream_ends = _stream_ends(accounting)
-    never_ready_s = float(settings.get("startup-failure", {}).get("never_ready_s", NEVER_READY_S))
-    sessions = tuple(build_sessions(events, stream_ends, never_ready_s=never_ready_s))
-    streams = {name: tuple(items) for name, items in group_streams(events).items()}
-    facts = Facts(
-        sessions=sessions,
-        streams=streams,
-        events=events,
-        minidumps=tuple(accounting.discovery.minidumps),
-        stream_ends=stream_ends,
-    )
-    findings = tuple(run_rules(facts, settings))
-    return Analysis(
-        accounting=accounting,
-        event_list=events,
-        session_list=sessions,
-        finding_list=findings,
-        environment=_environment(sessions, events),
-        config=settings,
-        template_list=miner.templates() if miner is not None else (),
-        records=_record_counts(events, miner),
-        known_noise=dict(miner.known_noise) if miner is not None else {},
-        example_details=miner.example_details() if miner is not None else {},
-    )
-
-
-def _record_counts(events: tuple[Event, ...], miner: Miner | None) -> dict[str, int]:
-    """The sidecar's own records (recognised or not) and error records, for coverage and the anomaly score."""
-    recognised = sum(1 for e in events if is_lifecycle(e))
-    errors = sum(1 for e in events if e.level in ERROR_LEVELS)
-    unknown = miner.qoder_unknown if miner is not None else 0
-    return {
-        "qoder_related": recognised + unknown,
-        "qoder_recognised": recognised,
-        "qoder_unknown": unknown,
-        "errors": errors + (miner.errors if miner is not None else 0),
-    }
-
-
-@lru_cache(maxsize=1)
-def _version() -> str:
-    try:
-        return metadata.version("qoderlog")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def _stream_ends(accounting: Accounting) -> dict[str, datetime | None]:
-    ends: dict[str, datetime | None] = {}
-    for report in accounting.inputs:
-        stream = stream_key(report.source)[0]
-        last = report.last_time
-        known = ends.get(stream)
-        if last is not None and (known is None or wall(last) > wall(known)):  # type: ignore[operator]
-            ends[stream] = last
-        else:
-            ends.setdefault(stream, known)
-    return ends
-
-
-def _environment(sessions: tuple[Session, ...], events: tuple[Event, ...]) -> Environment:
-    def unique(values: Iterable[Any]) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(str(v) for v in values if v))
-
-    return Environment(
-        platforms=unique(f"{s.platform}/{s.arch}" if s.arch else s.platform for s in sessions),
-        binary_versions=unique(s.binary_version for s in sessions),
-        binary_paths=unique(s.binary_path for s in sessions),
-        work_dirs=unique(e.get("work_dir") for e in events if e.type == "process.start"),
-    )
+    return Analysis.of(result)

@@ -20,12 +20,14 @@ from typing import IO, Any
 
 import click
 
-from .engine import Accounting, iter_events
+from .config import load_config, load_limits
 from .errors import QoderlogError, UsageError
+from .events import Accounting, iter_events
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Severity
 from .patterns import PatternSet, load_patterns
 from .reporters import REDACTED_BY_DEFAULT, REPORTERS, RenderOptions
+from .tables import write_csv, write_parquet
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -34,7 +36,6 @@ EXIT_NO_INPUT = 3
 MAX_IGNORED_SHOWN = 5
 """Files not read named one by one in the warning; the rest are counted (all are in the accounting)."""
 
-_EVENT_FORMATS = ("jsonl", "json", "csv", "parquet")
 _STATS_FORMATS = ("text", "json")
 
 
@@ -154,11 +155,47 @@ def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _limits(config_path: str | None, flags: dict[str, Any]) -> Limits:
     """The defaults, then the config file's ``[limits]``, then the flags given."""
-    from .config import load_limits
-
     base = load_limits(config_path) if config_path else DEFAULT_LIMITS
     given = {name: value for name, value in flags.items() if value is not None}
     return dataclasses.replace(base, **given)
+
+
+def _write_events(events: Iterator[Any], fmt: str, output: str | None, patterns: PatternSet) -> None:
+    _EVENT_WRITERS[fmt](events, output, patterns)
+
+
+def _write_jsonl(events: Iterator[Any], output: str | None, patterns: PatternSet) -> None:
+    dumps: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    with _output(output) as out:
+        for event in events:
+            out.write(dumps(event.to_dict()) + "\n")
+
+
+def _write_json(events: Iterator[Any], output: str | None, patterns: PatternSet) -> None:
+    dumps: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    with _output(output) as out:
+        out.write("[")
+        for index, event in enumerate(events):
+            out.write(("\n" if index == 0 else ",\n") + dumps(event.to_dict()))
+        out.write("\n]\n")
+
+
+def _write_csv(events: Iterator[Any], output: str | None, patterns: PatternSet) -> None:
+    with _output(output) as out:
+        write_csv(events, out, patterns)
+
+
+def _write_parquet(events: Iterator[Any], output: str | None, patterns: PatternSet) -> None:
+    write_parquet(events, output or "", patterns)  # parse has checked that parquet goes to a file
+
+
+_EVENT_WRITERS: dict[str, Callable[[Iterator[Any], str | None, PatternSet], None]] = {
+    "jsonl": _write_jsonl,
+    "json": _write_json,
+    "csv": _write_csv,
+    "parquet": _write_parquet,
+}
+"""``parse``'s event formats, one writer each: (events, output path or ``None`` for stdout, the pattern library)."""
 
 
 @cli.command()
@@ -166,7 +203,7 @@ def _limits(config_path: str | None, flags: dict[str, Any]) -> Limits:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted({*_EVENT_FORMATS, *_STATS_FORMATS})),
+    type=click.Choice(sorted({*_EVENT_WRITERS, *_STATS_FORMATS})),
     help="Events: jsonl (default), json, csv, parquet. With --stats: text (default) or json.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
@@ -185,8 +222,8 @@ def parse(
     """Turn log files, folders, archives or - (stdin) into typed events."""
     if stats and fmt not in (None, *_STATS_FORMATS):
         raise UsageError(f"--stats prints text or json, not {fmt}", hint="drop --format or use --format json")
-    if not stats and fmt not in (None, *_EVENT_FORMATS):
-        raise UsageError(f"events are written as {', '.join(_EVENT_FORMATS)}, not {fmt}")
+    if not stats and fmt not in (None, *_EVENT_WRITERS):
+        raise UsageError(f"events are written as {', '.join(_EVENT_WRITERS)}, not {fmt}")
     if fmt == "parquet" and output is None:
         raise UsageError("parquet output needs a file", hint="add -o events.parquet")
     limits = _limits(config_path, limit_flags)
@@ -205,29 +242,6 @@ def parse(
         _write_events(events, fmt or "jsonl", output, patterns)
     _warn_inputs(accounting)
     sys.exit(_exit_for(accounting))
-
-
-def _write_events(events: Iterator[Any], fmt: str, output: str | None, patterns: PatternSet) -> None:
-    if fmt == "parquet":
-        from .tables import write_parquet
-
-        write_parquet(events, output or "", patterns)
-        return
-    with _output(output) as out:
-        if fmt == "csv":
-            from .tables import write_csv
-
-            write_csv(events, out, patterns)
-            return
-        dumps: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, default=str).encode
-        if fmt == "jsonl":
-            for event in events:
-                out.write(dumps(event.to_dict()) + "\n")
-            return
-        out.write("[")
-        for index, event in enumerate(events):
-            out.write(("\n" if index == 0 else ",\n") + dumps(event.to_dict()))
-        out.write("\n]\n")
 
 
 def format_stats(accounting: Accounting) -> str:
@@ -303,14 +317,15 @@ def analyze(
     Exit status: 0 done (findings or not); 1 a finding at or above
     --fail-on; 2 usage/config error; 3 no input could be read.
     """
-    from .analysis import analyze as run_analysis
-    from .config import load_config
+    from .engine import analyze as run_engine  # startup: only the command that needs it loads it
 
     config = load_config(config_path) if config_path else {}
     limits = _limits(config_path, limit_flags)
-    analysis = run_analysis(paths, config=config, patterns=_load(pattern_dirs), limits=limits)
+    analysis = run_engine(paths, config=config, patterns=_load(pattern_dirs), limits=limits)
     if baseline:
-        analysis = analysis.with_baseline(baseline)
+        from .analysis import Analysis  # startup: the notebook front door's fleet context, only with --baseline
+
+        analysis = Analysis.of(analysis).with_baseline(baseline)
     options = RenderOptions(
         color=sys.stdout.isatty() if color is None and output is None else bool(color),
         redact=fmt in REDACTED_BY_DEFAULT if redact is None else redact,
@@ -373,7 +388,9 @@ def batch(
     across re-runs; a killed run resumes where it stopped. Broken, hostile
     or slow uploads are recorded as failed or quarantined with the reason.
     """
-    from .batch import run_batch
+    from .nightly.runners import run_batch  # startup: only the command that needs it loads it
+    from .nightly.warehouse import open_warehouse  # startup: only the command that needs it loads it
+    from .reporters.fleet_report import render_fleet  # startup: only the command that needs it loads it
 
     if scheduler and engine != "dask":
         raise UsageError("--scheduler needs --engine dask")
@@ -392,9 +409,6 @@ def batch(
     click.echo(summary.line(), err=True)
     if not fleet_report:
         return
-    from .batch import open_warehouse
-    from .reporters.fleet_report import render_fleet
-
     report = Path(warehouse) / "fleet.html"
     store = open_warehouse(warehouse)
     try:
@@ -412,8 +426,8 @@ def batch(
 @click.option("--redact/--no-redact", default=True, show_default=True, help="Redact user data in finding texts.")
 def fleet(warehouse: str, fmt: str, output: str | None, redact: bool) -> None:
     """The fleet report of a warehouse: what is common, what is new, what is getting worse."""
-    from .batch import open_warehouse
-    from .reporters.fleet_report import render_fleet
+    from .nightly.warehouse import open_warehouse  # startup: only the command that needs it loads it
+    from .reporters.fleet_report import render_fleet  # startup: only the command that needs it loads it
 
     store = open_warehouse(warehouse)
     try:
@@ -428,13 +442,35 @@ def synth() -> None:
     """Generate realistic Qoder logs: samples, a benchmark corpus, an inbox of uploads."""
 
 
+@synth.command("samples")
+@click.argument("out_dir", type=click.Path(file_okay=False))
+def synth_samples(out_dir: str) -> None:
+    """Regenerate the committed sample logs (and their README) under OUT_DIR; print each path written."""
+    from .synth import write_samples
+
+    for path in write_samples(Path(out_dir)):
+        click.echo(str(path))
+
+
+@synth.command("corpus")
+@click.argument("out_file", type=click.Path(dir_okay=False))
+@click.option("--lines", type=click.IntRange(min=0), default=1_000_000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--qoder-share", type=click.FloatRange(0.0, 1.0), default=0.02, show_default=True)
+def synth_corpus(out_file: str, lines: int, seed: int, qoder_share: float) -> None:
+    """Stream a main.log-style benchmark corpus of exactly LINES lines, about QODER_SHARE of them Qoder lines."""
+    from .synth import write_corpus
+
+    write_corpus(Path(out_file), lines=lines, seed=seed, qoder_share=qoder_share)
+
+
 @synth.command("inbox")
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--uploads", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def synth_inbox(folder: str, uploads: int, seed: int) -> None:
     """Write an inbox of UPLOADS zipped bundles with a known mix of scenarios, platforms and versions."""
-    from .synth import write_inbox
+    from .synth import write_inbox  # startup: only the command that needs it loads it
 
     mix = write_inbox(Path(folder), uploads=uploads, seed=seed)
     click.echo(json.dumps(mix, indent=1))
@@ -444,8 +480,8 @@ def synth_inbox(folder: str, uploads: int, seed: int) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 def rules_command(fmt: str) -> None:
     """Document every rule: id, title, what it detects, thresholds, causes, remedies."""
-    from .rules import REGISTRY
-    from .rules.docs import rules_markdown, rules_text
+    from .rules.docs import rules_markdown, rules_text  # startup: only the command that needs it loads it
+    from .rules.registry import REGISTRY  # startup: only the command that needs it loads it
 
     click.echo(rules_markdown(REGISTRY) if fmt == "markdown" else rules_text(REGISTRY), nl=False)
 
@@ -488,8 +524,8 @@ def patterns_suggest(
       qoderlog patterns test FOLDER
       qoderlog analyze --patterns FOLDER PATHS...
     """
-    from .analysis import analyze as run_analysis
-    from .drafts import drafts_yaml, suggest
+    from .analysis import analyze as run_analysis  # startup: only the command that needs it loads it
+    from .mining.drafts import drafts_yaml, suggest  # startup: only the command that needs it loads it
 
     library = _load(pattern_dirs)
     analysis = run_analysis(paths, patterns=library)
@@ -507,7 +543,7 @@ def patterns_test(folder: str | None) -> None:
     Each example must match its own pattern with exactly its listed fields and
     no other pattern; bare examples are also checked in every framing.
     """
-    from .testing import check_library
+    from .testing import check_library  # startup: only the command that needs it loads it
 
     library = load_patterns((folder,) if folder else (), check=False)
     problems = check_library(library)

@@ -24,7 +24,7 @@ import yaml
 
 from .errors import ConfigError
 from .limits import Limits, limits_from
-from .rules import REGISTRY
+from .rules.registry import REGISTRY
 
 RuleConfig = dict[str, dict[str, Any]]
 

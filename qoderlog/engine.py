@@ -1,260 +1,247 @@
-"""The pipeline end to end: inputs → sources → framing → patterns → events, with the accounting.
+"""Events → sessions → rules → a ``Result``: one bundle end to end, as a plain value.
 
-``iter_events`` is the one streaming entry point that the CLI, the notebook
-API and the batch runner share. ``Accounting`` records, per input, how every
-physical line was counted, so that ``by_kind`` always sums to ``lines_read``,
-and every bound of ``Limits`` an input met (``limits``), with its value.
+``analyze(paths)`` is the pipeline the CLI, the notebook API and the batch
+worker share. ``Result`` holds typed values (``session_list``,
+``finding_list``, ``event_list``, the accounting) and offers them as pandas
+DataFrames (``sessions``, ``findings``, ``events``) and as the JSON document
+of ``schema_version`` ``SCHEMA_VERSION`` (see ``schemas/analysis.schema.json``).
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from .framing import frame_lines
+from .baseline import context_sentences
+from .events import Accounting, iter_events
 from .limits import DEFAULT_LIMITS, Limits
-from .model import Event, InputReport, LimitHit, LineKind, Record
-from .patterns import PatternSet, Timeouts, load_patterns
-from .scan import scan_records
-from .sources import Discovery, Source, iter_sources
+from .mining.miner import ERROR_LEVELS, QODER_LITERALS, Miner
+from .model import Event, Finding, Session, Severity, Template
+from .noise import load_noise
+from .patterns import PatternSet, load_patterns
+from .read.sources import stream_key
+from .resources import package_version
+from .rules import Facts
+from .rules.registry import run_rules
+from .sessions import NEVER_READY_S, build_sessions, group_streams, is_lifecycle, wall
+from .tables import events_frame, findings_frame, sessions_frame
+from .verdict import Verdict, judge, unexplained_errors
 
-KINDS: tuple[str, ...] = tuple(kind.value for kind in LineKind)
+if TYPE_CHECKING:
+    import pandas as pd
 
-ESCAPE_WARNING = "the member's name escapes the archive (../ or absolute): read under its label, never extracted"
-
-Unknown = Callable[[Record, tuple[str, ...]], None]
-"""Called with every yielded record (and its continuation lines) that no pattern recognised."""
+SCHEMA_VERSION = "1.0"
 
 
-@dataclass(slots=True)
-class Accounting:
-    """How every input and every physical line of a run was handled. Filled while events stream."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Environment:
+    """What the logs reveal about the user's machine and Qoder install."""
 
-    inputs: list[InputReport] = field(default_factory=list)
-    discovery: Discovery = field(default_factory=Discovery)
-
-    @property
-    def lines_read(self) -> int:
-        """Physical lines read across all inputs."""
-        return sum(report.lines for report in self.inputs)
-
-    def by_kind(self) -> dict[str, int]:
-        """Lines per kind across all inputs; the values sum to ``lines_read``."""
-        totals = dict.fromkeys(KINDS, 0)
-        for report in self.inputs:
-            for kind, count in report.by_kind.items():
-                totals[kind] += count
-        return totals
-
-    def problems(self) -> list[InputReport]:
-        """Inputs that were skipped or could not be read to the end (not those ignored for their names)."""
-        return [report for report in self.inputs if report.status not in ("ok", "ignored")]
-
-    def ignored(self) -> list[InputReport]:
-        """Files and archive members not opened because their names are not a log's, with the reason."""
-        return [report for report in self.inputs if report.status == "ignored"]
-
-    def limit_hits(self) -> list[LimitHit]:
-        """Every bound an input met, in reading order."""
-        return [hit for report in self.inputs for hit in report.limits]
+    platforms: tuple[str, ...]
+    binary_versions: tuple[str, ...]
+    binary_paths: tuple[str, ...]
+    work_dirs: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        """The machine-readable accounting (``parse --stats --format json``, ``analyze``'s ``stats``)."""
+        """A JSON-ready dict."""
         return {
-            "lines_read": self.lines_read,
-            "by_kind": self.by_kind(),
-            "cut_lines": sum(report.cut_lines for report in self.inputs),
-            "replacements": sum(report.replacements for report in self.inputs),
-            "limits": [hit.to_dict() for hit in self.limit_hits()],
-            "inputs": [report.to_dict() for report in self.inputs],
-            "ignored_files": [label for label, _ in self.discovery.ignored],
-            "minidumps": [
-                {"source": d.source, "time": d.time.isoformat() if d.time else None, "size": d.size}
-                for d in self.discovery.minidumps
-            ],
+            "platforms": list(self.platforms),
+            "binary_versions": list(self.binary_versions),
+            "binary_paths": list(self.binary_paths),
+            "work_dirs": list(self.work_dirs),
         }
 
 
-def iter_events(
+@dataclass(frozen=True, kw_only=True)
+class Result:
+    """The diagnosis of one bundle as a plain value: accounting, events, sessions, findings, environment.
+
+    What the engine gives and every reporter presents; ``analysis.Analysis`` is the notebook front door on it.
+    """
+
+    accounting: Accounting
+    event_list: tuple[Event, ...]
+    session_list: tuple[Session, ...]
+    finding_list: tuple[Finding, ...]
+    environment: Environment
+    config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    baseline: Mapping[str, Any] | None = None
+    template_list: tuple[Template, ...] = ()
+    records: Mapping[str, int] = field(default_factory=dict)
+    known_noise: Mapping[str, int] = field(default_factory=dict)
+    example_details: Mapping[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)
+
+    @cached_property
+    def verdict(self) -> Verdict:
+        """What the diagnosis amounts to: problems, unexplained errors, nothing to diagnose, or all clear."""
+        return judge(
+            findings=self.finding_list,
+            unexplained=unexplained_errors(
+                self.finding_list, self.event_list, self.template_list, self.example_details
+            ),
+            sidecar_records=self.records.get("qoder_related", 0),
+            ready_sessions=sum(1 for s in self.session_list if s.outcome == "ready"),
+            sessions=len(self.session_list),
+            known_noise=self.known_noise,
+        )
+
+    @property
+    def coverage(self) -> float | None:
+        """The share of Qoder-related records a pattern recognised; ``None`` when there were none."""
+        total = self.records.get("qoder_related", 0)
+        return round(self.records.get("qoder_recognised", 0) / total, 4) if total else None
+
+    @property
+    def worst(self) -> Severity | None:
+        """The worst severity among the findings, or ``None`` when there are none."""
+        return max((f.severity for f in self.finding_list), default=None)
+
+    @cached_property
+    def sessions(self) -> pd.DataFrame:
+        """One row per session (the ``sessions`` of the JSON), typed."""
+        return sessions_frame(self.session_list)
+
+    @cached_property
+    def findings(self) -> pd.DataFrame:
+        """One row per finding: rule, severity, title, summary, source, session, times, metrics."""
+        return findings_frame(self.finding_list)
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """One row per recognised event, fields as typed columns."""
+        return events_frame(self.event_list, load_patterns())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document: schema_version, inputs, stats, sessions, findings, environment, unknown templates.
+
+        With a baseline (``analyze --baseline``) it also has ``baseline`` and,
+        per finding, ``fleet_context`` sentences.
+        """
+        stats = self.accounting.to_dict()
+        document = {
+            "schema_version": SCHEMA_VERSION,
+            "generator": f"qoderlog {package_version()}",
+            "worst_severity": str(self.worst) if self.worst is not None else None,
+            "inputs": stats["inputs"],
+            "stats": stats,
+            "environment": self.environment.to_dict(),
+            "sessions": [s.to_dict() for s in self.session_list],
+            "findings": [f.to_dict() for f in self.finding_list],
+            "unknown_templates": [t.to_dict() for t in self.template_list],
+            "coverage": self.coverage,
+            "records": dict(self.records),
+            "verdict": self.verdict.to_dict(),
+        }
+        if self.baseline is not None:
+            document["baseline"] = dict(self.baseline)
+            for finding in document["findings"]:
+                finding["fleet_context"] = context_sentences(finding, self.baseline)
+        return document
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The JSON document as text."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=str)
+
+
+def analyze(
     paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     *,
-    patterns: PatternSet | None = None,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
     pattern_dirs: Iterable[str | os.PathLike[str]] = (),
-    accounting: Accounting | None = None,
-    max_line: int | None = None,
-    limits: Limits = DEFAULT_LIMITS,
-    unknown: Unknown | None = None,
-    keep_levels: Iterable[str] = (),
-    keep_literals: Iterable[str] = (),
+    patterns: PatternSet | None = None,
+    mine: bool = True,
     fast: bool = True,
-) -> Iterator[Event]:
-    """Stream the events of every input under ``paths`` in reading order.
+    limits: Limits = DEFAULT_LIMITS,
+) -> Result:
+    """Read everything under ``paths`` within ``limits``, rebuild the sessions, run every rule.
 
-    ``paths`` are files, folders, archives or ``"-"`` (stdin). Pass an
-    ``Accounting`` to learn how each input and line was handled; unreadable
-    inputs are recorded there, never raised. ``PatternError`` is raised
-    before reading when a pattern folder is invalid. ``limits`` bounds
-    every input (``max_line``, when given, overrides ``limits.max_line``).
-    ``fast=False`` reads line by line (``frame_lines``), the reference the
-    fast block scanner is tested against; both give the same events and
-    accounting.
-
-    For template mining (``templates.Miner``): ``unknown`` is called with
-    every record that was built but that no pattern recognised;
-    ``keep_levels`` also builds header records at those levels that fail
-    the literal gate (see ``framing.frame_lines``); ``keep_literals`` widens
-    the gate by these literals, so that lines naming a Qoder component are
-    built too. None of this changes how a line is counted.
+    With ``mine`` (the default) the records no pattern recognised are mined
+    into ``template_list`` (see ``mining.miner.Miner``). ``fast=False`` reads
+    line by line, the reference the block scanner is tested against.
     """
-    if isinstance(paths, str | os.PathLike):
-        paths = [paths]
     library = patterns if patterns is not None else load_patterns(pattern_dirs)
-    tally = accounting if accounting is not None else Accounting()
-    discovery = tally.discovery
-    reported = (0, 0)
-    literals = tuple(keep_literals)
-    levels = frozenset(keep_levels)
-    for source in iter_sources(paths, discovery, max_line=max_line, limits=limits):
-        reported = _report_failures(tally, reported)
-        yield from _source_events(
-            source,
-            library,
-            tally,
-            limits=limits,
-            unknown=unknown,
-            keep_levels=levels,
-            keep_literals=literals,
-            fast=fast,
-        )
-    _report_failures(tally, reported)
+    accounting = Accounting()
+    miner = Miner(noise=load_noise()) if mine else None
+    hooks: dict[str, Any] = (
+        {"unknown": miner, "keep_levels": miner.keep_levels, "keep_literals": QODER_LITERALS} if miner else {}
+    )
+    events = tuple(iter_events(paths, patterns=library, accounting=accounting, fast=fast, limits=limits, **hooks))
+    return analyze_events(events, accounting, config=config, miner=miner)
 
 
-def _report_failures(tally: Accounting, reported: tuple[int, int]) -> tuple[int, int]:
-    """Inputs for the failures and ignored files found since ``reported`` (counts so far of each)."""
-    discovery = tally.discovery
-    failures, ignored = discovery.failures, discovery.ignored
-    for path, reason in failures[reported[0] :]:
-        hits = tuple(hit for hit in discovery.limits if hit.input == path and hit.describe() in reason)
-        tally.inputs.append(_unread(path, "error", reason, hits))
-    for label, reason in ignored[reported[1] :]:
-        tally.inputs.append(_unread(label, "ignored", reason, ()))
-    return len(failures), len(ignored)
-
-
-def _unread(source: str, status: str, reason: str, hits: tuple[LimitHit, ...]) -> InputReport:
-    return InputReport(
-        source=source,
-        container=None,
-        encoding=None,
-        size=None,
-        lines=0,
-        by_kind=dict.fromkeys(KINDS, 0),
-        replacements=0,
-        cut_lines=0,
-        status=status,
-        reason=reason,
-        limits=hits,
+def analyze_events(
+    events: tuple[Event, ...],
+    accounting: Accounting,
+    *,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+    miner: Miner | None = None,
+) -> Result:
+    """Sessions and findings for events already read (with their accounting and, when mined, the unknowns)."""
+    settings = config or {}
+    stream_ends = _stream_ends(accounting)
+    never_ready_s = float(settings.get("startup-failure", {}).get("never_ready_s", NEVER_READY_S))
+    sessions = tuple(build_sessions(events, stream_ends, never_ready_s=never_ready_s))
+    streams = {name: tuple(items) for name, items in group_streams(events).items()}
+    facts = Facts(
+        sessions=sessions,
+        streams=streams,
+        events=events,
+        minidumps=tuple(accounting.discovery.minidumps),
+        stream_ends=stream_ends,
+    )
+    findings = tuple(run_rules(facts, settings))
+    return Result(
+        accounting=accounting,
+        event_list=events,
+        session_list=sessions,
+        finding_list=findings,
+        environment=_environment(sessions, events),
+        config=settings,
+        template_list=miner.templates() if miner is not None else (),
+        records=_record_counts(events, miner),
+        known_noise=dict(miner.known_noise) if miner is not None else {},
+        example_details=miner.example_details() if miner is not None else {},
     )
 
 
-def _source_events(
-    source: Source,
-    library: PatternSet,
-    tally: Accounting,
-    *,
-    limits: Limits,
-    unknown: Unknown | None,
-    keep_levels: frozenset[str],
-    keep_literals: tuple[str, ...],
-    fast: bool,
-) -> Iterator[Event]:
-    counts: dict[str, int] = dict.fromkeys(KINDS, 0)
-    span: dict[str, datetime | None] = {}
-    framing_hits: dict[str, int] = {}
-    pasted: dict[str, int] = {}
-    timeouts = Timeouts(seconds=limits.regex_timeout_s, limit=limits.max_regex_timeouts)
-    events = unrecognised = 0
-    match = library.match
-    try:
-        reading = {
-            "recognises": lambda record: library.recognises(record, timeouts),
-            "counts": counts,
-            "span": span,
-            "keep_levels": keep_levels,
-            "max_json_depth": limits.max_json_depth,
-            "limit_hits": framing_hits,
-            "pasted": pasted,
-        }
-        if fast:
-            records = scan_records(source, library, keep_literals=keep_literals, **reading)
+def _record_counts(events: tuple[Event, ...], miner: Miner | None) -> dict[str, int]:
+    """Qoder-related records (recognised or not) and error records, for coverage and the anomaly score."""
+    recognised = sum(1 for e in events if is_lifecycle(e))
+    errors = sum(1 for e in events if e.level in ERROR_LEVELS)
+    unknown = miner.qoder_unknown if miner is not None else 0
+    return {
+        "qoder_related": recognised + unknown,
+        "qoder_recognised": recognised,
+        "qoder_unknown": unknown,
+        "errors": errors + (miner.errors if miner is not None else 0),
+    }
+
+
+def _stream_ends(accounting: Accounting) -> dict[str, datetime | None]:
+    ends: dict[str, datetime | None] = {}
+    for report in accounting.inputs:
+        stream = stream_key(report.source)[0]
+        last = report.last_time
+        known = ends.get(stream)
+        if last is not None and (known is None or wall(last) > wall(known)):  # type: ignore[operator]
+            ends[stream] = last
         else:
-            records = frame_lines(
-                source.lines(), source=source.name, is_candidate=library.gate_with(keep_literals), **reading
-            )
-        for record, detail in records:
-            event = match(record, detail, timeouts)
-            if event is None:
-                unrecognised += 1
-                if unknown is not None:
-                    unknown(record, detail)
-            else:
-                events += 1
-                yield event
-    finally:
-        state = source.state
-        counts[LineKind.EVENT] += events
-        counts[LineKind.UNRECOGNISED] += unrecognised
-        if state.status == "skipped":
-            counts[LineKind.SKIPPED] += state.lines
-        tally.inputs.append(
-            InputReport(
-                source=source.name,
-                container=source.container,
-                encoding=state.encoding,
-                size=state.size,
-                lines=state.lines,
-                by_kind=counts,
-                replacements=state.replacements,
-                cut_lines=state.cut_lines,
-                status=state.status,
-                reason=state.reason,
-                first_time=span.get("first"),
-                last_time=span.get("last"),
-                limits=(*state.limits, *_framing_hits(source.name, framing_hits, timeouts, limits)),
-                prefix_stripped=pasted.get("lines", 0),
-                warning=ESCAPE_WARNING if source.name in tally.discovery.escapes else None,
-            )
-        )
+            ends.setdefault(stream, known)
+    return ends
 
 
-def _framing_hits(name: str, framing: dict[str, int], timeouts: Timeouts, limits: Limits) -> list[LimitHit]:
-    """The bounds met past the reader: JSON lines nested too deep, user regexes out of time."""
-    hits = []
-    deep = framing.get("max_json_depth", 0)
-    if deep:
-        hits.append(
-            LimitHit(
-                input=name,
-                limit="max_json_depth",
-                allowed=limits.max_json_depth,
-                value=None,
-                count=deep,
-                detail=f"{deep} JSON line(s) nested deeper were not parsed as JSON; still counted",
-            )
-        )
-    for pattern_id, count in timeouts.counts.items():
-        gave_up = "; not tried again on this input" if count >= timeouts.limit else ""
-        hits.append(
-            LimitHit(
-                input=name,
-                limit="regex_timeout_s",
-                allowed=timeouts.seconds,
-                value=None,
-                count=count,
-                detail=f"pattern {pattern_id} ran out of time {count} time(s){gave_up}",
-            )
-        )
-    return hits
+def _environment(sessions: tuple[Session, ...], events: tuple[Event, ...]) -> Environment:
+    def unique(values: Iterable[Any]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(str(v) for v in values if v))
+
+    return Environment(
+        platforms=unique(f"{s.platform}/{s.arch}" if s.arch else s.platform for s in sessions),
+        binary_versions=unique(s.binary_version for s in sessions),
+        binary_paths=unique(s.binary_path for s in sessions),
+        work_dirs=unique(e.get("work_dir") for e in events if e.type == "process.start"),
+    )

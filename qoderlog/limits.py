@@ -47,6 +47,24 @@ class Limits:
     max_regex_timeouts: int = 3
     timeout_s: float = 300.0
 
+    # The archive bounds, one implementation for the reader (``read.sources``) and the batch's pre-check
+    # (``nightly.checks``): the reader reads up to a bound and reports it, the pre-check quarantines the upload.
+    def ratio_over(self, size: int, packed: int, *, floor: int = RATIO_FLOOR) -> float | None:
+        """The ratio of ``size`` bytes packed in ``packed`` when it passes ``max_ratio``, else ``None``.
+
+        ``size`` of ``floor`` bytes or less is not judged (the reader's 1 MiB; the pre-check judges every member).
+        """
+        ratio = size / packed if packed else 0.0
+        return ratio if size > floor and ratio > self.max_ratio else None
+
+    def members_over(self, count: int) -> bool:
+        """Whether ``count`` files or archive members pass ``max_members``."""
+        return count > self.max_members
+
+    def bytes_over(self, total: int) -> bool:
+        """Whether ``total`` decompressed bytes pass ``max_bytes``."""
+        return total > self.max_bytes
+
 
 DEFAULT_LIMITS = Limits()
 LIMIT_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Limits))

@@ -145,6 +145,16 @@ class Event:
         }
 
 
+# The named event-type groups: every set of event types that more than one stage asks about, defined here once.
+START_TYPES = frozenset({"process.start", "start.attempt_failed", "binary.mismatch"})
+"""Event types that begin (or try to begin) a sidecar session."""
+START_FAILURES = frozenset({"start.attempt_failed", "start.gave_up", "start.not_ready", "info.not_found"})
+"""Event types that say a start did not give a ready sidecar."""
+IPC_FAILURES = frozenset({"ipc.connect_failed", "ipc.socket_not_found", "health.failed", "reconnect.failed"})
+"""Event types that each count as one IPC failure (an availability verdict of ``false`` does not)."""
+SIDECAR_ENDS = frozenset({"process.exit", "process.gone"})
+"""Event types that end a sidecar process."""
+
 EVENT_COLUMNS: tuple[str, ...] = (
     "source",
     "line",
@@ -159,6 +169,15 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "detail",
 )
 """Columns every event table has; pattern field names may not reuse them."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Minidump:
+    """A Crashpad minidump found in an input: when it was written and how big it is."""
+
+    source: str
+    time: datetime | None
+    size: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -353,7 +372,7 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Template:
-    """A message template mined from records that no pattern recognised (``templates.Miner``).
+    """A message template mined from records that no pattern recognised (``mining.miner.Miner``).
 
     ``template`` is the masked message with variable parts as ``<PATH>``,
     ``<PID>``, … (``templates.MASKS``) or ``<*>``; ``count`` the records it

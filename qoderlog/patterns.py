@@ -28,9 +28,9 @@ import regex
 import yaml
 
 from .errors import PatternError
-from .framing import bare_record, make_record, match_header
 from .limits import DEFAULT_LIMITS
 from .model import EVENT_COLUMNS, Event, Framing, Record
+from .read.framing import bare_record, make_record, match_header
 from .resources import resource_dir
 
 USER_REGEX_TIMEOUT = DEFAULT_LIMITS.regex_timeout_s

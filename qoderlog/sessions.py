@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .model import Event, Outcome, Session
-from .sources import stream_key
+from .model import IPC_FAILURES, SIDECAR_ENDS, START_TYPES, Event, Outcome, Session
+from .read.sources import stream_key
 
 LIFECYCLE_PREFIXES = (
     "process.",
@@ -40,10 +40,7 @@ LIFECYCLE_PREFIXES = (
 NEVER_READY_S = 30.0
 _PLATFORM = re.compile(r"(x86_64|aarch64|arm64|x64|ia32|arm)[_-](windows|win32|darwin|macos|linux)", re.I)
 _OS_NAMES = {"windows": "windows", "win32": "windows", "darwin": "macos", "macos": "macos", "linux": "linux"}
-IPC_FAILURES = frozenset({"ipc.connect_failed", "ipc.socket_not_found", "health.failed", "reconnect.failed"})
-"""Event types that each count as one IPC failure (an availability verdict of ``false`` does not)."""
 _CONNECT_BEGIN = frozenset({"ipc.check", "ipc.socket_check", "ipc.connect_attempt", "connection.try"})
-_START_FAILURES = frozenset({"start.gave_up", "start.not_ready", "info.not_found"})
 _EXTHOST_PATTERNS = ("cosy.", "ipc.")
 
 
@@ -358,7 +355,7 @@ def build_stream_sessions(
 
     for event in events:
         kind = event.type
-        if kind in ("process.gone", "process.exit"):
+        if kind in SIDECAR_ENDS:
             owner = _owner(event, current, done)
             if owner is None:
                 owner = _Builder(stream=stream, is_start=False)
@@ -369,7 +366,7 @@ def build_stream_sessions(
             _end_by_death(owner, event)
             continue
         if current is None or _opens_session(current, event):
-            begin(is_start=kind in _START_KINDS)
+            begin(is_start=kind in START_TYPES)
         target = current
         if target is None:
             continue
@@ -381,9 +378,6 @@ def build_stream_sessions(
     position = {id(event): index for index, event in enumerate(events)}
     ordered = sorted((b for b in done if b.events), key=lambda b: position[id(b.events[0])])
     return [builder.freeze(index, stream_end, never_ready_s) for index, builder in enumerate(ordered, 1)]
-
-
-_START_KINDS = frozenset({"process.start", "start.attempt_failed", "binary.mismatch"})
 
 
 def _opens_session(current: _Builder, event: Event) -> bool:

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .locations import ask_for_logs
+from .mining.miner import ERROR_LEVELS
 from .model import Event, Evidence, Finding, Severity, Template
-from .templates import ERROR_LEVELS
 
 _RANK = {"critical": 0, "error": 1}
 
@@ -148,12 +148,28 @@ def judge(
     """The verdict for a bundle's findings, its unexplained error records and how many sidecar lines it has."""
     noise = dict(known_noise or {})
     records = sum(item.count for item in unexplained)
-    common = {
-        "unexplained": unexplained,
-        "unexplained_records": records,
-        "sidecar_records": sidecar_records,
-        "known_noise": noise,
-    }
+    kind, headline, sentence = _words(findings, unexplained, records, sidecar_records, ready_sessions, sessions, noise)
+    return Verdict(
+        kind=kind,
+        headline=headline,
+        sentence=sentence,
+        unexplained=unexplained,
+        unexplained_records=records,
+        sidecar_records=sidecar_records,
+        known_noise=noise,
+    )
+
+
+def _words(
+    findings: tuple[Finding, ...],
+    unexplained: tuple[Unexplained, ...],
+    records: int,
+    sidecar_records: int,
+    ready_sessions: int,
+    sessions: int,
+    noise: Mapping[str, int],
+) -> tuple[VerdictKind, str, str]:
+    """The verdict's kind, headline and sentence."""
     serious = [f for f in findings if f.severity >= Severity.WARNING]
     no_sidecar = (
         " The logs hold no line of the Qoder sidecar either (GoProcessService, cosy / .info.json, [IPC]): "
@@ -164,39 +180,31 @@ def judge(
     if serious:
         worst = max(serious, key=lambda f: f.severity)
         more = f" {records} other error record(s) no rule explains are listed too." if records else ""
-        return Verdict(
-            kind=VerdictKind.PROBLEMS,
-            headline=f"{len(serious)} problem(s) found, worst: {str(worst.severity).upper()}",
-            sentence=worst.summary + more,
-            **common,
+        return (
+            VerdictKind.PROBLEMS,
+            f"{len(serious)} problem(s) found, worst: {str(worst.severity).upper()}",
+            worst.summary + more,
         )
     if unexplained:
         first = unexplained[0]
-        return Verdict(
-            kind=VerdictKind.UNEXPLAINED,
-            headline=f"No known problem, but {records} error record(s) that no rule explains",
-            sentence=(
-                f"No rule recognised a problem, yet the logs hold {records} error record(s) of "
-                f"{len(unexplained)} kind(s); the worst: {first.template!r} ({first.example.source}:"
-                f"{first.example.line}). Read them before closing the ticket." + no_sidecar
-            ),
-            **common,
+        return (
+            VerdictKind.UNEXPLAINED,
+            f"No known problem, but {records} error record(s) that no rule explains",
+            f"No rule recognised a problem, yet the logs hold {records} error record(s) of "
+            f"{len(unexplained)} kind(s); the worst: {first.template!r} ({first.example.source}:"
+            f"{first.example.line}). Read them before closing the ticket." + no_sidecar,
         )
     if not sidecar_records:
-        return Verdict(
-            kind=VerdictKind.NOTHING_TO_DIAGNOSE,
-            headline="Nothing to diagnose: no Qoder sidecar lines in these logs",
-            sentence=(
-                "These logs hold no line of the Qoder sidecar (GoProcessService, cosy / .info.json, [IPC]) "
-                "and no error: they are not the logs of the problem. " + ask_for_logs()
-            ),
-            **common,
+        return (
+            VerdictKind.NOTHING_TO_DIAGNOSE,
+            "Nothing to diagnose: no Qoder sidecar lines in these logs",
+            "These logs hold no line of the Qoder sidecar (GoProcessService, cosy / .info.json, [IPC]) "
+            "and no error: they are not the logs of the problem. " + ask_for_logs(),
         )
     started = f"the Go sidecar came up normally in {ready_sessions} of {sessions} session(s); " if sessions else ""
     quiet = f" ({sum(noise.values())} known-noise record(s) set aside)" if noise else ""
-    return Verdict(
-        kind=VerdictKind.ALL_CLEAR,
-        headline="No problems found",
-        sentence=f"No problems found: {started}every error record is explained or known noise{quiet}.",
-        **common,
+    return (
+        VerdictKind.ALL_CLEAR,
+        "No problems found",
+        f"No problems found: {started}every error record is explained or known noise{quiet}.",
     )

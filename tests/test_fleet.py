@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from qoderlog.batch import open_warehouse, run_batch
-from qoderlog.fleet import baseline_context, fleet_model
+from qoderlog.nightly.fleet import baseline_context, fleet_model
+from qoderlog.nightly.runners import run_batch
+from qoderlog.nightly.warehouse import open_warehouse
 from qoderlog.synth import write_inbox
 
 

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from qoderlog.framing import (
+from qoderlog.model import Framing, LineKind, Record
+from qoderlog.patterns import load_patterns
+from qoderlog.read.framing import (
     MAX_DETAIL_CHARS,
     MAX_DETAIL_LINES,
     frame_lines,
@@ -19,8 +21,6 @@ from qoderlog.framing import (
     parse_timestamp,
     split_component,
 )
-from qoderlog.model import Framing, LineKind, Record
-from qoderlog.patterns import load_patterns
 
 LIBRARY = load_patterns()
 

@@ -72,3 +72,14 @@ def test_a_hit_reads_as_limit_value_and_allowed() -> None:
         "regex_timeout_s over limit 0.25"
     )
     assert LimitHit(**hit.to_dict()) == hit
+
+
+def test_archive_bounds_are_judged_in_one_place_for_the_reader_and_the_batch_pre_check() -> None:
+    limits = Limits(max_ratio=250, max_members=3, max_bytes=100)
+    assert limits.ratio_over(300 << 20, 1 << 20) == 300.0  # the reader: judged past 1 MiB
+    assert limits.ratio_over(1 << 20, 1) is None  # exactly the floor: not judged
+    assert limits.ratio_over(1 << 20, 1, floor=0) == float(1 << 20)  # the pre-check judges every member
+    assert limits.ratio_over(500, 0, floor=0) is None  # no compressed size declared
+    assert limits.ratio_over(250 << 20, 1 << 20) is None  # at the bound is within it
+    assert (limits.members_over(3), limits.members_over(4)) == (False, True)
+    assert (limits.bytes_over(100), limits.bytes_over(101)) == (False, True)

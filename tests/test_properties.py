@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qoderlog import Accounting, iter_events, load_patterns
-from qoderlog.framing import json_depth
 from qoderlog.limits import Limits
 from qoderlog.model import Framing
 from qoderlog.patterns import frame_example
+from qoderlog.read.framing import json_depth
 from qoderlog.testing import reframe
 
 LIBRARY = load_patterns()

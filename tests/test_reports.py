@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from qoderlog.analysis import Analysis, analyze
 from qoderlog.cli import cli
+from qoderlog.report.templating import md_escape, template_dir
 from qoderlog.reporters import REPORTERS
-from qoderlog.reporters.templating import md_escape, template_dir
 from qoderlog.testing import rule_cases
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -340,7 +340,7 @@ def test_a_report_of_a_big_bundle_shows_the_worst_findings_and_says_how_many_mor
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Rendering costs the same whatever the log size: a report shows the worst findings and some sessions."""
-    import qoderlog.presentation as presentation
+    import qoderlog.report.presentation as presentation
 
     monkeypatch.setattr(presentation, "MAX_SHOWN_FINDINGS", 2)
     monkeypatch.setattr(presentation, "MAX_SHOWN_SESSIONS", 1)

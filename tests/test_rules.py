@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qoderlog.model import Severity
-from qoderlog.rules import REGISTRY, Hit, Rule
+from qoderlog.rules import Hit, Rule
+from qoderlog.rules.registry import REGISTRY
 from qoderlog.testing import check_case, rule_cases
 
 CASES = rule_cases()

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qoderlog import Accounting, analyze, iter_events, load_patterns
-from qoderlog.framing import frame_lines
-from qoderlog.scan import scan_records
-from qoderlog.sources import Discovery, iter_sources
+from qoderlog.mining.miner import QODER_LITERALS
+from qoderlog.read.framing import frame_lines
+from qoderlog.read.scan import scan_records
+from qoderlog.read.sources import Discovery, iter_sources
 from qoderlog.synth import write_corpus
-from qoderlog.templates import QODER_LITERALS
 
 LIBRARY = load_patterns()
 SAMPLES = Path(__file__).parent.parent / "sample_logs"

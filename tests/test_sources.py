@@ -21,7 +21,7 @@ import pytest
 
 from qoderlog import Accounting, iter_events
 from qoderlog.limits import Limits
-from qoderlog.sources import HEAD_BYTES, Discovery, Source, detect_encoding, iter_sources, stream_key
+from qoderlog.read.sources import HEAD_BYTES, Discovery, Source, detect_encoding, iter_sources, stream_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -642,7 +642,7 @@ def test_a_file_that_loses_read_permission_after_listing_is_an_error_and_the_res
             raise PermissionError(13, "Permission denied", os.fspath(path))
         return real_open(path, flags, *args)
 
-    monkeypatch.setattr("qoderlog.sources.os.open", deny_b)
+    monkeypatch.setattr("qoderlog.read.sources.os.open", deny_b)
     found, _ = read_all(tmp_path)
     assert [(s.name.rsplit("/", 1)[-1], lines, s.state.status, s.state.reason) for s, lines in found] == [
         ("a.log", ["a.log"], "ok", None),

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import io
 import random
 import re
+import tomllib
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from qoderlog import synth
+from qoderlog.cli import cli
+from qoderlog.synth import datafiles, scenarios
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
-REGENERATE = "run `python -m qoderlog.synth samples sample_logs` and commit the result"
+REGENERATE = "run `qoderlog synth samples sample_logs` and commit the result"
 
 STAMP = re.compile(r"^\[?(?:main )?(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{3})")
 QODER_LINE = re.compile(
@@ -560,7 +565,95 @@ def test_corpus_without_qoder_share_is_pure_noise(tmp_path: Path) -> None:
     assert [line for line in lines if QODER_LINE.search(line)] == []
 
 
-def test_command_line_writes_a_corpus(tmp_path: Path) -> None:
+# --------------------------------------------------------------------------- the command line
+
+
+def _synth(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["synth", *args], catch_exceptions=False)
+
+
+def test_command_line_writes_the_corpus_write_corpus_writes(tmp_path: Path) -> None:
     out = tmp_path / "c.log"
-    assert synth.main(["corpus", str(out), "--lines", "150", "--seed", "2"]) == 0
+    result = _synth("corpus", str(out), "--lines", "150", "--seed", "2", "--qoder-share", "0.2")
+    assert result.exit_code == 0, result.output
     assert out.read_bytes().count(b"\n") == 150
+    assert out.read_bytes() == _corpus(tmp_path, lines=150, seed=2, qoder_share=0.2)
+
+
+def test_command_line_rejects_a_share_above_one(tmp_path: Path) -> None:
+    result = _synth("corpus", str(tmp_path / "c.log"), "--qoder-share", "1.5")
+    assert result.exit_code == 2
+    assert "1.5" in result.output and not (tmp_path / "c.log").exists()
+
+
+def test_command_line_writes_the_samples_and_lists_them_readme_last(tmp_path: Path) -> None:
+    result = _synth("samples", str(tmp_path / "cli"))
+    assert result.exit_code == 0, result.output
+    listed = result.output.splitlines()
+    assert listed[-1] == str(tmp_path / "cli" / "README.md")
+    written = synth.write_samples(tmp_path / "api")
+    assert [Path(line).relative_to(tmp_path / "cli") for line in listed] == [
+        path.relative_to(tmp_path / "api") for path in written
+    ]
+    assert _tree(tmp_path / "cli") == _tree(tmp_path / "api")
+
+
+def test_the_click_command_is_the_only_entry_point() -> None:
+    assert importlib.util.find_spec("qoderlog.synth.__main__") is None
+    assert not hasattr(synth, "main")
+
+
+# --------------------------------------------------------------------------- the data files
+
+
+def test_a_misspelt_step_key_is_an_error_naming_the_item() -> None:
+    with pytest.raises(ValueError, match=r"here\[1\]: missing \[\], unknown \['txt'\]"):
+        scenarios.steps_from([{"kind": "go", "delay": 0.0}, {"kind": "go", "delay": 1.0, "txt": "x"}], where="here")
+    with pytest.raises(ValueError, match=r"here\[0\]: missing \['delay'\]"):
+        scenarios.steps_from([{"kind": "go", "text": "x"}], where="here")
+
+
+def test_an_unknown_kind_or_block_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown kind 'cosy'"):
+        scenarios.steps_from([{"kind": "cosy", "delay": 0.0}], where="here")
+    with pytest.raises(ValueError, match="unknown block 'nope'"):
+        scenarios.steps_from([{"use": "nope"}], where="here")
+
+
+def test_a_block_use_replaces_the_first_step_and_repeats() -> None:
+    plain = scenarios.steps_from([{"use": "loop_cycle"}], where="t")
+    moved = scenarios.steps_from([{"use": "loop_cycle", "delay": 7.5, "after": "x", "times": 2}], where="t")
+    assert len(moved) == 2 * len(plain) == 6
+    assert moved[0].delay == 7.5 and moved[0].after == "x" and moved[0].text == plain[0].text
+    assert moved[3].delay == 7.5 and moved[1:3] == plain[1:3] == moved[4:6]
+    assert plain[0].delay == "backoff_s" and plain[0].after is None
+
+
+def test_kinds_set_component_channel_and_category() -> None:
+    go, ipc, app = scenarios.steps_from(
+        [
+            {"kind": "go", "delay": 0.0, "text": "a"},
+            {"kind": "ipc", "delay": 0.0, "text": "b", "level": "error"},
+            {"kind": "app", "delay": 0.0, "text": "c", "category": "shutdown"},
+        ],
+        where="t",
+    )
+    assert (go.component, go.channel, go.category, go.level) == (
+        "GoProcessService",
+        "main",
+        "process_management",
+        "info",
+    )
+    assert (ipc.component, ipc.channel, ipc.category, ipc.level) == ("IPC", "exthost", "ipc", "error")
+    assert (app.component, app.channel, app.category) == (None, "main", "shutdown")
+
+
+def test_every_data_file_is_read_and_carried_by_the_wheel() -> None:
+    data = Path(synth.__file__).parent / "data"
+    names = sorted(path.name for path in data.iterdir())
+    assert names == ["hosts.yaml", "mixes.yaml", "noise.yaml", "samples.yaml", "scenarios.yaml"]
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = pyproject["tool"]["setuptools"]["package-data"]["qoderlog"]
+    package = data.parents[1]
+    assert all(any((data / name).relative_to(package).match(glob) for glob in globs) for name in names)
+    assert all(isinstance(datafiles.load(path.stem), dict) for path in data.iterdir())

@@ -1,59 +1,45 @@
-"""Analysis → output, one module per format, one signature: ``render(analysis, out, options)``.
+"""Result → output, one module per format, one signature: ``render(result, out, options)``.
 
 ``REPORTERS`` maps a ``--format`` name to its ``render`` function; the CLI
-looks formats up here rather than branching on them.
+looks formats up here rather than branching on them. Each format's module
+(and with it Jinja and the charts) loads when that format is first asked for,
+so that ``qoderlog parse`` does not pay for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
+from .base import Render, RenderOptions
+
 if TYPE_CHECKING:
-    from ..analysis import Analysis
+    from ..engine import Result
+
+__all__ = ["REDACTED_BY_DEFAULT", "REPORTERS", "Render", "RenderOptions"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RenderOptions:
-    """What a reporter may be asked: colour (text), redaction, charts, where chart files go.
+def _json(result: Result, out: IO[str], options: RenderOptions) -> None:
+    from .json_report import render  # startup: loaded when this format is asked for
 
-    ``output`` is the report's own path (``None`` for stdout), so that a
-    Markdown report can link chart files in ``assets`` relative to itself.
-    """
-
-    color: bool = False
-    redact: bool = False
-    assets: str | None = None
-    charts: bool = True
-    output: str | None = None
+    render(result, out, options)
 
 
-Render = Callable[["Analysis", IO[str], RenderOptions], None]
+def _text(result: Result, out: IO[str], options: RenderOptions) -> None:
+    from .text_report import render  # startup: loaded when this format is asked for
+
+    render(result, out, options)
 
 
-def _json(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
-    from .json_report import render
+def _html(result: Result, out: IO[str], options: RenderOptions) -> None:
+    from .html_report import render  # startup: loaded when this format is asked for (Jinja, charts)
 
-    render(analysis, out, options)
-
-
-def _text(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
-    from .text_report import render
-
-    render(analysis, out, options)
+    render(result, out, options)
 
 
-def _html(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
-    from .html_report import render
+def _markdown(result: Result, out: IO[str], options: RenderOptions) -> None:
+    from .markdown_report import render  # startup: loaded when this format is asked for (Jinja, charts)
 
-    render(analysis, out, options)
-
-
-def _markdown(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
-    from .markdown_report import render
-
-    render(analysis, out, options)
+    render(result, out, options)
 
 
 REPORTERS: dict[str, Render] = {"text": _text, "json": _json, "html": _html, "markdown": _markdown}

@@ -8,19 +8,19 @@ inline styles and ``data:`` images.
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
-from ..presentation import Report, build_report
-from .templating import html_environment
+from ..engine import Result
+from ..report.charts import report_figures, svg_data_uri
+from ..report.presentation import build_report
+from ..report.templating import html_environment
+from ..report.view import Report
+from .base import RenderOptions
 
-if TYPE_CHECKING:
-    from ..analysis import Analysis
-    from . import RenderOptions
 
-
-def render(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
+def render(result: Result, out: IO[str], options: RenderOptions) -> None:
     """Write the analysis as one HTML document."""
-    out.write(render_html(build_report(analysis, redact=options.redact), charts=options.charts))
+    out.write(render_html(build_report(result, redact=options.redact), charts=options.charts))
 
 
 def render_html(report: Report, *, charts: bool = True, template: str = "report.html.j2") -> str:
@@ -31,8 +31,6 @@ def render_html(report: Report, *, charts: bool = True, template: str = "report.
 
 def chart_images(report: Report) -> dict[str, str]:
     """Each chart of the report as an ``data:image/svg+xml`` URI, by chart key."""
-    from ..charts import report_figures, svg_data_uri
-
     return {key: svg_data_uri(figure) for key, figure in report_figures(report).items()}
 
 

@@ -7,23 +7,21 @@ the document goes through one ``Redactor``, so placeholders are consistent.
 from __future__ import annotations
 
 import json
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
+from ..engine import Result
 from ..redact import redact_document
-
-if TYPE_CHECKING:
-    from ..analysis import Analysis
-    from . import RenderOptions
+from .base import RenderOptions
 
 
-def render(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
+def render(result: Result, out: IO[str], options: RenderOptions) -> None:
     """Write the analysis as one JSON document (redacted when ``options.redact``).
 
     The text is written piece by piece as it is encoded (``json.dump``), never
     held whole: for a big bundle the encoder's pieces would weigh several
     times the document.
     """
-    document = analysis.to_dict()
+    document = result.to_dict()
     if options.redact:
         document = redact_document(document)
     json.dump(document, out, indent=2, ensure_ascii=False, default=str)

@@ -12,21 +12,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
-from ..presentation import Report, build_report
-from .templating import markdown_environment
-
-if TYPE_CHECKING:
-    from ..analysis import Analysis
-    from . import RenderOptions
+from ..engine import Result
+from ..report.charts import figure_png, report_figures
+from ..report.presentation import build_report
+from ..report.templating import markdown_environment
+from ..report.view import Report
+from .base import RenderOptions
 
 _NO_FOLDER = "Charts were not written: give the report a file (-o report.md) or a folder for them (--assets DIR)."
 
 
-def render(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
+def render(result: Result, out: IO[str], options: RenderOptions) -> None:
     """Write the analysis as GitHub-flavoured Markdown, with chart PNGs when there is somewhere to put them."""
-    report = build_report(analysis, redact=options.redact)
+    report = build_report(result, redact=options.redact)
     assets = options.assets
     if assets is None and options.output is not None:
         output = Path(options.output)
@@ -50,8 +50,6 @@ def render_markdown(
 
 def write_charts(report: Report, folder: Path, *, base: Path) -> dict[str, str]:
     """Write each chart as ``folder/<key>.png``; their paths relative to ``base`` (the report's folder), by key."""
-    from ..charts import figure_png, report_figures
-
     folder.mkdir(parents=True, exist_ok=True)
     links = {}
     for key, figure in report_figures(report).items():

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import click
 
+from ..baseline import anomaly_sentences, context_sentences
+from ..engine import Result
 from ..model import Severity
 from ..redact import Redactor
-
-if TYPE_CHECKING:
-    from ..analysis import Analysis
-    from . import RenderOptions
+from .base import RenderOptions
 
 MAX_UNEXPLAINED_SHOWN = 10
 """Kinds of unexplained error records the terminal lists (the JSON has them all)."""
@@ -30,28 +29,28 @@ _COLOURS = {
 }
 
 
-def render(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
+def render(result: Result, out: IO[str], options: RenderOptions) -> None:
     """Write a compact summary: verdict, findings with evidence and first remedy, sessions, accounting."""
     if not options.redact:
-        _write(analysis, out, options)
+        _write(result, out, options)
         return
     buffer = io.StringIO()
-    _write(analysis, buffer, options)
+    _write(result, buffer, options)
     redactor = Redactor()
-    redactor.learn_document(analysis.to_dict())
+    redactor.learn_document(result.to_dict())
     out.write(redactor.redact_text(buffer.getvalue()))
 
 
-def _write(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
+def _write(result: Result, out: IO[str], options: RenderOptions) -> None:
 
     def style(text: str, severity: Severity | None = None, bold: bool = False) -> str:
         if not options.color:
             return text
         return click.style(text, fg=_COLOURS.get(severity) if severity else None, bold=bold)
 
-    findings = analysis.finding_list
-    worst = analysis.worst
-    verdict = analysis.verdict
+    findings = result.finding_list
+    worst = result.worst
+    verdict = result.verdict
     if worst is None:
         out.write(style(verdict.headline + ".", Severity.WARNING if verdict.unexplained else None, bold=True) + "\n")
         out.write(f"{verdict.sentence}\n")
@@ -64,16 +63,14 @@ def _write(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
             out.write(f"         {evidence.source}:{evidence.line}  {_clip(evidence.text)}\n")
         if finding.remediation.user_actions:
             out.write(f"         try: {finding.remediation.user_actions[0]}\n")
-        if analysis.baseline is not None:
-            from ..fleet import context_sentences
-
-            for sentence in context_sentences(finding.to_dict(), analysis.baseline):
+        if result.baseline is not None:
+            for sentence in context_sentences(finding.to_dict(), result.baseline):
                 out.write(f"         fleet: {sentence}\n")
-    sessions = analysis.session_list
+    sessions = result.session_list
     outcomes = Counter(str(s.outcome) for s in sessions)
     outcome_text = ", ".join(f"{n} {o}" for o, n in outcomes.most_common())
     out.write(f"\nsessions: {len(sessions)}" + (f" ({outcome_text})" if outcome_text else "") + "\n")
-    accounting = analysis.accounting
+    accounting = result.accounting
     kinds = accounting.by_kind()
     out.write(
         f"lines: {accounting.lines_read} read, {kinds['event']} events, {kinds['unrecognised']} unrecognised, "
@@ -83,13 +80,13 @@ def _write(analysis: Analysis, out: IO[str], options: RenderOptions) -> None:
         out.write(style(f"input {report.status}: {report.source}: {report.reason}", Severity.WARNING) + "\n")
     for hit in accounting.limit_hits():
         out.write(style(f"limit hit: {hit.input}: {hit.describe()}", Severity.WARNING) + "\n")
-    _write_unexplained(analysis, out, style)
-    _write_unknown(analysis, out, style)
+    _write_unexplained(result, out, style)
+    _write_unknown(result, out, style)
 
 
-def _write_unexplained(analysis: Analysis, out: IO[str], style: Any) -> None:
+def _write_unexplained(result: Result, out: IO[str], style: Any) -> None:
     """The error records no rule explains, worst first: what a reader must not miss."""
-    verdict = analysis.verdict
+    verdict = result.verdict
     if not verdict.unexplained:
         return
     out.write(
@@ -105,22 +102,20 @@ def _write_unexplained(analysis: Analysis, out: IO[str], style: Any) -> None:
         out.write(f"  … and {len(verdict.unexplained) - MAX_UNEXPLAINED_SHOWN} more kinds (see the JSON report)\n")
 
 
-def _write_unknown(analysis: Analysis, out: IO[str], style: Any) -> None:
+def _write_unknown(result: Result, out: IO[str], style: Any) -> None:
     """Coverage, the anomaly score (with a baseline) and the top unknown templates, Qoder-related first."""
-    coverage = analysis.coverage
-    records = analysis.records
+    coverage = result.coverage
+    records = result.records
     shown = "—" if coverage is None else f"{100 * coverage:.1f}%"
     out.write(
         f"qoder coverage: {shown} ({records.get('qoder_recognised', 0)} of {records.get('qoder_related', 0)} "
-        f"Qoder-related records recognised); unknown templates: {len(analysis.template_list)}\n"
+        f"Qoder-related records recognised); unknown templates: {len(result.template_list)}\n"
     )
-    if analysis.baseline is not None:
-        from ..fleet import anomaly_sentences
-
-        unusual = (analysis.baseline.get("anomaly") or {}).get("unusual")
-        for sentence in anomaly_sentences(analysis.baseline):
+    if result.baseline is not None:
+        unusual = (result.baseline.get("anomaly") or {}).get("unusual")
+        for sentence in anomaly_sentences(result.baseline):
             out.write(style(f"anomaly: {sentence}", Severity.ERROR if unusual else None) + "\n")
-    ordered = sorted(analysis.template_list, key=lambda t: not t.qoder_related)[:5]
+    ordered = sorted(result.template_list, key=lambda t: not t.qoder_related)[:5]
     for template in ordered:
         first = template.examples[0]
         mark = " [qoder]" if template.qoder_related else ""

@@ -1,11 +1,12 @@
-"""Sessions and events → findings: the rule registry and the one seam every rule plugs into.
+"""Sessions and events → findings: the base types and the one seam every rule plugs into.
 
 Each rule module declares one ``Rule`` value — id, title, documentation,
 default thresholds, ranked causes and remediation texts — next to its
 detector, and has pass/fail cases in ``rules/cases/<id>.yaml`` that the test
 suite runs. A detector has one signature, ``(facts, limits) -> Iterable[Hit]``;
-``run_rules`` turns hits into ``Finding`` values, rendering the remediation
-templates with each hit's metrics. ``REGISTRY`` maps rule id → rule.
+``registry.run_rules`` turns hits into ``Finding`` values, rendering the
+remediation templates with each hit's metrics; ``registry.REGISTRY`` maps
+rule id → rule.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..model import Event, Evidence, Finding, Remediation, Session, Severity
-from ..sources import Minidump
+from ..model import Event, Evidence, Finding, Minidump, Remediation, Session, Severity
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,7 +39,7 @@ class Facts:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hit:
-    """What a detector found; ``run_rules`` makes it a ``Finding``.
+    """What a detector found; ``registry.run_rules`` makes it a ``Finding``.
 
     ``causes`` orders the rule's cause keys for this case (most likely first);
     ``signature`` is the rule-specific part of the fleet signature (e.g. an
@@ -134,36 +134,3 @@ def severity_for(value: float, limits: Mapping[str, float], levels: Mapping[str,
     """The highest severity whose threshold ``value`` reaches (``levels``: limit name → severity)."""
     reached = [severity for name, severity in levels.items() if value >= limits[name]]
     return max(reached) if reached else None
-
-
-def _registry() -> dict[str, Rule]:
-    from . import cleanup, crash, ipc, pids, restarts, startup, unresponsive, update
-
-    rules = [
-        startup.SLOW,
-        startup.FAILURE,
-        pids.STALE_PID,
-        ipc.IPC_FAILURE,
-        cleanup.CLEANUP,
-        restarts.RESTART_LOOP,
-        update.UPDATE_STUCK,
-        crash.APP_CRASH,
-        unresponsive.EXTHOST_UNRESPONSIVE,
-    ]
-    return {rule.id: rule for rule in rules}
-
-
-REGISTRY: dict[str, Rule] = _registry()
-
-
-def run_rules(facts: Facts, config: Mapping[str, Mapping[str, Any]] | None = None) -> list[Finding]:
-    """Every enabled rule over ``facts``, worst first; ``config`` overrides thresholds per rule id."""
-    findings: list[Finding] = []
-    for rule in REGISTRY.values():
-        overrides = dict((config or {}).get(rule.id, {}))
-        if overrides.pop("enabled", True) is False:
-            continue
-        limits = {**rule.thresholds, **overrides}
-        findings.extend(rule.finding(hit) for hit in rule.detect(facts, limits))
-    findings.sort(key=lambda f: (-f.severity, f.source, f.evidence[0].line if f.evidence else 0, f.rule))
-    return findings

@@ -25,9 +25,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..model import Event, Evidence, Severity
+from ..model import Event, Evidence, Minidump, Severity
 from ..sessions import platform_of, seconds_between, wall
-from ..sources import Minidump
 from . import Facts, Hit, Rule
 from .exit_codes import ExitDecoding, decode_exit
 

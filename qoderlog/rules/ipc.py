@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from ..model import Event, Evidence, Session, Severity
-from ..sessions import IPC_FAILURES
+from ..model import IPC_FAILURES, Event, Evidence, Session, Severity
 from . import Facts, Hit, Rule
 
 _CAUSES = {

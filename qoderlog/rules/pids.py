@@ -6,11 +6,9 @@ from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-from ..model import Event, Evidence, Severity
+from ..model import START_TYPES, Event, Evidence, Severity
 from ..sessions import seconds_between, wall
 from . import Facts, Hit, Rule
-
-_START_TYPES = frozenset({"process.start", "start.attempt_failed", "binary.mismatch"})
 
 
 def detect(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
@@ -22,7 +20,7 @@ def detect(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
     pid reported gone. Warning: the pid changes between two reads with no
     start in between. Re-reading the same live pid when attaching is fine.
     """
-    starts = sorted(t for e in facts.events if e.type in _START_TYPES and (t := wall(e.timestamp)) is not None)
+    starts = sorted(t for e in facts.events if e.type in START_TYPES and (t := wall(e.timestamp)) is not None)
     for events in facts.streams.values():
         yield from _stream_hits(events, starts)
 
@@ -45,7 +43,7 @@ def _stream_hits(events: tuple[Event, ...], starts: list[datetime]) -> Iterator[
     for event in events:
         kind = event.type
         pid = event.get("pid")
-        if kind in _START_TYPES:
+        if kind in START_TYPES:
             if not started:
                 pid_before_start = last_read.get("pid") if last_read is not None else None
             started = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from ..model import Evidence, Session, Severity
+from ..model import SIDECAR_ENDS, Evidence, Session, Severity
 from ..sessions import seconds_between, wall
 from . import Facts, Hit, Rule
 
@@ -57,7 +57,7 @@ def _hit(loop: list[Session], limits: Mapping[str, float]) -> Hit:
     proof = []
     for session in loop[:4]:
         proof.append(session.events[0])
-        ending = next((e for e in session.events if e.type in ("process.exit", "process.gone")), None)
+        ending = next((e for e in session.events if e.type in SIDECAR_ENDS), None)
         if ending is not None:
             proof.append(ending)
     code_text = f", exit codes {', '.join(map(str, codes))}" if codes else ""

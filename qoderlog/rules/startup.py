@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 
-from ..model import Event, Evidence, Outcome, Session, Severity
+from ..model import START_FAILURES, START_TYPES, Event, Evidence, Outcome, Session, Severity
 from . import Facts, Hit, Rule, severity_for
-
-_START_TYPES = ("process.start", "start.attempt_failed", "binary.mismatch")
-_FAILURE_TYPES = ("start.attempt_failed", "start.gave_up", "start.not_ready", "info.not_found")
 
 _SLOW_CAUSES = {
     "antivirus": "Antivirus / Windows Defender scanning Qoder.exe or the SharedClientCache folder on every start.",
@@ -24,7 +21,7 @@ _SLOW_ORDER = {
 }
 
 
-def _first(session: Session, types: tuple[str, ...]) -> Event | None:
+def _first(session: Session, types: Collection[str]) -> Event | None:
     return next((e for e in session.events if e.type in types), None)
 
 
@@ -43,7 +40,7 @@ def detect_slow(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
         severity = severity_for(latency, limits, {"warning_s": Severity.WARNING, "error_s": Severity.ERROR})
         if severity is None:
             continue
-        start, read = _first(session, _START_TYPES), _first(session, ("info.read",))
+        start, read = _first(session, START_TYPES), _first(session, ("info.read",))
         evidence = tuple(Evidence.of(e, e.get("pid")) for e in (start, read) if e is not None)
         platform = session.platform or "unknown platform"
         yield Hit(
@@ -125,7 +122,7 @@ def detect_failure(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
     for session in facts.sessions:
         if not session.is_start:
             continue
-        failures = [e for e in session.events if e.type in _FAILURE_TYPES]
+        failures = [e for e in session.events if e.type in START_FAILURES]
         never_ready = session.outcome is Outcome.NEVER_READY
         if not failures and not never_ready:
             continue
@@ -137,7 +134,7 @@ def detect_failure(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
         else:
             severity = Severity.WARNING
         errors = [str(e.get("error") or e.message) for e in failures]
-        start = _first(session, _START_TYPES)
+        start = _first(session, START_TYPES)
         shown = failures[:4] or ([start] if start else [])
         evidence = tuple(Evidence.of(e, e.get("error"), e.get("attempt")) for e in shown)
         if gave_up:

@@ -33,6 +33,8 @@ from datetime import datetime
 
 import ahocorasick_rs
 
+from ..model import Record
+from ..patterns import PatternSet
 from .framing import (
     DATED_HEADERS,
     HEADER_SHAPES,
@@ -43,8 +45,6 @@ from .framing import (
     kept_line_literals,
     match_header,
 )
-from .model import Record
-from .patterns import PatternSet
 from .sources import (
     _READ_ERRORS,
     HEAD_BYTES,

@@ -14,6 +14,10 @@ them by the input's ``Limits`` (decompressed bytes, compression ratio);
 lines are cut at ``max_line``; folders and archives are read up to
 ``max_members``. A bound that is hit is a ``LimitHit`` on the source's
 state (or the discovery, for a folder or archive), never an exception.
+
+At ~800 lines this module is over the package's ~600: decoding (``open_text``
+onwards) is to move to ``read/decoding.py`` once the branches editing this
+file have landed, so that git carries their edits over this move first.
 """
 
 from __future__ import annotations
@@ -39,11 +43,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
-from .limits import DEFAULT_LIMITS, RATIO_FLOOR, LimitExceeded, LimitHit, Limits
+from ..limits import DEFAULT_LIMITS, LimitExceeded, LimitHit, Limits
+from ..model import Minidump
 
 HEAD_BYTES = 64 * 1024
 READ_BUFFER = 1 << 20
-DEFAULT_MAX_LINE = DEFAULT_LIMITS.max_line
 _LOG_NAME = re.compile(r"(?i).*(\.log(\.\d+)?|\.txt)(\.gz)?$")
 _ROTATED = re.compile(r"(?i)^(?P<stem>.*?\.log)\.(?P<n>\d+)$")
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
@@ -53,15 +57,6 @@ _READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFil
 # that is not UTF-8, an unknown zip version, offsets out of range, sizes that overflow): found by fuzzing; each
 # means a corrupt archive or stream, not a bug here.
 ARCHIVE_ERRORS = (*_READ_ERRORS, ValueError, IndexError, KeyError, OverflowError, struct.error, NotImplementedError)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Minidump:
-    """A Crashpad minidump found in an input: when it was written and how big it is."""
-
-    source: str
-    time: datetime | None
-    size: int
 
 
 @dataclass(slots=True, kw_only=True)
@@ -237,8 +232,8 @@ class _Bounded(io.RawIOBase):
         packed = self._source.packed
         if packed is not None and packed.size > 0:
             packed.given += len(data)
-            ratio = packed.given / packed.size
-            if packed.given > RATIO_FLOOR and ratio > self._source.limits.max_ratio:
+            ratio = self._source.limits.ratio_over(packed.given, packed.size)
+            if ratio is not None:
                 self._stop(
                     LimitHit(
                         input=self._source.name,
@@ -328,8 +323,8 @@ class _Walk:
 
         Reading also stops at ``max_ratio`` times the member's compressed size, whatever its header says.
         """
-        ratio = size / packed if packed else 0.0
-        if size <= RATIO_FLOOR or ratio <= self.limits.max_ratio:
+        ratio = self.limits.ratio_over(size, packed)
+        if ratio is None:
             return False
         hit = LimitHit(input=label, limit="max_ratio", allowed=self.limits.max_ratio, value=round(ratio, 1))
         self.discovery.limit(hit, f"not read: {size} bytes packed in {packed}")
@@ -502,15 +497,15 @@ def _tar_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
             for member in archive:
                 members.append(member)
                 declared += member.size
-                if len(members) > limits.max_members or declared > limits.max_bytes:
+                if limits.members_over(len(members)) or limits.bytes_over(declared):
                     break
         except ARCHIVE_ERRORS as exc:
             discovery.failures.append((shown, f"archive cut short after {len(members)} members: {_describe(exc)}"))
-        if declared > limits.max_bytes:
+        if limits.bytes_over(declared):
             hit = LimitHit(input=shown, limit="max_bytes", allowed=limits.max_bytes, value=declared)
             discovery.limit(hit, f"members after the first {len(members) - 1} not read")
             members.pop()
-        elif len(members) > limits.max_members:
+        elif limits.members_over(len(members)):
             hit = LimitHit(input=shown, limit="max_members", allowed=limits.max_members, value=len(members))
             discovery.limit(hit, f"too many archive members: the first {limits.max_members} read, the rest not")
             members.pop()

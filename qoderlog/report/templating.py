@@ -21,8 +21,9 @@ from urllib.parse import quote
 
 import jinja2
 
-from ..presentation import EvidenceBlock, format_seconds
 from ..resources import resource_dir
+from .presentation import format_seconds
+from .view import EvidenceBlock
 
 _MAIN_TEMPLATE = "report.html.j2"
 
@@ -116,7 +117,16 @@ def _secs(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f} s"
 
 
-def _common(env: jinja2.Environment) -> jinja2.Environment:
+def _environment(**options: Any) -> jinja2.Environment:
+    """The set-up both environments share (the report templates, strict undefined, block trimming, the filters and
+    globals of every format), with a format's own ``options``."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir()),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        **options,
+    )
     env.filters.update(number=_number, seconds=format_seconds)
     env.globals.update(plural=_plural, pct=_percent, secs=_secs)
     return env
@@ -125,32 +135,17 @@ def _common(env: jinja2.Environment) -> jinja2.Environment:
 @cache
 def html_environment() -> jinja2.Environment:
     """The HTML environment: autoescape on for every template, strict undefined values."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir()),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return _common(env)
+    return _environment(autoescape=True)
 
 
 @cache
 def markdown_environment() -> jinja2.Environment:
     """The Markdown environment: every value escaped by ``finalize`` unless a filter made it safe."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir()),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        finalize=_finalize,
-    )
+    env = _environment(autoescape=False, keep_trailing_newline=True, finalize=_finalize)
     env.filters.update(
         code=md_code, fence=md_fence, cell=md_cell, link_target=link_target, evidence=md_evidence, marks=evidence_marks
     )
-    return _common(env)
+    return env
 
 
 def md_evidence(block: EvidenceBlock) -> MarkdownSafe:

@@ -7,7 +7,8 @@ language client's ``[Error - 9:21:56 AM]`` lines, Go ``panic:`` / ``fatal
 error:`` blocks (the goroutine dump is their continuation, level critical)
 and bare JavaScript ``Error: …`` lines with their ``at`` frames (level
 error) — even mixed in one file. A paste's indentation, quote marks or
-line-number gutter are stripped first (``qoderlog.pastes``). A line without a header continues the record before it,
+line-number gutter are stripped first (``qoderlog.read.pastes``). A line
+without a header continues the record before it,
 except in a file that has shown no header yet (a pasted snippet), where each
 unindented line is a record of its own, and except a headerless line that a
 pattern recognises, which stands on its own even amid framed records.
@@ -35,8 +36,8 @@ from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
-from .limits import DEFAULT_LIMITS
-from .model import Framing, LineKind, Record
+from ..limits import DEFAULT_LIMITS
+from ..model import Framing, LineKind, Record
 from .pastes import PASTE_STARTS, Paste, paste_start
 
 MAX_DETAIL_LINES = 50
@@ -443,7 +444,7 @@ class Framer:
     ``line`` takes the next decoded line and returns the record that line
     finished, if any; ``finish`` returns the last one. This is the one
     definition of how lines become records: ``frame_lines`` feeds it every
-    line, and the fast block scanner (``qoderlog.scan``) feeds it every line
+    line, and the fast block scanner (``qoderlog.read.scan``) feeds it every line
     that can matter and counts the rest in bulk.
     """
 
@@ -494,7 +495,7 @@ class Framer:
         self.first_header: tuple[Framing, Any, str] | None = None
         self.last_found: tuple[Framing, Any] | None = None
         self.last_text = ""
-        self.paste: Paste | None = None  # the pasted block being read, if any (see qoderlog.pastes)
+        self.paste: Paste | None = None  # the pasted block being read, if any (see qoderlog.read.pastes)
         self.paste_framed = False  # whether a pasted block held a header: the input is a pasted log
         self.console = False  # whether the input began as a copy of the DevTools console
         self.stripped = 0  # lines whose paste prefix was removed
@@ -698,7 +699,7 @@ def frame_lines(
     with ``{`` that were nested too deep to be read as JSON (each is still
     framed and counted as a headerless line). ``pasted``, when given, gets
     ``lines``: the lines read without the prefix of a pasted block
-    (``qoderlog.pastes``).
+    (``qoderlog.read.pastes``).
     """
     framer = Framer(
         source=source,

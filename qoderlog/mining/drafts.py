@@ -21,9 +21,9 @@ from typing import Any
 import regex
 import yaml
 
-from .model import Template
-from .patterns import Pattern, PatternSet, frame_example
-from .templates import MASKS_BY_NAME
+from ..model import Template
+from ..patterns import Pattern, PatternSet, frame_example
+from .miner import MASKS_BY_NAME
 
 _PLACEHOLDER = re.compile(r"<(\*|[A-Z]+)>")
 _WORD = re.compile(r"[a-z0-9]+")

@@ -1,6 +1,6 @@
 """Analysis → a format-neutral report model that the HTML and Markdown templates only present.
 
-``report_document`` is the analysis' JSON document plus the event-timeline
+``report_document`` is the result's JSON document plus the event-timeline
 marks (the few notable events: starts, IPC failures, exits and crashes,
 updater states), so that redaction, when asked for, runs over everything a
 report shows before any of it is presented. ``present`` turns that
@@ -18,34 +18,46 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
-from .fleet import anomaly_sentences
-from .model import LimitHit
-from .redact import KINDS, Redactor
+from ..baseline import anomaly_sentences
+from ..model import LimitHit
+from ..redact import KINDS, Redactor
+from ..rules.registry import startup_thresholds
+from .timeline import chart_list, lane_summaries, mark_of, parse_time, time_text, timeline_marks
+from .view import (
+    AccountingView,
+    EvidenceBlock,
+    EvidenceLine,
+    FindingView,
+    InputRow,
+    Location,
+    Metric,
+    Report,
+    Segment,
+    SessionRow,
+    SeverityGroup,
+    TemplateRow,
+    UnknownView,
+    Verdict,
+)
 
 if TYPE_CHECKING:
-    from .analysis import Analysis
-    from .model import Event
+    from ..engine import Result
 
 SEVERITIES: tuple[str, ...] = ("critical", "error", "warning", "info")
 GROUP_HEADINGS = {"critical": "Critical", "error": "Errors", "warning": "Warnings", "info": "Information"}
-DEFAULT_THRESHOLDS = {"warning_s": 5.0, "error_s": 10.0}
 MAX_MARKS = 5000
 MAX_SHOWN_FINDINGS = 150
 """A report shows at most this many findings, the worst first; the JSON output has them all."""
 MAX_SHOWN_SESSIONS = 300
 """A report lists at most this many sessions (those the shown findings name first); the JSON output has them all."""
-MAX_CHART_ROWS = 40
-"""At most this many sessions are drawn per chart (the sessions table lists up to ``MAX_SHOWN_SESSIONS``)."""
 MAX_EVIDENCE_CHARS = 4000
 MAX_TEMPLATE_ROWS = 15
 """Unknown templates shown in a report (Qoder-related first, then the most frequent); the JSON has all."""
-LANES: tuple[str, ...] = ("Sidecar starts", "IPC failures", "Exits & crashes", "Updater")
 
 # Rules whose offence is a time gap: the time of each evidence line is the value to look at.
 _TIMING_RULES = frozenset({"startup-slow", "restart-loop", "update-stuck"})
@@ -86,253 +98,20 @@ _METRIC_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """A piece of an evidence line; ``mark`` when it is a value worth highlighting."""
-
-    text: str
-    mark: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EvidenceLine:
-    """One line-numbered log line, split into segments."""
-
-    line: int
-    time: str
-    segments: tuple[Segment, ...]
-
-    @property
-    def text(self) -> str:
-        """The line as read (after redaction), for plain-text formats."""
-        return "".join(s.text for s in self.segments)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EvidenceBlock:
-    """Consecutive evidence lines from one source."""
-
-    source: str
-    name: str
-    lines: tuple[EvidenceLine, ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Location:
-    """A file and the lines in it that the Qoder developers should look at."""
-
-    source: str
-    lines: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Metric:
-    """A measured value of a finding, formatted."""
-
-    label: str
-    value: str
-    long: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FindingView:
-    """A finding as a report shows it."""
-
-    anchor: str
-    rule: str
-    severity: str
-    title: str
-    summary: str
-    metrics: tuple[Metric, ...]
-    causes: tuple[str, ...]
-    user_actions: tuple[str, ...]
-    escalate: tuple[str, ...]
-    locations: tuple[Location, ...]
-    evidence: tuple[EvidenceBlock, ...]
-    fleet_context: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SeverityGroup:
-    """The findings of one severity, worst group first."""
-
-    severity: str
-    heading: str
-    findings: tuple[FindingView, ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Verdict:
-    """The banner: worst severity, what it is, and a sentence for someone who is not an expert."""
-
-    severity: str
-    label: str
-    headline: str
-    sentence: str
-    likely_cause: str | None
-    first_action: str | None
-    counts: tuple[tuple[str, int], ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SessionRow:
-    """One Go sidecar session; the times are wall-clock values for the charts, the texts for tables."""
-
-    number: int
-    label: str
-    source: str
-    source_name: str
-    role: str
-    is_start: bool
-    start: datetime | None
-    info: datetime | None
-    ready: datetime | None
-    end: datetime | None
-    start_text: str
-    latency: float | None
-    latency_text: str
-    latency_level: str
-    connect_text: str
-    transport: str
-    pid: str
-    ipc_failures: int
-    attempts: int
-    outcome: str
-    outcome_level: str
-    exit_code: str
-    lines: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class InputRow:
-    """How one input file was read."""
-
-    source: str
-    encoding: str
-    size: str
-    lines: int
-    by_kind: Mapping[str, int]
-    status: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AccountingView:
-    """The input accounting: every line read, by kind, per input; what was ignored."""
-
-    lines_read: int
-    by_kind: Mapping[str, int]
-    inputs: tuple[InputRow, ...]
-    ignored: tuple[str, ...]
-    minidumps: tuple[tuple[str, str, str], ...]
-    cut_lines: int
-    replacements: int
-    limits: tuple[tuple[str, str], ...] = ()
-    """Every bound an input met: (input, "limit value > limit allowed (what it did)")."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Mark:
-    """A notable event on the event timeline."""
-
-    time: datetime
-    lane: str
-    label: str
-    source: str
-    line: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LaneSummary:
-    """How many marks one lane of the event timeline has, and when."""
-
-    lane: str
-    count: int
-    first: str
-    last: str
-    labels: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Chart:
-    """A chart a report may show: its key in ``charts.FIGURES``, its title and what it shows."""
-
-    key: str
-    title: str
-    caption: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TemplateRow:
-    """One unknown template as a report shows it, with its first example line."""
-
-    template_id: str
-    template: str
-    count: int
-    level: str
-    component: str
-    qoder_related: bool
-    source: str
-    source_name: str
-    example: EvidenceLine
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UnknownView:
-    """The "Unrecognised lines" section: top templates, Qoder coverage, and the anomaly score if any."""
-
-    rows: tuple[TemplateRow, ...]
-    total: int
-    qoder_related: int
-    qoder_unknown: int
-    coverage: str
-    unusual: bool | None
-    anomaly: tuple[str, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Report:
-    """Everything a report shows, already formatted, in the order it is shown."""
-
-    title: str
-    generator: str
-    period: str
-    verdict: Verdict
-    groups: tuple[SeverityGroup, ...]
-    finding_count: int
-    sessions: tuple[SessionRow, ...]
-    session_count: int
-    accounting: AccountingView
-    environment: tuple[tuple[str, tuple[str, ...]], ...]
-    marks: tuple[Mark, ...]
-    marks_total: int
-    lanes: tuple[LaneSummary, ...]
-    thresholds: Mapping[str, float]
-    charts: tuple[Chart, ...]
-    redacted: bool
-    unknown: UnknownView
-    redaction: tuple[tuple[str, int], ...] = field(default_factory=tuple)
-
-    @property
-    def findings_shown(self) -> int:
-        """How many findings the report lists (at most ``MAX_SHOWN_FINDINGS`` of ``finding_count``)."""
-        return sum(len(group.findings) for group in self.groups)
-
-
-def build_report(analysis: Analysis, *, redact: bool) -> Report:
-    """The report model of ``analysis``; with ``redact`` every string is redacted first."""
-    document = report_document(analysis)
+def build_report(result: Result, *, redact: bool) -> Report:
+    """The report model of ``result``; with ``redact`` every string is redacted first."""
+    document = report_document(result)
     replaced: dict[str, int] = {}
     if redact:
         redactor = Redactor()
         document = redactor.redact_document(document)
         replaced = redactor.replaced
-    limits = {**DEFAULT_THRESHOLDS, **_slow_config(analysis.config)}
+    limits = startup_thresholds(result.config)
     return present(document, thresholds=limits, redacted=redact, replaced=replaced)
 
 
-def report_document(analysis: Analysis) -> dict[str, Any]:
-    """``analysis.to_dict()`` cut to what a report shows, plus ``timeline``: the notable events, at most ``MAX_MARKS``.
+def report_document(result: Result) -> dict[str, Any]:
+    """``result.to_dict()`` cut to what a report shows, plus ``timeline``: the notable events, at most ``MAX_MARKS``.
 
     A big bundle can hold thousands of findings and sessions; a report shows
     the ``MAX_SHOWN_FINDINGS`` worst findings and ``MAX_SHOWN_SESSIONS``
@@ -340,7 +119,7 @@ def report_document(analysis: Analysis) -> dict[str, Any]:
     and the counts per severity in ``shown`` — so rendering (and redacting)
     costs the same whatever the size of the logs.
     """
-    document = analysis.to_dict()
+    document = result.to_dict()
     findings = document["findings"]
     sessions = document["sessions"]
     counts = {sev: n for sev in SEVERITIES if (n := sum(1 for f in findings if f["severity"] == sev))}
@@ -354,28 +133,10 @@ def report_document(analysis: Analysis) -> dict[str, Any]:
         chosen = first[:MAX_SHOWN_SESSIONS] + list(islice(rest, max(0, MAX_SHOWN_SESSIONS - len(first))))
         document["sessions"] = [sessions[i] for i in sorted(chosen)]
     document["shown"] = {"findings": len(findings), "sessions": len(sessions), "counts": counts}
-    marks = list(timeline_marks(analysis.event_list))
+    marks = list(timeline_marks(result.event_list))
     document["timeline"] = marks[:MAX_MARKS]
     document["timeline_total"] = len(marks)
     return document
-
-
-def timeline_marks(events: Iterable[Event]) -> Iterable[dict[str, Any]]:
-    """The events worth a mark on the event timeline, as JSON-ready dicts (time, lane, label, source, line)."""
-    for event in events:
-        if event.timestamp is None:
-            continue
-        placed = _lane(event)
-        if placed is None:
-            continue
-        lane, label = placed
-        yield {
-            "time": event.timestamp.isoformat(),
-            "lane": lane,
-            "label": label,
-            "source": event.source,
-            "line": event.line,
-        }
 
 
 def present(
@@ -388,10 +149,10 @@ def present(
     """The report model of a (possibly redacted) ``report_document``."""
     findings = list(document.get("findings") or [])
     session_docs = list(document.get("sessions") or [])
-    limits = dict(thresholds or DEFAULT_THRESHOLDS)
+    limits = dict(thresholds or startup_thresholds())
     slow = next((f for f in findings if f["rule"] == "startup-slow"), None)
     if slow is not None:
-        for key in DEFAULT_THRESHOLDS:
+        for key in tuple(limits):
             if isinstance(slow["metrics"].get(key), int | float):
                 limits[key] = float(slow["metrics"][key])
     names = _short_names([*(s["source"] for s in session_docs), *(f["source"] for f in findings)])
@@ -403,7 +164,7 @@ def present(
         for sev in SEVERITIES
         if any(v.severity == sev for v in views)
     )
-    marks = tuple(_mark(m) for m in document.get("timeline") or [])
+    marks = tuple(mark_of(m) for m in document.get("timeline") or [])
     shown = document.get("shown") or {}
     return Report(
         title="Qoder log report",
@@ -418,9 +179,9 @@ def present(
         environment=_environment(document.get("environment") or {}),
         marks=marks,
         marks_total=int(document.get("timeline_total") or len(marks)),
-        lanes=_lanes(marks),
+        lanes=lane_summaries(marks),
         thresholds=limits,
-        charts=_charts(sessions, marks),
+        charts=chart_list(sessions, marks),
         redacted=redacted,
         unknown=_unknown(document),
         redaction=tuple((kind, n) for kind, n in (replaced or {}).items() if kind in KINDS and n),
@@ -500,57 +261,6 @@ def format_seconds(value: float | None) -> str:
     return f"{value:.2g} s"
 
 
-def _slow_config(config: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
-    overrides = config.get("startup-slow", {}) if config else {}
-    return {k: float(v) for k, v in overrides.items() if k in DEFAULT_THRESHOLDS}
-
-
-def _lane(event: Event) -> tuple[str, str] | None:
-    kind = event.type
-    if kind == "process.start":
-        return "Sidecar starts", "start"
-    if kind in ("start.attempt_failed", "start.gave_up", "start.not_ready", "info.not_found", "binary.mismatch"):
-        return "Sidecar starts", kind.split(".", 1)[1].replace("_", " ")
-    if kind in ("ipc.connect_failed", "ipc.socket_not_found", "health.failed", "reconnect.failed"):
-        code = event.get("error_code")
-        return "IPC failures", str(code) if code else kind.replace(".", " ").replace("_", " ")
-    if kind == "reconnect.exhausted":
-        return "IPC failures", "reconnect exhausted"
-    if kind == "connection.established" and str(event.get("transport") or "").lower() == "tcp":
-        return "IPC failures", "TCP fallback"
-    if kind in ("process.exit", "app.renderer_gone", "app.exthost_exit"):
-        code = event.get("code")
-        if kind == "app.exthost_exit" and code == 0:
-            return None
-        name = {
-            "process.exit": "sidecar exit",
-            "app.renderer_gone": "renderer gone",
-            "app.exthost_exit": "exthost exit",
-        }
-        return "Exits & crashes", f"{name[kind]} {code}" if code is not None else name[kind]
-    if kind in ("process.gone", "app.uncaught_exception", "app.unresponsive", "shutdown.forced_cleanup"):
-        return "Exits & crashes", kind.split(".", 1)[1].replace("_", " ")
-    if kind == "update.state":
-        return "Updater", str(event.get("state") or "state")
-    return None
-
-
-def _wall(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=None)
-    except ValueError:
-        return None
-
-
-def _time_text(stamp: datetime | None, *, ms: bool = False) -> str:
-    if stamp is None:
-        return "—"
-    text = stamp.isoformat(sep=" ", timespec="milliseconds" if ms else "seconds")
-    return text
-
-
 def _base(path: str) -> str:
     windows = PureWindowsPath(path)
     name = windows.name if "\\" in path else PurePosixPath(path).name
@@ -580,7 +290,7 @@ def _short_names(sources: Iterable[str]) -> dict[str, str]:
 
 def _ordered(sessions: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return sorted(
-        sessions, key=lambda s: (s["source"], _wall(s.get("start_time") or s.get("info_time")) or datetime.min)
+        sessions, key=lambda s: (s["source"], parse_time(s.get("start_time") or s.get("info_time")) or datetime.min)
     )
 
 
@@ -600,7 +310,7 @@ _OUTCOME_LEVEL = {"ready": "ok", "never_ready": "error", "died": "error", "resta
 def _session_row(
     number: int, session: Mapping[str, Any], names: Mapping[str, str], limits: Mapping[str, float]
 ) -> SessionRow:
-    start, info = _wall(session.get("start_time")), _wall(session.get("info_time"))
+    start, info = parse_time(session.get("start_time")), parse_time(session.get("info_time"))
     latency = session.get("startup_latency_s")
     name = names.get(session["source"], _base(session["source"]))
     first, last = session.get("first_line"), session.get("last_line")
@@ -615,9 +325,9 @@ def _session_row(
         is_start=bool(session.get("is_start")),
         start=start,
         info=info,
-        ready=_wall(session.get("ready_time")),
-        end=_wall(session.get("end_time")),
-        start_text=_time_text(start or info),
+        ready=parse_time(session.get("ready_time")),
+        end=parse_time(session.get("end_time")),
+        start_text=time_text(start or info),
         latency=latency,
         latency_text=format_seconds(latency),
         latency_level=_latency_level(latency, limits),
@@ -654,7 +364,7 @@ def _metric(key: str, value: Any) -> Metric | None:
 
 def _evidence_marks(evidence: Mapping[str, Any], rule: str) -> list[str]:
     marks = [str(h) for h in evidence.get("highlight") or []]
-    stamp = _wall(evidence.get("timestamp"))
+    stamp = parse_time(evidence.get("timestamp"))
     if rule in _TIMING_RULES and stamp is not None:
         found = re.search(re.escape(stamp.strftime("%H:%M:%S")) + r"(?:[.,]\d+)?", evidence["text"])
         if found:
@@ -674,7 +384,7 @@ def _evidence_blocks(
             text = text[:MAX_EVIDENCE_CHARS] + " …"
         line = EvidenceLine(
             line=int(item.get("line") or 0),
-            time=_time_text(_wall(item.get("timestamp")), ms=True),
+            time=time_text(parse_time(item.get("timestamp")), ms=True),
             segments=split_segments(text, _evidence_marks({**item, "text": text}, rule)),
         )
         if item["source"] != source and current:
@@ -829,80 +539,8 @@ def _environment(environment: Mapping[str, Any]) -> tuple[tuple[str, tuple[str, 
 
 
 def _period(inputs: Sequence[Mapping[str, Any]]) -> str:
-    firsts = [t for t in (_wall(i.get("first_time")) for i in inputs) if t is not None]
-    lasts = [t for t in (_wall(i.get("last_time")) for i in inputs) if t is not None]
+    firsts = [t for t in (parse_time(i.get("first_time")) for i in inputs) if t is not None]
+    lasts = [t for t in (parse_time(i.get("last_time")) for i in inputs) if t is not None]
     if not firsts or not lasts:
         return "no timestamps"
-    return f"{_time_text(min(firsts))} → {_time_text(max(lasts))}"
-
-
-def _mark(item: Mapping[str, Any]) -> Mark:
-    return Mark(
-        time=_wall(item["time"]) or datetime.min,
-        lane=str(item["lane"]),
-        label=str(item["label"]),
-        source=str(item["source"]),
-        line=int(item["line"]),
-    )
-
-
-def _lanes(marks: Sequence[Mark]) -> tuple[LaneSummary, ...]:
-    summaries = []
-    for lane in LANES:
-        items = [m for m in marks if m.lane == lane]
-        if not items:
-            continue
-        labels: dict[str, int] = {}
-        for item in items:
-            labels[item.label] = labels.get(item.label, 0) + 1
-        top = sorted(labels.items(), key=lambda kv: -kv[1])[:6]
-        summaries.append(
-            LaneSummary(
-                lane=lane,
-                count=len(items),
-                first=_time_text(min(m.time for m in items)),
-                last=_time_text(max(m.time for m in items)),
-                labels=", ".join(f"{label} \N{MULTIPLICATION SIGN}{n}" if n > 1 else label for label, n in top),
-            )
-        )
-    return tuple(summaries)
-
-
-def _drawn(count: int) -> str:
-    if count <= MAX_CHART_ROWS:
-        return ""
-    return f" The first {MAX_CHART_ROWS} of {count} sessions are drawn; the sessions table lists more."
-
-
-def _charts(sessions: Sequence[SessionRow], marks: Sequence[Mark]) -> tuple[Chart, ...]:
-    charts = []
-    timed = sum(1 for s in sessions if s.start or s.info)
-    if timed:
-        charts.append(
-            Chart(
-                key="sessions",
-                title="Session timeline",
-                caption="One bar per Go sidecar session, in seconds from its start: start request → "
-                ".info.json read → connected → running until it ended; ✕ marks a session that died or "
-                "never became ready." + _drawn(timed),
-            )
-        )
-    starts = sum(1 for s in sessions if s.latency is not None or (s.is_start and s.outcome_level == "error"))
-    if starts:
-        charts.append(
-            Chart(
-                key="latency",
-                title="Startup latency",
-                caption="Seconds from 'Starting go process' to the .info.json read, per session, "
-                "against the warning and error thresholds." + _drawn(starts),
-            )
-        )
-    if marks:
-        charts.append(
-            Chart(
-                key="events",
-                title="Event timeline",
-                caption="Sidecar starts, IPC failures, exits and crashes, and updater states over time.",
-            )
-        )
-    return tuple(charts)
+    return f"{time_text(min(firsts))} → {time_text(max(lasts))}"

@@ -11,18 +11,19 @@ the report.
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .presentation import MAX_CHART_ROWS
+from .timeline import MAX_CHART_ROWS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .presentation import Mark, Report, SessionRow
+    from .view import Mark, Report, SessionRow
 
 
 COLOURS = {
@@ -68,8 +69,8 @@ _STYLE: dict[str, Any] = {
 
 
 def _figure(width: float, height: float) -> Figure:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # matplotlib (~0.5 s): only when a chart is drawn
+    from matplotlib.figure import Figure  # matplotlib (~0.5 s): only when a chart is drawn
 
     figure = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)
@@ -80,7 +81,7 @@ def _styled(build: Callable[..., Figure | None]) -> Callable[..., Figure | None]
     """Run a figure builder inside the report's rc context."""
 
     def run(*args: Any, **kwargs: Any) -> Figure | None:
-        import matplotlib
+        import matplotlib  # matplotlib (~0.5 s): only when a chart is drawn
 
         with matplotlib.rc_context(_STYLE):
             return build(*args, **kwargs)
@@ -91,13 +92,28 @@ def _styled(build: Callable[..., Figure | None]) -> Callable[..., Figure | None]
 
 
 def _time_axis(axes: Axes) -> None:
-    from matplotlib import dates
+    from matplotlib import dates  # matplotlib (~0.5 s): only when a chart is drawn
 
     locator = dates.AutoDateLocator(minticks=3, maxticks=7)
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
+    _x_grid(axes)
+
+
+def _x_grid(axes: Axes) -> None:
+    """Vertical grid lines behind the data."""
     axes.grid(axis="x", color=COLOURS["grid"], linewidth=0.8)
     axes.set_axisbelow(True)
+
+
+def _session_axes(axes: Axes, rows: Sequence[SessionRow], *, top: float, right: float, xlabel: str) -> None:
+    """The axes of a chart with one row per session: labelled rows top down, seconds from 0 to ``right``."""
+    axes.set_yticks(range(len(rows)), [_label(r) for r in rows])
+    axes.set_ylim(len(rows) - 0.5, top)
+    axes.set_xlim(0, right)
+    axes.set_xlabel(xlabel)
+    _x_grid(axes)
+    axes.tick_params(axis="y", length=0)
 
 
 def _height(rows: int) -> float:
@@ -114,8 +130,8 @@ def plot_sessions(sessions: Sequence[SessionRow]) -> Figure | None:
     Sessions are grouped per source as in the sessions table, with their
     start time in the label; ``None`` when no session has a time.
     """
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
+    from matplotlib.lines import Line2D  # matplotlib (~0.5 s): only when a chart is drawn
+    from matplotlib.patches import Patch  # matplotlib (~0.5 s): only when a chart is drawn
 
     rows = [s for s in sessions if s.start or s.info][:MAX_CHART_ROWS]
     if not rows:
@@ -156,13 +172,9 @@ def plot_sessions(sessions: Sequence[SessionRow]) -> Figure | None:
         total = max((end for _, end, _ in phases[y]), default=0.0)
         if row.outcome_level == "error":
             axes.plot([min(total, right)], [y], marker="X", color=COLOURS["error"], markersize=9, zorder=5)
-    axes.set_yticks(range(len(rows)), [_label(r) for r in rows])
-    axes.set_ylim(len(rows) - 0.5, -0.5)
-    axes.set_xlim(0, right)
-    axes.set_xlabel("seconds since the session started (▸ runs on past the edge)")
-    axes.grid(axis="x", color=COLOURS["grid"], linewidth=0.8)
-    axes.set_axisbelow(True)
-    axes.tick_params(axis="y", length=0)
+    _session_axes(
+        axes, rows, top=-0.5, right=right, xlabel="seconds since the session started (▸ runs on past the edge)"
+    )
     handles = [
         Patch(color=COLOURS["ok"], label="start → .info.json read"),
         Patch(color=COLOURS["warning"], label="slow start"),
@@ -200,7 +212,7 @@ def _phases(row: SessionRow) -> list[tuple[float, float, str]]:
 
 
 @_styled
-def plot_latency(sessions: Sequence[SessionRow], *, warning_s: float = 5.0, error_s: float = 10.0) -> Figure | None:
+def plot_latency(sessions: Sequence[SessionRow], *, warning_s: float, error_s: float) -> Figure | None:
     """Startup latency per session against the warning and error thresholds; ``None`` without starts.
 
     Starts that never read ``.info.json`` are drawn as hatched bars to the
@@ -242,20 +254,14 @@ def plot_latency(sessions: Sequence[SessionRow], *, warning_s: float = 5.0, erro
             fontsize=8.5,
             weight="bold",
         )
-    axes.set_yticks(range(len(rows)), [_label(r) for r in rows])
-    axes.set_ylim(len(rows) - 0.5, -1.1)
-    axes.set_xlim(0, right)
-    axes.set_xlabel("seconds from start request to .info.json read")
-    axes.grid(axis="x", color=COLOURS["grid"], linewidth=0.8)
-    axes.set_axisbelow(True)
-    axes.tick_params(axis="y", length=0)
+    _session_axes(axes, rows, top=-1.1, right=right, xlabel="seconds from start request to .info.json read")
     return figure
 
 
 @_styled
 def plot_events(marks: Sequence[Mark]) -> Figure | None:
     """The event timeline: one lane each for starts, IPC failures, exits and crashes, updater states."""
-    from matplotlib import dates
+    from matplotlib import dates  # matplotlib (~0.5 s): only when a chart is drawn
 
     if not marks:
         return None
@@ -320,7 +326,7 @@ def report_figures(report: Report) -> dict[str, Figure]:
 
 def figure_svg(figure: Figure) -> str:
     """The figure as SVG text; its labels stay text (the browser draws them: one draw, a third of the size)."""
-    import matplotlib
+    import matplotlib  # matplotlib (~0.5 s): only when a chart is drawn
 
     buffer = io.StringIO()
     with matplotlib.rc_context(_STYLE):
@@ -330,14 +336,12 @@ def figure_svg(figure: Figure) -> str:
 
 def svg_data_uri(figure: Figure) -> str:
     """A figure as a ``data:image/svg+xml;base64,…`` URI for a self-contained page."""
-    import base64
-
     return "data:image/svg+xml;base64," + base64.b64encode(figure_svg(figure).encode("utf-8")).decode("ascii")
 
 
 def figure_png(figure: Figure, *, dpi: int = 144) -> bytes:
     """The figure as PNG bytes."""
-    import matplotlib
+    import matplotlib  # matplotlib (~0.5 s): only when a chart is drawn
 
     buffer = io.BytesIO()
     with matplotlib.rc_context(_STYLE):
@@ -354,8 +358,6 @@ def _label(row: SessionRow) -> str:
 @_styled
 def plot_rule_trend(rules: Sequence[Mapping[str, Any]]) -> Figure | None:
     """Fleet: share of analysed uploads hit by each rule, night by night."""
-    from datetime import date
-
     if not rules or len(rules[0]["trend"]) == 0:
         return None
     figure = _figure(8.0, 3.2)
@@ -373,12 +375,8 @@ def plot_rule_trend(rules: Sequence[Mapping[str, Any]]) -> Figure | None:
 
 
 @_styled
-def plot_latency_trend(
-    trend: Sequence[Mapping[str, Any]], *, warning_s: float = 5.0, error_s: float = 10.0
-) -> Figure | None:
-    """Fleet: startup latency p50/p90/p99 night by night, against the 5 s / 10 s thresholds."""
-    from datetime import date
-
+def plot_latency_trend(trend: Sequence[Mapping[str, Any]], *, warning_s: float, error_s: float) -> Figure | None:
+    """Fleet: startup latency p50/p90/p99 night by night, against the startup-slow thresholds."""
     points = [t for t in trend if t.get("p50") is not None]
     if not points:
         return None

@@ -1,0 +1,1 @@
+"""Mining: the records no pattern recognised → templates (Drain3) → draft patterns."""

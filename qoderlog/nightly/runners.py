@@ -1,0 +1,264 @@
+"""The nightly run: an inbox → its new uploads analysed (a local process pool or Dask) → warehouse parts."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageError
+from ..limits import Limits
+
+if TYPE_CHECKING:
+    pass
+from .inbox import describe_upload, find_uploads
+from .schema import rows_table
+from .warehouse import BatchSummary, Upload, UploadResult, Warehouse
+from .worker import analyse_upload
+
+Progress = Callable[[BatchSummary], None]
+
+
+class _Reporter:
+    """Progress: a tqdm bar on a terminal, a plain line every few seconds otherwise."""
+
+    def __init__(self, total: int, *, stream: Any = None, every_s: float = 10.0) -> None:
+        self.stream = stream or sys.stderr
+        self.bar = None
+        self.total = total
+        self.every_s = every_s
+        self.last = time.monotonic()
+        self.started = self.last
+        if self.stream.isatty():
+            from tqdm import tqdm  # tqdm only on a terminal
+
+            self.bar = tqdm(total=total, unit="upload", file=self.stream, dynamic_ncols=True)
+
+    def advance(self, summary: BatchSummary, count: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(count)
+            return
+        now = time.monotonic()
+        if now - self.last >= self.every_s:
+            self.last = now
+            elapsed = now - self.started
+            done = summary.analysed + summary.skipped
+            rate = summary.analysed / elapsed if elapsed > 0 else 0.0
+            left = (self.total - done) / rate if rate > 0 else float("nan")
+            print(
+                f"batch: {done}/{self.total} uploads ({summary.failed} failed, {summary.quarantined} quarantined), "
+                f"{rate:.1f}/s, ETA {left:.0f} s",
+                file=self.stream,
+                flush=True,
+            )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_batch(
+    inbox: str | os.PathLike[str],
+    warehouse: str | os.PathLike[str],
+    *,
+    workers: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    since: date | None = None,
+    run_date: date | None = None,
+    limits: Limits | None = None,
+    keep_events: bool = False,
+    commit_every: int = 100,
+    progress_stream: Any = None,
+) -> BatchSummary:
+    """Analyse every new upload of ``inbox`` into ``warehouse``; resumable, exactly once per upload."""
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}", hint=f"engines: {', '.join(ENGINES)}")
+    limits = limits or Limits()
+    day = (run_date or date.today()).isoformat()
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    started = time.monotonic()
+    store = Warehouse(warehouse, create=True)
+    try:
+        store.reconcile()
+        store.start_run(run_id, day, str(inbox), engine)
+        summary = BatchSummary(run_id=run_id, run_date=day)
+        known = store.done_ids()
+        tasks: list[Upload] = []
+        early: list[UploadResult] = []
+        for path in find_uploads(Path(inbox), since=since):
+            summary.found += 1
+            described = describe_upload(path)
+            if isinstance(described, str):
+                early.append(_unreadable(path, described))
+                continue
+            if described.upload_id in known:
+                summary.skipped += 1
+                continue
+            known.add(described.upload_id)
+            tasks.append(described)
+        reporter = _Reporter(len(tasks) + len(early), stream=progress_stream)
+        pending: list[UploadResult] = []
+
+        def collect(result: UploadResult) -> None:
+            pending.append(result)
+            setattr(summary, result.status, getattr(summary, result.status) + 1)
+            reporter.advance(summary)
+            if len(pending) >= commit_every:
+                store.commit(pending, run_id=run_id, run_date=day, keep_events=keep_events)
+                pending.clear()
+
+        for result in early:
+            collect(result)
+        ENGINES[engine](tasks, limits, keep_events, collect, workers or os.cpu_count() or 1, scheduler)
+        if pending:
+            store.commit(pending, run_id=run_id, run_date=day, keep_events=keep_events)
+        reporter.close()
+        summary.seconds = round(time.monotonic() - started, 3)
+        store.finish_run(summary)
+        return summary
+    finally:
+        store.close()
+
+
+def _warm_writer() -> None:
+    """Load and exercise what committing a part needs, so the first commit does not wait for it."""
+    rows_table("sessions", [])
+    rows_table("uploads", [{"analysed_at": datetime.now(UTC).isoformat()}])
+
+
+def _unreadable(path: Path, reason: str) -> UploadResult:
+    upload = Upload(upload_id="path:" + hashlib.sha256(str(path).encode()).hexdigest(), path=str(path), size=0, mtime=0)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    return UploadResult(upload=upload, status="quarantined", reason=reason, analysed_at=now, duration_s=0.0)
+
+
+IN_FLIGHT_PER_WORKER = 32
+"""Uploads queued per worker: enough that workers keep going while the main process writes a part (a result is
+a few rows, so memory stays small and flat)."""
+
+Engine = Callable[[list[Upload], Limits, bool, Callable[[UploadResult], None], int, "str | None"], None]
+
+
+def _windowed(
+    tasks: list[Upload],
+    window: int,
+    submit: Callable[[Upload], Any],
+    first_done: Callable[[list[Any]], Any],
+    collect: Callable[[UploadResult], None],
+) -> None:
+    """Keep at most ``window`` uploads in flight (memory stays flat), collecting each as it finishes.
+
+    ``submit`` starts one upload and returns its future; ``first_done`` waits
+    for at least one of the futures and returns ``(done, not_done)`` — the
+    shape of both ``concurrent.futures.wait`` and ``distributed.wait``.
+    """
+    queue = iter(tasks)
+    running = {submit(task): task for task in _take(queue, window)}
+    # The part writer's first use costs ~0.5 s (pyarrow's timestamp kernels): pay it now, while the workers work
+    # (in this thread: a thread importing while a pool forks can deadlock the children).
+    _warm_writer()
+    while running:
+        done, _ = first_done(list(running))
+        for future in done:
+            task = running.pop(future)
+            collect(_outcome(future, task))
+            for follow in _take(queue, 1):
+                running[submit(follow)] = follow
+
+
+def _local_engine(
+    tasks: list[Upload],
+    limits: Limits,
+    keep_events: bool,
+    collect: Callable[[UploadResult], None],
+    workers: int,
+    scheduler: str | None,
+) -> None:
+    """A process pool on this machine (no pool at all for one worker)."""
+    if not tasks:
+        return
+    if workers <= 1:
+        for task in tasks:
+            collect(analyse_upload(task, limits, keep_events))
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        _windowed(
+            tasks,
+            workers * IN_FLIGHT_PER_WORKER,
+            lambda task: pool.submit(analyse_upload, task, limits, keep_events),
+            lambda futures: wait(futures, return_when=FIRST_COMPLETED),
+            collect,
+        )
+
+
+def _dask_engine(
+    tasks: list[Upload],
+    limits: Limits,
+    keep_events: bool,
+    collect: Callable[[UploadResult], None],
+    workers: int,
+    scheduler: str | None,
+) -> None:
+    """The same work on a Dask cluster: ``scheduler`` address, or a LocalCluster of ``workers`` processes."""
+    if not tasks:
+        return
+    from dask.distributed import Client, LocalCluster  # dask is optional (the .[dask] extra), only for --engine dask
+    from dask.distributed import wait as dask_wait  # dask is optional (the .[dask] extra), only for --engine dask
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        _windowed(
+            tasks,
+            max(workers, 1) * IN_FLIGHT_PER_WORKER,
+            lambda task: client.submit(analyse_upload, task, limits, keep_events, pure=False),
+            lambda futures: dask_wait(futures, return_when="FIRST_COMPLETED"),
+            collect,
+        )
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+ENGINES: dict[str, Engine] = {"local": _local_engine, "dask": _dask_engine}
+
+
+def _take(queue: Iterator[Upload], count: int) -> list[Upload]:
+    taken = []
+    for _ in range(count):
+        try:
+            taken.append(next(queue))
+        except StopIteration:
+            break
+    return taken
+
+
+def _outcome(future: Future[UploadResult], task: Upload) -> UploadResult:
+    try:
+        return future.result()
+    except Exception as exc:
+        return _crashed(task, exc)
+
+
+def _crashed(task: Upload, exc: BaseException) -> UploadResult:
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    return UploadResult(
+        upload=task,
+        status="failed",
+        reason=f"worker crashed: {type(exc).__name__}: {exc}",
+        analysed_at=now,
+        duration_s=0.0,
+    )
