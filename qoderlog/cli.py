@@ -446,7 +446,7 @@ def synth() -> None:
 @click.argument("out_dir", type=click.Path(file_okay=False))
 def synth_samples(out_dir: str) -> None:
     """Regenerate the committed sample logs (and their README) under OUT_DIR; print each path written."""
-    from .synth import write_samples
+    from .synth import write_samples  # startup: the generator loads its data files; only synth needs them
 
     for path in write_samples(Path(out_dir)):
         click.echo(str(path))
@@ -459,7 +459,7 @@ def synth_samples(out_dir: str) -> None:
 @click.option("--qoder-share", type=click.FloatRange(0.0, 1.0), default=0.02, show_default=True)
 def synth_corpus(out_file: str, lines: int, seed: int, qoder_share: float) -> None:
     """Stream a main.log-style benchmark corpus of exactly LINES lines, about QODER_SHARE of them Qoder lines."""
-    from .synth import write_corpus
+    from .synth import write_corpus  # startup: the generator loads its data files; only synth needs them
 
     write_corpus(Path(out_file), lines=lines, seed=seed, qoder_share=qoder_share)
 

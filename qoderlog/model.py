@@ -75,6 +75,11 @@ class Framing(enum.StrEnum):
         return self in (Framing.VSCODE, Framing.SPDLOG, Framing.CONSOLE, Framing.JSON)
 
     @property
+    def snippet_only(self) -> bool:
+        """Whether a header of this framing counts only in a snippet or console copy, never amid a framed log."""
+        return self in (Framing.STACK, Framing.DEVTOOLS)
+
+    @property
     def self_describing(self) -> bool:
         """Whether the header *is* the message (a Go panic, a bare ``Error:`` line): no other text can be framed so."""
         return self in (Framing.GO_PANIC, Framing.STACK)

@@ -50,7 +50,7 @@ _PROCESS_OF_TYPE: dict[str, str | None] = {
     "app.uncaught_exception": "main",
     "app.ipc_listen_failed": "main",
 }
-_CONTEXT_TYPES = frozenset({"app.v8_oom", "app.gpu_crash_count", "app.gpu_init_failed"})
+_CONTEXT_TYPES = frozenset({"app.v8_oom", "app.gpu_crash_count", "app.gpu_init_failed", "app.assertion_failed"})
 _UTILITY_PROCESSES = {"extensionhost": "extension-host", "gpu": "gpu", "gpu-process": "gpu"}
 _NAMES = {
     "renderer": "A window's renderer process",
@@ -295,15 +295,20 @@ def _hit(
     if process in ("extension-host", "remote-extension-host") and causes[0] == "killed" and count == 1:
         severity = Severity.WARNING  # ended from outside (a reload, a disconnect, the OOM killer): a sign, not a crash
     tied = [dump.source for dump, owner in dumps.items() if owner is not None and any(owner is d for d in burst)]
-    explanation = _explanation(first, decodings[0], causes[0])
+    near = [e for e in context if _around(e, burst)]
+    explanation = _explanation(first, decodings[0], causes[0], near)
     times = f"{count} times" if count > 1 else "once"
     where = f" on {_PLATFORM_NAMES[platform]}" if platform in _PLATFORM_NAMES else ""
     summary = f"{_NAMES[process]} crashed {times}{where}: {explanation}."
     if tied:
         summary += f" Minidump: {', '.join(tied)}."
-    evidence = tuple(
-        Evidence.of(e, e.get("code"), e.get("reason"), e.get("signal")) for d in burst[:5] for e in d.events[:2]
-    )
+    lines = [e for d in burst[:4] for e in d.events[:2]]
+    if len(burst) > 4:
+        lines.append(burst[-1].events[0])  # and the latest death
+    counts = [e for e in near if e.type == "app.gpu_crash_count"]
+    lines += [max(counts, key=lambda e: e.get("count") or 0)] if counts else []
+    lines += [e for e in near if e.type in ("app.v8_oom", "app.assertion_failed", "app.gpu_init_failed")][:2]
+    evidence = tuple(Evidence.of(e, e.get("code"), e.get("reason"), e.get("signal"), e.get("count")) for e in lines)
     return Hit(
         severity=severity,
         summary=summary,
@@ -323,7 +328,7 @@ def _hit(
             "platform": platform,
             "minidumps": tied,
         },
-        evidence=evidence[:8],
+        evidence=evidence[:12],
         causes=causes,
         signature=":".join(str(part) for part in (process, decodings[0].name or first.reason or first.code) if part),
     )
@@ -332,8 +337,11 @@ def _hit(
 _PLATFORM_NAMES = {"windows": "Windows", "macos": "macOS", "linux": "Linux"}
 
 
-def _explanation(death: _Death, decoding: ExitDecoding, cause: str) -> str:
+def _explanation(death: _Death, decoding: ExitDecoding, cause: str, near: list[Event]) -> str:
     event = death.events[0]
+    assertion = next((e for e in near if e.type == "app.assertion_failed"), None)
+    if assertion is not None:
+        return f"a native assertion failed ({assertion.get('assertion')}) and the process aborted itself"
     if event.type == "app.uncaught_exception":
         return f"an uncaught exception: {event.get('error') or event.message}"
     if event.type == "app.ipc_listen_failed":
@@ -347,7 +355,12 @@ def _explanation(death: _Death, decoding: ExitDecoding, cause: str) -> str:
         for label, value in (("reason", death.reason), ("code", death.code), ("signal", death.signal))
         if value is not None
     )
-    meaning = "it ran out of memory" if cause == "memory" else decoding.meaning
+    if cause == "memory":
+        meaning = "it ran out of memory"
+    elif decoding.kind == "clean":
+        meaning = "it ended unexpectedly, though its exit code says nothing of why"
+    else:
+        meaning = decoding.meaning
     return f"{meaning} ({said})" if said else meaning
 
 
@@ -367,6 +380,8 @@ def _causes(
     memory = memory or any(e.type == "app.v8_oom" and _around(e, burst) for e in context)
     if memory:
         order.append("memory")
+    if any(e.type == "app.assertion_failed" and _around(e, burst) for e in context):
+        order.append("fatal-check")  # a native assertion failed just before: the process aborted itself
     keys = [x.cause for x in decodings if x.cause not in ("none", "unknown")]
     killed = "killed" in keys
     if killed:
