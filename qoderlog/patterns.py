@@ -30,7 +30,7 @@ import yaml
 from .errors import PatternError
 from .limits import DEFAULT_LIMITS
 from .model import EVENT_COLUMNS, Event, Framing, Record
-from .read.framing import bare_record, make_record, match_header
+from .read.headers import bare_record, make_record, match_header
 from .resources import resource_dir
 
 USER_REGEX_TIMEOUT = DEFAULT_LIMITS.regex_timeout_s

@@ -1,4 +1,4 @@
-"""Lines → records: each framing's header, levels, components, continuation lines, bare snippets, counts."""
+"""Lines → records (read.framing, read.headers): each header, levels, components, continuation lines, snippets, counts."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ import pytest
 
 from qoderlog.model import Framing, LineKind, Record
 from qoderlog.patterns import load_patterns
-from qoderlog.read.framing import (
-    MAX_DETAIL_CHARS,
-    MAX_DETAIL_LINES,
-    frame_lines,
+from qoderlog.read.framing import MAX_DETAIL_CHARS, MAX_DETAIL_LINES, frame_lines
+from qoderlog.read.headers import (
     make_record,
     match_header,
     normalise_level,

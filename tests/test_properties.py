@@ -16,7 +16,7 @@ from qoderlog import Accounting, iter_events, load_patterns
 from qoderlog.limits import Limits
 from qoderlog.model import Framing
 from qoderlog.patterns import frame_example
-from qoderlog.read.framing import json_depth
+from qoderlog.read.headers import json_depth
 from qoderlog.testing import reframe
 
 LIBRARY = load_patterns()

@@ -35,16 +35,8 @@ import ahocorasick_rs
 
 from ..model import Record
 from ..patterns import PatternSet
-from .framing import (
-    DATED_HEADERS,
-    HEADER_SHAPES,
-    MAX_JSON_DEPTH,
-    Done,
-    Framer,
-    frame_lines,
-    kept_line_literals,
-    match_header,
-)
+from .framing import Done, Framer, frame_lines
+from .headers import DATED_HEADERS, HEADER_SHAPES, MAX_JSON_DEPTH, kept_line_literals, match_header
 from .sources import (
     _READ_ERRORS,
     HEAD_BYTES,
