@@ -31,6 +31,8 @@ from .mining.miner import ERROR_LEVELS
 from .model import Event, Evidence, Finding, Severity, Template
 
 _RANK = {"critical": 0, "error": 1}
+NO_COVERAGE = "— (no Qoder sidecar line in these logs)"
+"""What the coverage figure reads when there is nothing to cover: not 0 %, not 100 %."""
 
 
 class VerdictKind(enum.StrEnum):

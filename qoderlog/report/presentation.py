@@ -27,6 +27,7 @@ from ..baseline import anomaly_sentences
 from ..model import LimitHit
 from ..redact import KINDS, Redactor
 from ..rules.registry import startup_thresholds
+from ..verdict import NO_COVERAGE
 from .timeline import chart_list, lane_summaries, mark_of, parse_time, time_text, timeline_marks
 from .view import (
     AccountingView,
@@ -218,7 +219,7 @@ def _unknown(document: Mapping[str, Any]) -> UnknownView:
         total=len(templates),
         qoder_related=int(records.get("qoder_related") or 0),
         qoder_unknown=int(records.get("qoder_unknown") or 0),
-        coverage="—" if coverage is None else f"{100 * coverage:.1f}%",
+        coverage=NO_COVERAGE if coverage is None else f"{100 * coverage:.1f}%",
         unusual=(baseline.get("anomaly") or {}).get("unusual"),
         anomaly=tuple(anomaly_sentences(baseline)),
     )

@@ -16,6 +16,7 @@ from ..baseline import anomaly_sentences, context_sentences
 from ..engine import Result
 from ..model import Severity
 from ..redact import Redactor
+from ..verdict import NO_COVERAGE
 from .base import RenderOptions
 
 MAX_UNEXPLAINED_SHOWN = 10
@@ -106,7 +107,7 @@ def _write_unknown(result: Result, out: IO[str], style: Any) -> None:
     """Coverage, the anomaly score (with a baseline) and the top unknown templates, Qoder-related first."""
     coverage = result.coverage
     records = result.records
-    shown = "—" if coverage is None else f"{100 * coverage:.1f}%"
+    shown = NO_COVERAGE if coverage is None else f"{100 * coverage:.1f}%"
     out.write(
         f"qoder coverage: {shown} ({records.get('qoder_recognised', 0)} of {records.get('qoder_related', 0)} "
         f"Qoder-related records recognised); unknown templates: {len(result.template_list)}\n"
