@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .baseline import context_sentences
 from .events import Accounting, iter_events
 from .limits import DEFAULT_LIMITS, Limits
-from .mining.miner import ERROR_LEVELS, QODER_LITERALS, Miner
+from .mining.miner import ERROR_LEVELS, QODER_LITERALS, ErrorTemplate, Miner
 from .model import Event, Finding, Session, Severity, Template
 from .noise import load_noise
 from .patterns import PatternSet, load_patterns
@@ -74,16 +74,14 @@ class Result:
     template_list: tuple[Template, ...] = ()
     records: Mapping[str, int] = field(default_factory=dict)
     known_noise: Mapping[str, int] = field(default_factory=dict)
-    example_details: Mapping[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)
+    error_templates: tuple[ErrorTemplate, ...] = ()
 
     @cached_property
     def verdict(self) -> Verdict:
         """What the diagnosis amounts to: problems, unexplained errors, nothing to diagnose, or all clear."""
         return judge(
             findings=self.finding_list,
-            unexplained=unexplained_errors(
-                self.finding_list, self.event_list, self.template_list, self.example_details
-            ),
+            unexplained=unexplained_errors(self.finding_list, self.event_list, self.error_templates),
             sidecar_records=self.records.get("qoder_related", 0),
             ready_sessions=sum(1 for s in self.session_list if s.outcome == "ready"),
             sessions=len(self.session_list),
@@ -205,7 +203,7 @@ def analyze_events(
         template_list=miner.templates() if miner is not None else (),
         records=_record_counts(events, miner),
         known_noise=dict(miner.known_noise) if miner is not None else {},
-        example_details=miner.example_details() if miner is not None else {},
+        error_templates=miner.error_templates() if miner is not None else (),
     )
 
 

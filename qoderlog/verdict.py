@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .locations import ask_for_logs
-from .mining.miner import ERROR_LEVELS
-from .model import Event, Evidence, Finding, Severity, Template
+from .mining.miner import ERROR_LEVELS, ErrorTemplate
+from .model import Event, Evidence, Finding, Severity
 
 _RANK = {"critical": 0, "error": 1}
 NO_COVERAGE = "— (no Qoder sidecar line in these logs)"
@@ -94,28 +94,20 @@ class Verdict:
 
 
 def unexplained_errors(
-    findings: Iterable[Finding],
-    events: Iterable[Event],
-    templates: Iterable[Template],
-    details: Mapping[tuple[str, int], tuple[str, ...]] | None = None,
+    findings: Iterable[Finding], events: Iterable[Event], errors: Iterable[ErrorTemplate]
 ) -> tuple[Unexplained, ...]:
-    """Error records no finding explains: unrecognised ones by template, recognised ones no evidence cites.
-
-    ``details`` holds the continuation lines of the templates' first examples, by (source, line).
-    """
-    known = details or {}
+    """Error records no finding explains: unrecognised ones by template, recognised ones no evidence cites."""
     cited = {(item.source, item.line) for finding in findings for item in finding.evidence}
     found: list[Unexplained] = [
         Unexplained(
-            template=template.template,
-            count=template.count,
-            level=template.level or "error",
-            example=template.examples[0],
+            template=item.template,
+            count=item.count,
+            level=item.level,
+            example=item.example,
             recognised=False,
-            detail=known.get((template.examples[0].source, template.examples[0].line), ()),
+            detail=item.detail,
         )
-        for template in templates
-        if template.level in ERROR_LEVELS and template.examples
+        for item in errors
     ]
     by_type: dict[str, list[Event]] = {}
     for event in events:

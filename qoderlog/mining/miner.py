@@ -209,7 +209,18 @@ def _drain(config_overrides: dict[str, Any] | None = None) -> TemplateMiner:
 class _Tally:
     """What one Drain cluster has seen so far."""
 
-    __slots__ = ("component", "count", "detail", "examples", "level", "qoder", "rank")
+    __slots__ = (
+        "component",
+        "count",
+        "error_detail",
+        "error_example",
+        "error_level",
+        "errors",
+        "examples",
+        "level",
+        "qoder",
+        "rank",
+    )
 
     def __init__(self) -> None:
         self.count = 0
@@ -218,7 +229,21 @@ class _Tally:
         self.component: str | None = None
         self.qoder = False
         self.examples: list[Evidence] = []
-        self.detail: tuple[str, ...] = ()  # the continuation lines of the first example (a stack, an error)
+        self.errors = 0  # the records at error or critical level, their worst level, the first one and its detail
+        self.error_level: str | None = None
+        self.error_example: Evidence | None = None
+        self.error_detail: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ErrorTemplate:
+    """The error-level records of one template: how many, their worst level, the first one and what follows it."""
+
+    template: str
+    count: int
+    level: str
+    example: Evidence
+    detail: tuple[str, ...]
 
 
 class Miner:
@@ -274,13 +299,21 @@ class Miner:
         rank = _LEVEL_RANK.get(level or "", -1)
         if rank > tally.rank:
             tally.rank, tally.level = rank, level
+        evidence = None
         if len(tally.examples) < self.max_examples:
             if not tally.examples:
                 tally.component = record.component
-                tally.detail = detail[:MAX_EXAMPLE_DETAIL]
-            tally.examples.append(
-                Evidence(source=record.source, line=record.line, text=record.text, timestamp=record.timestamp)
-            )
+            evidence = Evidence(source=record.source, line=record.line, text=record.text, timestamp=record.timestamp)
+            tally.examples.append(evidence)
+        if level in ERROR_LEVELS:
+            tally.errors += 1
+            if tally.error_level != "critical":
+                tally.error_level = level
+            if tally.error_example is None:
+                tally.error_example = evidence or Evidence(
+                    source=record.source, line=record.line, text=record.text, timestamp=record.timestamp
+                )
+                tally.error_detail = detail[:MAX_EXAMPLE_DETAIL]
 
     def _is_noise(self, record: Record) -> bool:
         """Whether ``record`` is known noise (counted if so); Qoder's own lines never are."""
@@ -313,13 +346,22 @@ class Miner:
             self._seen[message] = entry
         return entry
 
-    def example_details(self) -> dict[tuple[str, int], tuple[str, ...]]:
-        """The continuation lines of each template's first example, by (source, line)."""
-        return {
-            (t.examples[0].source, t.examples[0].line): t.detail
-            for t in self._by_id.values()
-            if t.examples and t.detail
-        }
+    def error_templates(self) -> tuple[ErrorTemplate, ...]:
+        """The error-level records of every template, with the first of them and its continuation lines."""
+        if self._miner is None:
+            return ()
+        clusters = {c.cluster_id: c for c in self._miner.drain.clusters}
+        return tuple(
+            ErrorTemplate(
+                template=clusters[cluster_id].get_template(),
+                count=tally.errors,
+                level=tally.error_level or "error",
+                example=tally.error_example,
+                detail=tally.error_detail,
+            )
+            for cluster_id, tally in self._by_id.items()
+            if tally.errors and tally.error_example is not None
+        )
 
     def templates(self) -> tuple[Template, ...]:
         """The mined templates, most frequent first (ties: first seen first)."""

@@ -442,7 +442,7 @@ def _finding_view(
     )
 
 
-_QUIET_VERDICTS = {
+QUIET_VERDICTS = {
     "unexplained": ("warning", "UNEXPLAINED"),
     "nothing-to-diagnose": ("info", "NOTHING TO DIAGNOSE"),
     "all-clear": ("ok", "OK"),
@@ -463,7 +463,7 @@ def _verdict(
     rows = _unexplained_rows(verdict.get("unexplained") or [])
     records = int(verdict.get("unexplained_records") or 0)
     if not findings:
-        severity, label = _QUIET_VERDICTS.get(kind, ("ok", "OK"))
+        severity, label = QUIET_VERDICTS.get(kind, ("ok", "OK"))
         return Verdict(
             severity=severity,
             label=label,
