@@ -9,18 +9,23 @@ import random
 import re
 import tomllib
 import zipfile
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from qoderlog import synth
+from qoderlog import load_patterns, synth
 from qoderlog.cli import cli
+from qoderlog.model import Framing
+from qoderlog.read.framing import frame_lines
+from qoderlog.read.headers import make_record, match_header
 from qoderlog.synth import datafiles, scenarios
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 REGENERATE = "run `qoderlog synth samples sample_logs` and commit the result"
+LIBRARY = load_patterns()
 
 STAMP = re.compile(r"^\[?(?:main )?(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{3})")
 QODER_LINE = re.compile(
@@ -422,6 +427,131 @@ def test_frame_writes_every_framing() -> None:
     assert synth.frame(entry, "bare")[0] == "[GoProcessService] Process startup failed: boom"
     with pytest.raises(ValueError, match="unknown framing"):
         synth.frame(entry, "xml")  # type: ignore[arg-type]
+
+
+def _paste_entry(**changes: object) -> synth.Entry:
+    entry = synth.Entry(
+        at=datetime(2026, 6, 28, 9, 41, 6, 903114),
+        level="error",
+        message="fsnotify: too many open files",
+        origin="watcher.go:74",
+        thread="15509",
+    )
+    return replace(entry, **changes)  # type: ignore[arg-type]
+
+
+def test_frame_writes_the_framings_real_pastes_add() -> None:
+    entry = _paste_entry()
+    assert synth.frame(entry, "glog") == ["E0628 09:41:06.903114 15509 watcher.go:74] fsnotify: too many open files"]
+    assert synth.frame(replace(entry, thread="7"), "glog")[0].startswith("E0628 09:41:06.903114     7 watcher.go:74] ")
+    oom = replace(entry, thread="20916:20920", origin="v8_initializer.cc(811)", message="V8 javascript OOM (x).")
+    assert synth.frame(oom, "chromium") == [
+        "[20916:20920:0628/094106.903114:ERROR:v8_initializer.cc(811)] V8 javascript OOM (x)."
+    ]
+    assert synth.frame(replace(oom, thread=""), "chromium")[0].startswith("[0628/094106.903114:ERROR:v8_")
+    assert synth.frame(entry, "lsp") == ["[Error - 9:41:06 AM] fsnotify: too many open files"]
+    assert synth.frame(entry, "clock") == ["09:41:06.903 [error] fsnotify: too many open files"]
+
+
+@pytest.mark.parametrize(
+    ("level", "chromium", "glog", "lsp"),
+    [
+        ("trace", "VERBOSE1", "I", "[Trace - "),
+        ("debug", "VERBOSE1", "I", "[Debug - "),
+        ("info", "INFO", "I", "[Info  - "),
+        ("warning", "WARNING", "W", "[Warn  - "),
+        ("error", "ERROR", "E", "[Error - "),
+        ("critical", "FATAL", "F", "[Error - "),
+    ],
+)
+def test_each_level_gets_the_word_its_framing_prints(level: str, chromium: str, glog: str, lsp: str) -> None:
+    entry = _paste_entry(level=level)
+    assert synth.frame(replace(entry, origin="disk_cache.cc(205)"), "chromium")[0].split(":")[2] == chromium
+    assert synth.frame(entry, "glog")[0][0] == glog
+    assert synth.frame(entry, "lsp")[0].startswith(lsp)
+    assert synth.frame(entry, "clock")[0].startswith(f"09:41:06.903 [{level}] ")
+
+
+@pytest.mark.parametrize(
+    ("hour", "clock"), [(0, "12:05:09 AM"), (9, "9:05:09 AM"), (12, "12:05:09 PM"), (23, "11:05:09 PM")]
+)
+def test_the_language_client_prints_a_twelve_hour_clock(hour: int, clock: str) -> None:
+    entry = _paste_entry(at=datetime(2026, 6, 28, hour, 5, 9), level="info")
+    assert synth.frame(entry, "lsp")[0] == f"[Info  - {clock}] fsnotify: too many open files"
+
+
+@pytest.mark.parametrize("framing", ["chromium", "glog", "lsp", "clock"])
+@pytest.mark.parametrize("level", ["info", "warning", "error", "critical"])
+def test_the_reader_takes_each_new_framing_back_with_its_level_and_component(
+    framing: synth.Framing, level: str
+) -> None:
+    origin = "disk_cache.cc(205)" if framing == "chromium" else "watcher.go:74"
+    entry = _paste_entry(level=level, component="GoProcessService", message="Health check failed: read ECONNRESET")
+    entry = replace(entry, origin=origin)
+    [line] = synth.frame(entry, framing)
+    found = match_header(line, unframed=False)
+    assert found is not None and found[0] is Framing(framing)
+    record = make_record(*found, source="t", line=1, text=line)
+    wanted = "error" if framing == "lsp" and level == "critical" else level  # a client has no level above Error
+    assert (record.level, record.component, record.message) == (wanted, "GoProcessService", entry.message)
+
+
+def test_an_entry_in_a_framing_of_its_own_keeps_it_in_any_file() -> None:
+    chromium = _paste_entry(
+        framing="chromium", origin="disk_cache.cc(205)", thread="4:8", message="Unable to create cache"
+    )
+    for framing in ("vscode", "console", "lsp"):
+        assert synth.frame(chromium, framing) == [
+            "[4:8:0628/094106.903114:ERROR:disk_cache.cc(205)] Unable to create cache"
+        ]
+    assert synth.frame(replace(chromium, raw=True), "vscode") == ["Unable to create cache"]
+
+
+def test_chromium_and_glog_lines_need_their_source_and_thread() -> None:
+    with pytest.raises(ValueError, match="chromium line names its source location"):
+        synth.frame(_paste_entry(origin=""), "chromium")
+    with pytest.raises(ValueError, match="glog line names its thread"):
+        synth.frame(_paste_entry(thread=""), "glog")
+    with pytest.raises(ValueError, match="unknown framing 'syslog'"):
+        scenarios.steps_from([{"kind": "go", "delay": 0.0, "text": "x", "framing": "syslog"}], where="here")
+
+
+def test_paste_puts_the_prefix_a_ticket_shows_in_front_of_every_line() -> None:
+    lines = ["2025-08-22 10:23:45.123 [error] boom", "    at x (y.js:1:2)", "", *(f"line {n}" for n in range(4, 11))]
+    assert synth.paste(lines, "quote")[:4] == [
+        "> 2025-08-22 10:23:45.123 [error] boom",
+        ">     at x (y.js:1:2)",
+        ">",
+        "> line 4",
+    ]
+    assert synth.paste(lines, "indent")[:3] == [
+        "    2025-08-22 10:23:45.123 [error] boom",
+        "        at x (y.js:1:2)",
+        "",
+    ]
+    gutter = synth.paste(lines, "gutter")
+    assert gutter[:3] == ["   1 | 2025-08-22 10:23:45.123 [error] boom", "   2 |     at x (y.js:1:2)", "   3 |"]
+    assert gutter[-1] == "  10 | line 10"
+    with pytest.raises(ValueError, match="unknown paste style 'html'"):
+        synth.paste(lines, "html")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("style", synth.PASTE_STYLES)
+def test_a_pasted_log_reads_as_the_log_it_was(style: synth.PasteStyle) -> None:
+    lines = synth.scenario_lines("app_crash", platform="linux", framing="vscode", seed=11, noise_lines=80)
+
+    def read(text: list[str]) -> tuple[list[object], int]:
+        pasted: dict[str, int] = {}
+        gate = LIBRARY.gate_with(())
+        got = frame_lines(
+            iter(text), source="t", is_candidate=gate, recognises=LIBRARY.recognises, counts={}, pasted=pasted
+        )
+        return list(got), pasted.get("lines", 0)
+
+    plain, none = read(lines)
+    records, stripped = read(synth.paste(lines, style))
+    assert records == plain and len(plain) > 5 and none == 0
+    assert stripped == (sum(bool(line) for line in lines) if style == "indent" else len(lines))
 
 
 @pytest.mark.parametrize("platform", synth.PLATFORMS)
