@@ -129,9 +129,11 @@ class Noise:
 
     ``mix`` weighs the flavours of ``NOISE_FLAVOURS`` (``main``,
     ``exthost``, ``renderer``, ``shared``, ``agent``, ``zh``, ``service``
-    for JSON, ``chromium`` for console captures). Some records carry
-    continuation lines: stack traces, a pretty-printed JSON payload after
-    ``ToolInvoke : run_in_terminal``, a second line of a Node warning.
+    for JSON, ``chromium`` for console captures, ``chromium_lines`` for
+    Chromium's own lines in their framing, ``gopls`` for a Go language
+    server's output channel). Some records carry continuation lines: stack
+    traces, a pretty-printed JSON payload after ``ToolInvoke :
+    run_in_terminal``, a second line of a Node warning, Go's key=value lines.
     """
 
     def __init__(self, host: Host, rng: random.Random, mix: Mapping[str, int]) -> None:
