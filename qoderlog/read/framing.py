@@ -181,9 +181,10 @@ class Framer:
                 self.pending = make_record(framing, match, source=self.source, line=number, text=text)
                 self.detail, self.open = [], True
             elif self.keep and isinstance(level, str) and level in self.keep:
-                # Kept for its level alone: no pattern can match it, so its continuation lines are not wanted.
+                # Kept for its level alone: no pattern can match it, so its continuation lines are not wanted —
+                # except a Go panic's goroutine dump or an error's stack, which are what the record says.
                 self.pending = make_record(framing, match, source=self.source, line=number, text=text)
-                self.detail, self.open = [], False
+                self.detail, self.open = [], framing.self_describing
             else:
                 self.noise += 1
             return done
