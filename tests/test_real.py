@@ -25,7 +25,6 @@ from qoderlog.reporters import REPORTERS, RenderOptions
 
 REAL = Path(__file__).parent / "real"
 CASES = sorted(path.parent for path in REAL.glob("*/case.yaml"))
-VERDICTS = ("problems", "unexplained", "nothing-to-diagnose", "all-clear")
 
 
 @cache

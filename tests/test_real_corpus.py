@@ -17,21 +17,15 @@ from typing import Any
 import pytest
 import yaml
 
+from qoderlog.model import Severity
+from qoderlog.rules.registry import REGISTRY
+from qoderlog.verdict import VerdictKind
+
 REAL = Path(__file__).parent / "real"
 
-VERDICTS = {"problems", "unexplained", "nothing-to-diagnose", "all-clear"}
-SEVERITIES = {"info", "warning", "error", "critical"}
-RULES = {
-    "startup-slow",
-    "startup-failure",
-    "stale-pid",
-    "ipc-failure",
-    "cleanup-anomaly",
-    "restart-loop",
-    "update-stuck",
-    "app-crash",
-    "exthost-unresponsive",
-}
+VERDICTS = {str(kind) for kind in VerdictKind}
+SEVERITIES = {str(severity) for severity in Severity}
+RULES = set(REGISTRY)
 PROCESSES = {
     "renderer",
     "gpu",
