@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..baseline import MIN_BASELINE_UPLOADS
+from .lifecycle import STATUSES, signature_lifecycle
+from .release import release_health, upload_labels, version_order
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,8 +29,6 @@ if TYPE_CHECKING:
     from .warehouse import Warehouse
 
 NIGHTS = 30
-REGRESSION_FACTOR = 1.5
-REGRESSION_MIN_UPLOADS = 3
 PERCENTILES = (50, 90, 99)
 MAX_NEW_TEMPLATES = 50
 UNUSUAL_Z = 3.5
@@ -37,8 +37,9 @@ _MAD_SCALE = 1.4826
 _MEAN_AD_SCALE = 1.2533
 
 
-def _nights(uploads: pd.DataFrame) -> list[str]:
-    return sorted(set(uploads["run_date"].astype(str)))[-NIGHTS:]
+def _nights(uploads: pd.DataFrame, count: int = NIGHTS, tonight: str | None = None) -> list[str]:
+    nights = sorted(set(uploads["run_date"].astype(str)))
+    return [n for n in nights if tonight is None or n <= tonight][-count:]
 
 
 def _percentiles(values: pd.Series) -> dict[str, float | None]:
@@ -48,29 +49,32 @@ def _percentiles(values: pd.Series) -> dict[str, float | None]:
     return {f"p{p}": round(float(clean.quantile(p / 100)), 2) for p in PERCENTILES} | {"count": len(clean)}
 
 
-def fleet_model(warehouse: Warehouse, *, tonight: str | None = None) -> dict[str, Any]:
-    """The fleet report's content for the last ``NIGHTS`` nights, ``tonight`` being the newest by default."""
-    uploads, sessions, findings = warehouse.uploads, warehouse.sessions, warehouse.findings
-    if uploads.empty:
+def fleet_model(warehouse: Warehouse, *, tonight: str | None = None, nights: int = NIGHTS) -> dict[str, Any]:
+    """The fleet report's content for the last ``nights`` nights, ``tonight`` being the newest by default."""
+    every_upload, every_session, every_finding = warehouse.uploads, warehouse.sessions, warehouse.findings
+    if every_upload.empty:
         return {"nights": [], "tonight": tonight, "empty": True}
-    nights = _nights(uploads)
-    tonight = tonight or nights[-1]
-    uploads = uploads[uploads["run_date"].isin(nights)]
+    shown = _nights(every_upload, nights, tonight)
+    tonight = tonight or shown[-1]
+    uploads = every_upload[every_upload["run_date"].isin(shown)]
     analysed = uploads[uploads["status"] == "done"]
-    findings = findings[findings["upload_id"].isin(analysed["upload_id"])]
-    sessions = sessions[sessions["upload_id"].isin(analysed["upload_id"])]
+    findings = every_finding[every_finding["upload_id"].isin(analysed["upload_id"])]
+    sessions = every_session[every_session["upload_id"].isin(analysed["upload_id"])]
     platform_of = _upload_platforms(analysed, sessions)
+    releases, regressions = release_health(analysed, sessions, findings)
     return {
         "empty": False,
         "tonight": tonight,
-        "nights": nights,
-        "per_night": _per_night(uploads, nights),
-        "rules": _rule_shares(analysed, findings, nights, tonight),
+        "nights": shown,
+        "per_night": _per_night(uploads, shown),
+        "releases": releases,
+        "regressions": regressions,
+        "rules": _rule_shares(analysed, findings, shown, tonight),
         "rules_by_platform": _rules_by_platform(analysed, findings, platform_of, tonight),
-        "latency": _latency(sessions, nights),
-        "signatures": _signatures(analysed, findings, nights, tonight),
+        "latency": _latency(sessions, shown, upload_labels(analysed, sessions)),
+        "signatures": _signatures(every_upload, every_session, every_finding, shown, tonight),
         "problems": _problems(uploads, tonight),
-        "new_templates": _new_templates(analysed, warehouse.templates, nights, tonight),
+        "new_templates": _new_templates(analysed, warehouse.templates, shown, tonight),
     }
 
 
@@ -146,8 +150,9 @@ def _rules_by_platform(
     return sorted(rows, key=lambda r: (r["rule"], r["platform"]))
 
 
-def _latency(sessions: pd.DataFrame, nights: list[str]) -> dict[str, Any]:
+def _latency(sessions: pd.DataFrame, nights: list[str], labels: pd.DataFrame) -> dict[str, Any]:
     started = sessions[sessions["is_start"].fillna(False).astype(bool)]
+    started = started.join(labels.set_index("upload_id")[["version"]], on="upload_id")
     values = started["startup_latency_s"].astype("Float64")
     by_platform = {
         str(platform): _percentiles(group["startup_latency_s"].astype("Float64"))
@@ -160,47 +165,55 @@ def _latency(sessions: pd.DataFrame, nights: list[str]) -> dict[str, Any]:
     trend = []
     for night in nights:
         trend.append({"night": night, **_percentiles(values[started["run_date"] == night])})
-    return {"overall": _percentiles(values), "by_platform": by_platform, "by_version": by_version, "trend": trend}
+    # Release health's versions (the manifest's, else the logs'), night by night: p50 and p95 of each.
+    by_night = started.dropna(subset=["startup_latency_s"]).groupby(["version", "run_date"])["startup_latency_s"]
+    quantiles = by_night.quantile([0.5, 0.95]).unstack() if len(by_night) else None
+    version_trend: dict[str, list[dict[str, Any]]] = {}
+    if quantiles is not None:
+        for (version, night), row in quantiles.iterrows():
+            version_trend.setdefault(str(version), []).append(
+                {"night": str(night), "p50": round(float(row[0.5]), 2), "p95": round(float(row[0.95]), 2)}
+            )
+    return {
+        "overall": _percentiles(values),
+        "by_platform": by_platform,
+        "by_version": by_version,
+        "trend": trend,
+        "version_trend": {v: version_trend[v] for v in sorted(version_trend, key=version_order)},
+    }
 
 
-def _signatures(analysed: pd.DataFrame, findings: pd.DataFrame, nights: list[str], tonight: str) -> list[dict]:
-    totals = analysed.groupby("run_date")["upload_id"].nunique()
+def _signatures(
+    uploads: pd.DataFrame, sessions: pd.DataFrame, findings: pd.DataFrame, nights: list[str], tonight: str
+) -> list[dict]:
+    """Every signature seen in the nights shown, with its lifecycle status (``nightly.lifecycle``) over the whole
+    history, worst severity, uploads and example uploads."""
+    shown = findings[findings["run_date"].isin(nights)]
+    if shown.empty:
+        return []
+    analysed = uploads[(uploads["status"] == "done") & (uploads["run_date"] <= tonight)]
+    totals = {str(k): int(v) for k, v in analysed.groupby("run_date")["upload_id"].nunique().items()}
+    findings = findings[findings["upload_id"].isin(analysed["upload_id"])]
+    labels = upload_labels(analysed, sessions[sessions["upload_id"].isin(findings["upload_id"])])
+    hits = findings[["signature", "rule", "run_date", "upload_id"]].join(
+        labels.set_index("upload_id")["version"], on="upload_id"
+    )
+    statuses = {row["signature"]: row for row in signature_lifecycle(hits, totals, tonight)}
     paths = dict(zip(analysed["upload_id"], analysed["source_path"], strict=False))
     rows = []
-    for signature, group in findings.groupby("signature"):
-        per_night = group.groupby("run_date")["upload_id"].nunique()
-        first, last = str(group["run_date"].min()), str(group["run_date"].max())
-        tonight_uploads = int(per_night.get(tonight, 0))
-        share_tonight = tonight_uploads / totals[tonight] if totals.get(tonight) else 0.0
-        earlier = [per_night.get(n, 0) / totals[n] for n in nights if n < tonight and totals.get(n)]
-        before = sum(earlier) / len(earlier) if earlier else 0.0
-        new = first == tonight and len(nights) > 1
-        regressed = (
-            not new
-            and bool(earlier)
-            and tonight_uploads >= REGRESSION_MIN_UPLOADS
-            and share_tonight > max(before, 1e-9) * REGRESSION_FACTOR
-        )
+    for signature, group in shown.groupby("signature"):
         examples = list(dict.fromkeys(group.sort_values("run_date", ascending=False)["upload_id"]))[:3]
         rows.append(
             {
-                "signature": str(signature),
-                "rule": str(group["rule"].iloc[0]),
+                **statuses[str(signature)],
                 "worst": _worst(group["severity"]),
                 "title": str(group["title"].iloc[0]),
                 "summary": str(group["summary"].iloc[-1]),
-                "first_seen": first,
-                "last_seen": last,
                 "uploads": int(group["upload_id"].nunique()),
-                "uploads_tonight": tonight_uploads,
-                "share_tonight": round(share_tonight, 4),
-                "share_before": round(before, 4),
-                "new": new,
-                "regressed": bool(regressed),
                 "examples": [{"upload_id": u, "path": paths.get(u, "")} for u in examples],
             }
         )
-    rows.sort(key=lambda r: (not r["new"], not r["regressed"], -r["uploads_tonight"], -r["uploads"]))
+    rows.sort(key=lambda r: (STATUSES.index(r["status"]), -r["uploads_tonight"], -r["uploads"], r["signature"]))
     return rows
 
 

@@ -8,10 +8,11 @@ the model's aggregates, never from log lines.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import IO, Any
 
-from ..nightly.fleet import fleet_model
+from ..nightly.fleet import NIGHTS, fleet_model
 from ..nightly.warehouse import Warehouse
 from ..redact import redact_document
 from ..report.charts import plot_latency_trend, plot_rule_trend, svg_data_uri
@@ -19,9 +20,11 @@ from ..report.templating import html_environment, markdown_environment
 from ..rules.registry import startup_thresholds
 
 
-def fleet_document(warehouse: Warehouse, *, redact: bool = True, tonight: str | None = None) -> dict[str, Any]:
+def fleet_document(
+    warehouse: Warehouse, *, redact: bool = True, tonight: str | None = None, nights: int = NIGHTS
+) -> dict[str, Any]:
     """The fleet model, redacted when asked, with what the templates also need (examples, counts)."""
-    model = fleet_model(warehouse, tonight=tonight)
+    model = fleet_model(warehouse, tonight=tonight, nights=nights)
     if redact and not model.get("empty"):
         model = redact_document(model)
     model["redacted"] = redact
@@ -48,12 +51,25 @@ def render_markdown(model: dict[str, Any], out: IO[str]) -> None:
     out.write(markdown_environment().get_template("fleet.md.j2").render(fleet=model))
 
 
-RENDERERS: dict[str, Callable[[dict[str, Any], IO[str]], None]] = {"html": render_html, "markdown": render_markdown}
+def render_json(model: dict[str, Any], out: IO[str]) -> None:
+    """Write the fleet model as one JSON document (``qoderlog/schemas/fleet.schema.json``)."""
+    json.dump(model, out, indent=1, ensure_ascii=False, allow_nan=False)
+    out.write("\n")
 
 
-def render_fleet(warehouse: Warehouse, out: IO[str], *, fmt: str = "html", redact: bool = True) -> None:
-    """Write the fleet report of ``warehouse`` in ``fmt`` (a key of ``RENDERERS``: html or markdown)."""
-    RENDERERS[fmt](fleet_document(warehouse, redact=redact), out)
+RENDERERS: dict[str, Callable[[dict[str, Any], IO[str]], None]] = {
+    "html": render_html,
+    "markdown": render_markdown,
+    "json": render_json,
+}
+
+
+def render_fleet(
+    warehouse: Warehouse, out: IO[str], *, fmt: str = "html", redact: bool = True, nights: int | None = None
+) -> None:
+    """Write the fleet report of ``warehouse`` in ``fmt`` (a key of ``RENDERERS``: html, markdown or json) over the
+    last ``nights`` nights (``nightly.fleet.NIGHTS`` by default)."""
+    RENDERERS[fmt](fleet_document(warehouse, redact=redact, nights=nights or NIGHTS), out)
 
 
 def _images(model: dict[str, Any]) -> dict[str, str | None]:
