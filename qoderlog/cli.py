@@ -437,10 +437,13 @@ def fleet(warehouse: str, fmt: str, output: str | None, nights: int | None, reda
     from .nightly.warehouse import open_warehouse  # startup: only the command that needs it loads it
     from .reporters.fleet_report import render_fleet  # startup: only the command that needs it loads it
 
+    assets = None
+    if fmt == "markdown" and output is not None:
+        assets = Path(output).with_name(Path(output).stem + "-charts")
     store = open_warehouse(warehouse, ledger=ledger)
     try:
         with _output(output) as out:
-            render_fleet(store, out, fmt=fmt, redact=redact, nights=nights)
+            render_fleet(store, out, fmt=fmt, redact=redact, nights=nights, assets=assets)
     finally:
         store.close()
 

@@ -224,3 +224,76 @@ def test_a_signature_whose_share_jumps_above_its_trailing_week_is_escalating() -
     assert (row["status"], row["share_tonight"], row["share_trailing"]) == ("escalating", 0.2, 0.03)
     steady = [(night, 100, 3) for night in nights]
     assert signature_lifecycle(_night_hits(steady), totals, nights[-1])[0]["status"] == "ongoing"
+
+
+def test_release_view_html_has_the_regressions_and_trend_charts_and_no_script(release_warehouse: Path) -> None:
+    import io
+
+    from qoderlog.reporters.fleet_report import render_fleet
+    from qoderlog.rules.registry import startup_thresholds
+
+    out = io.StringIO()
+    render_fleet(open_warehouse(release_warehouse), out, fmt="html")
+    page = out.getvalue()
+    assert "<script" not in page and "Content-Security-Policy" in page
+    release = page[page.index('id="releases"') : page.index('id="signatures"')]
+    assert "<code>startup-slow:windows</code></td><td><strong>40.0%</strong></td><td>5.0%</td><td>1.4.2</td>" in release
+    assert release.count('class="regression"') == 2  # the signature and the p95 on Windows; nothing on Linux
+    for title in ("Rates per version, one panel per platform", "Daily share of the top signatures"):
+        assert f"<h3>{title}</h3>" in page
+    assert page.count("data:image/svg+xml;base64,") == 5
+    warning = startup_thresholds()["warning_s"]
+    assert f"startup-slow's {warning:g} s warning" in page
+
+
+def test_markdown_fleet_report_writes_its_charts_as_pngs_beside_it(release_warehouse: Path, tmp_path: Path) -> None:
+    target = tmp_path / "fleet.md"
+    result = subprocess.run(
+        [sys.executable, "-m", "qoderlog", "fleet", str(release_warehouse), "--format", "markdown", "-o", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    text = target.read_text(encoding="utf-8")
+    charts = sorted(p.name for p in (tmp_path / "fleet-charts").iterdir())
+    assert charts == ["latency.png", "release_rates.png", "rules.png", "signatures.png", "version_latency.png"]
+    for name in charts:
+        assert f"](fleet-charts/{name})" in text
+        assert (tmp_path / "fleet-charts" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| windows | 1.5.0 | `startup-slow:windows` | 40.0% | 5.0% | 1.4.2 |" in text
+
+
+def test_a_new_template_without_a_component_shows_no_nan(tmp_path: Path) -> None:
+    """Regression: a template whose component was missing read back from Parquet as NaN and the page said "nan"."""
+    import io
+
+    from qoderlog.nightly.warehouse import Upload, UploadResult, Warehouse
+    from qoderlog.reporters.fleet_report import render_fleet
+
+    store = Warehouse(tmp_path / "wh", create=True)
+    template = {
+        "template_id": "T1",
+        "template": "something <*> odd",
+        "count": 2,
+        "level": "warning",
+        "component": None,
+        "qoder_related": True,
+        "example": {"source": "main.log", "line": 3, "text": "something 42 odd"},
+    }
+    result = UploadResult(
+        upload=Upload(upload_id="u" * 64, path="bundle.zip", size=1, mtime=0.0),
+        status="done",
+        reason=None,
+        analysed_at="2026-11-29T00:00:00+00:00",
+        duration_s=0.1,
+        templates=(template,),
+    )
+    store.commit([result], run_id="r1", run_date="2026-11-29", keep_events=False)
+    model = fleet_model(store)
+    assert model["new_templates"][0]["component"] is None
+    out = io.StringIO()
+    render_fleet(store, out, fmt="html")
+    row = out.getvalue().split('id="new-templates"')[1].split("</table>")[0]
+    assert "something &lt;*&gt; odd" in row and "nan" not in row
+    assert "main.log:3" in row

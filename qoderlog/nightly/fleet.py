@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from .warehouse import Warehouse
 
 NIGHTS = 30
+TREND_SIGNATURES = 6
+"""Signatures drawn in the daily-share chart (the most uploads over the nights shown)."""
 PERCENTILES = (50, 90, 99)
 MAX_NEW_TEMPLATES = 50
 UNUSUAL_Z = 3.5
@@ -73,6 +75,7 @@ def fleet_model(warehouse: Warehouse, *, tonight: str | None = None, nights: int
         "rules_by_platform": _rules_by_platform(analysed, findings, platform_of, tonight),
         "latency": _latency(sessions, shown, upload_labels(analysed, sessions)),
         "signatures": _signatures(every_upload, every_session, every_finding, shown, tonight),
+        "signature_trend": _signature_trend(analysed, findings, shown),
         "problems": _problems(uploads, tonight),
         "new_templates": _new_templates(analysed, warehouse.templates, shown, tonight),
     }
@@ -217,6 +220,24 @@ def _signatures(
     return rows
 
 
+def _signature_trend(analysed: pd.DataFrame, findings: pd.DataFrame, nights: list[str]) -> list[dict[str, Any]]:
+    """The ``TREND_SIGNATURES`` signatures hitting the most uploads over the nights shown, with each night's share."""
+    if findings.empty:
+        return []
+    totals = analysed.groupby("run_date")["upload_id"].nunique()
+    hit = findings.groupby(["signature", "run_date"])["upload_id"].nunique()
+    top = findings.groupby("signature")["upload_id"].nunique().sort_values(ascending=False, kind="stable")
+    rows = []
+    for signature in sorted(top.index[:TREND_SIGNATURES], key=lambda s: (-int(top[s]), s)):
+        trend = []
+        for night in nights:
+            total = int(totals.get(night, 0))
+            count = int(hit.get((signature, night), 0))
+            trend.append({"night": night, "share": round(count / total, 4) if total else None, "uploads": count})
+        rows.append({"signature": str(signature), "uploads": int(top[signature]), "trend": trend})
+    return rows
+
+
 def _new_templates(
     analysed: pd.DataFrame, templates: pd.DataFrame, nights: list[str], tonight: str
 ) -> list[dict[str, Any]]:
@@ -238,13 +259,14 @@ def _new_templates(
                 "template": str(first["template"]),
                 "qoder_related": bool(group["qoder_related"].fillna(False).any()),
                 "level": _worst(group["level"].dropna()) if group["level"].notna().any() else None,
-                "component": None if first["component"] is None else str(first["component"]),
+                # A template without a component (or example) reads back from Parquet as NaN, not None: never "nan".
+                "component": None if _missing(first["component"]) else str(first["component"]),
                 "count": int(group["count"].sum()),
                 "uploads": len(uploads),
                 "example": {
-                    "source": str(first["example_source"]),
-                    "line": int(first["example_line"]) if first["example_line"] is not None else None,
-                    "text": str(first["example_text"]),
+                    "source": None if _missing(first["example_source"]) else str(first["example_source"]),
+                    "line": None if _missing(first["example_line"]) else int(first["example_line"]),
+                    "text": None if _missing(first["example_text"]) else str(first["example_text"]),
                 },
                 "examples": [{"upload_id": u, "path": paths.get(u, "")} for u in uploads[:3]],
             }
