@@ -146,7 +146,10 @@ def describe_upload(path: str, meta: UploadMeta | None = None) -> Upload | str:
         if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
             return "the upload is not a regular file or folder"
         upload_id = meta.upload_id or content_id(local)
-        return Upload(upload_id=upload_id, path=path, size=info.st_size, mtime=info.st_mtime, meta=meta)
+        size = info.st_size
+        if stat.S_ISDIR(info.st_mode):  # a folder's size is its files' bytes (as for a folder in object storage)
+            size = sum(p.lstat().st_size for p in local.rglob("*") if p.is_file() and not p.is_symlink())
+        return Upload(upload_id=upload_id, path=path, size=size, mtime=info.st_mtime, meta=meta)
     except OSError as exc:
         return f"cannot read the upload: {exc.strerror or exc}"
 
