@@ -487,6 +487,20 @@ def synth_inbox(folder: str, uploads: int, seed: int) -> None:
     click.echo(json.dumps(mix, indent=1))
 
 
+@synth.command("warehouse")
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--nights", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--uploads-per-night", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def synth_warehouse(out: str, nights: int, uploads_per_night: int, seed: int) -> None:
+    """Write a synthetic warehouse directly (no log analysis): versions rolling out on three platforms, an injected
+    regression and a signature that returns after a week away; print what was put in."""
+    from .synth.warehouse import write_warehouse  # startup: only the command that needs it loads it
+
+    made = write_warehouse(Path(out), nights=nights, uploads_per_night=uploads_per_night, seed=seed)
+    click.echo(json.dumps(made, indent=1))
+
+
 @cli.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 def rules_command(fmt: str) -> None:

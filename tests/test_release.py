@@ -297,3 +297,28 @@ def test_a_new_template_without_a_component_shows_no_nan(tmp_path: Path) -> None
     row = out.getvalue().split('id="new-templates"')[1].split("</table>")[0]
     assert "something &lt;*&gt; odd" in row and "nan" not in row
     assert "main.log:3" in row
+
+
+def test_synth_warehouse_has_the_injected_regression_and_the_returning_signature(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from qoderlog.cli import cli
+    from qoderlog.synth.warehouse import REGRESSED_PLATFORM, REGRESSED_VERSION, RETURNING
+
+    result = CliRunner().invoke(
+        cli, ["synth", "warehouse", str(tmp_path / "wh"), "--nights", "14", "--uploads-per-night", "100"]
+    )
+    assert result.exit_code == 0, result.output
+    made = json.loads(result.output)
+    assert made["uploads"] == 1400 and made["returning"]["nights"][-1] == "2026-11-30"
+    model = fleet_model(open_warehouse(tmp_path / "wh"))
+    jsonschema.validate(model, SCHEMA)
+    assert [n["uploads"] for n in model["per_night"]] == [100] * 14
+    found = {f"{r['version']}/{r['platform']}": r["uploads"] for r in model["releases"]}
+    assert found == made["by_version_platform"]
+    regressed = {(r["version"], r["platform"]) for r in model["regressions"] if r["baseline_version"] == "1.4.2"}
+    assert regressed == {(REGRESSED_VERSION, REGRESSED_PLATFORM)}
+    what = {r["what"] for r in model["regressions"] if r["version"] == REGRESSED_VERSION}
+    assert {"startup-slow:windows", "startup_latency_p95_s"} <= what
+    statuses = {s["signature"]: s["status"] for s in model["signatures"]}
+    assert statuses[RETURNING] == "regressed"

@@ -110,10 +110,11 @@ def version_key(version: str) -> Any:
 
 
 def release_health(
-    analysed: pd.DataFrame, sessions: pd.DataFrame, findings: pd.DataFrame
+    analysed: pd.DataFrame, sessions: pd.DataFrame, findings: pd.DataFrame, *, labels: pd.DataFrame | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """``(releases, regressions)`` for the analysed uploads (see the module docstring)."""
-    labels = upload_labels(analysed, sessions)
+    """``(releases, regressions)`` for the analysed uploads (see the module docstring); ``labels`` are their
+    ``upload_labels`` when the caller has them already."""
+    labels = upload_labels(analysed, sessions) if labels is None else labels
     group_of = labels.set_index("upload_id")
     # Sessions keep their own platform column; the upload's is "platform_upload" beside it.
     sessions = sessions.join(group_of.rename(columns={"platform": "platform_upload"}), on="upload_id")

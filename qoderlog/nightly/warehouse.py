@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -375,8 +375,9 @@ class Warehouse:
             ),
         )
 
-    def frame(self, dataset: str) -> pd.DataFrame:
-        """One dataset as a DataFrame (all run dates); empty with the right columns when none was written."""
+    def frame(self, dataset: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """One dataset as a DataFrame (all run dates), or only ``columns`` of it (and ``run_date``); empty with the
+        right columns when none was written."""
 
         folder = self._join(dataset)
         parts = (
@@ -385,7 +386,8 @@ class Warehouse:
             else []
         )
         if not parts:
-            return empty_frame(dataset)
+            frame = empty_frame(dataset)
+            return frame if columns is None else frame[[*columns, "run_date"]]
         import pyarrow as pa  # pyarrow (~0.2 s): only when a DataFrame is asked for
         import pyarrow.dataset as ds  # pyarrow (~0.2 s): only when a DataFrame is asked for
 
@@ -394,7 +396,8 @@ class Warehouse:
         data = ds.dataset(
             parts, schema=schema, format="parquet", filesystem=self.fs, partitioning="hive", partition_base_dir=folder
         )
-        frame = data.to_table().to_pandas()
+        wanted = None if columns is None else [*columns, "run_date"]
+        frame = data.to_table(columns=wanted).to_pandas()
         frame["run_date"] = frame["run_date"].astype(str)
         return frame
 
