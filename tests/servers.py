@@ -76,10 +76,15 @@ def s3_server(folder: Path) -> Iterator[dict[str, str]]:
         except OSError:
             return False
 
+    # fsspec keeps one S3 filesystem per set of arguments: one made for an earlier server must not be reused.
+    from s3fs import S3FileSystem
+
+    S3FileSystem.clear_instance_cache()
     try:
         _wait(ready, process, "moto server", log)
         yield {**S3_ENV, "AWS_ENDPOINT_URL": endpoint}
     finally:
+        S3FileSystem.clear_instance_cache()
         _stop(process)
 
 

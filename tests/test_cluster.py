@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from servers import dask_cluster, s3_server
 from test_batch import comparable, hostile_inbox, make_inbox
 from test_storage import upload_folder
 
+from qoderlog.nightly.runners import run_batch
 from qoderlog.nightly.warehouse import open_warehouse
 
 BUCKET = "qoderlog-cluster"
@@ -43,14 +45,14 @@ def test_batch_on_a_dask_cluster_over_s3_equals_the_local_engine(
             assert dask.returncode == 0, dask.stderr
             # The batch was a client of this scheduler (not a LocalCluster of its own), whose two workers ran.
             assert "Receive client connection" in (tmp_path / "scheduler.log").read_text(errors="replace")
-        local = subprocess.run(
-            [*base, "--out", f"s3://{BUCKET}/local", "--ledger", str(tmp_path / "local.sqlite"), "--workers", "2"],
-            capture_output=True,
-            text=True,
-            timeout=180,
+        local = run_batch(
+            f"s3://{BUCKET}/inbox",
+            f"s3://{BUCKET}/local",
+            ledger=tmp_path / "local.sqlite",
+            workers=2,
+            run_date=date(2026, 11, 29),
         )
-        assert local.returncode == 0, local.stderr
-        assert dask.stderr.splitlines()[0].split(" in ")[0] == local.stderr.splitlines()[0].split(" in ")[0]
+        assert local.line().split(" in ")[0] == dask.stderr.splitlines()[0].split(" in ")[0]
         on_cluster = open_warehouse(f"s3://{BUCKET}/dask", ledger=tmp_path / "dask.sqlite")
         on_pool = open_warehouse(f"s3://{BUCKET}/local", ledger=tmp_path / "local.sqlite")
         assert len(on_pool.uploads) == len(list(inbox.iterdir()))

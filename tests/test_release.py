@@ -247,14 +247,13 @@ def test_release_view_html_has_the_regressions_and_trend_charts_and_no_script(re
 
 
 def test_markdown_fleet_report_writes_its_charts_as_pngs_beside_it(release_warehouse: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from qoderlog.cli import cli
+
     target = tmp_path / "fleet.md"
-    result = subprocess.run(
-        [sys.executable, "-m", "qoderlog", "fleet", str(release_warehouse), "--format", "markdown", "-o", str(target)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    result = CliRunner().invoke(cli, ["fleet", str(release_warehouse), "--format", "markdown", "-o", str(target)])
+    assert result.exit_code == 0, result.output
     text = target.read_text(encoding="utf-8")
     charts = sorted(p.name for p in (tmp_path / "fleet-charts").iterdir())
     assert charts == ["latency.png", "release_rates.png", "rules.png", "signatures.png", "version_latency.png"]
