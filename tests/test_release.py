@@ -321,3 +321,7 @@ def test_synth_warehouse_has_the_injected_regression_and_the_returning_signature
     assert {"startup-slow:windows", "startup_latency_p95_s"} <= what
     statuses = {s["signature"]: s["status"] for s in model["signatures"]}
     assert statuses[RETURNING] == "regressed"
+    week = fleet_model(open_warehouse(tmp_path / "wh"), nights=7)
+    assert week["nights"] == model["nights"][-7:] and sum(n["uploads"] for n in week["per_night"]) == 700
+    # The lifecycle looks at the whole history, not only the nights shown: the signature is still "regressed".
+    assert {s["signature"]: s["status"] for s in week["signatures"]}[RETURNING] == "regressed"

@@ -190,7 +190,6 @@ class Warehouse:
             from fsspec.implementations.local import LocalFileSystem  # fsspec: the same file operations locally
 
             self.fs, self.root = LocalFileSystem(), str(local_path(path).absolute())
-        self.path = Path(self.root) if not self.remote else Path(self.location)
         ledger_path = Path(ledger) if ledger is not None else default_ledger(path)
         if not create and not ledger_path.exists() and not (self.remote and self.fs.isdir(self.root)):
             raise UsageError("not a qoderlog warehouse (no ledger.sqlite)", path=self.location)
