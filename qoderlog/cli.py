@@ -11,6 +11,7 @@ the accounting; the other inputs are still read.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -343,8 +344,15 @@ def analyze(
 
 
 @cli.command()
-@click.argument("inbox", type=click.Path(exists=True))
-@click.option("--out", "warehouse", required=True, type=click.Path(file_okay=False), help="The warehouse folder.")
+@click.argument("inbox")
+@click.option(
+    "--out", "warehouse", required=True, help="The warehouse: a folder or an fsspec URL (s3://bucket/prefix)."
+)
+@click.option(
+    "--ledger",
+    type=click.Path(dir_okay=False),
+    help="The SQLite ledger (local). [default: WAREHOUSE/ledger.sqlite; for a URL, in the working folder]",
+)
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: the number of cores).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
 @click.option("--scheduler", help="A Dask scheduler address (tcp://host:8786); without it a LocalCluster starts.")
@@ -370,6 +378,7 @@ def analyze(
 def batch(
     inbox: str,
     warehouse: str,
+    ledger: str | None,
     workers: int | None,
     engine: str,
     scheduler: str | None,
@@ -382,7 +391,10 @@ def batch(
     config_path: str | None,
     **limit_flags: Any,
 ) -> None:
-    """Analyse every new upload in INBOX (a folder, or a CSV with a 'path' column) into a warehouse.
+    """Analyse every new upload in INBOX into a warehouse.
+
+    INBOX is a folder, or a manifest (.csv or .parquet with a 'path' column and optionally upload_id,
+    uploaded_at, app_version, platform, channel, ticket), local or an fsspec URL (s3://bucket/inbox).
 
     Each upload is identified by its content hash and analysed once, even
     across re-runs; a killed run resumes where it stopped. Broken, hostile
@@ -405,34 +417,44 @@ def batch(
         limits=_limits(config_path, {**limit_flags, "timeout_s": timeout_s}),
         keep_events=keep_events,
         commit_every=commit_every,
+        ledger=ledger,
     )
     click.echo(summary.line(), err=True)
     if not fleet_report:
         return
-    report = Path(warehouse) / "fleet.html"
-    store = open_warehouse(warehouse)
+    store = open_warehouse(warehouse, ledger=ledger)
     try:
-        with open(report, "w", encoding="utf-8") as out:
-            render_fleet(store, out, fmt="html")
+        page = io.StringIO()
+        render_fleet(store, page, fmt="html")
+        report = store.write_text("fleet.html", page.getvalue())
     finally:
         store.close()
     click.echo(f"fleet report: {report}", err=True)
 
 
 @cli.command()
-@click.argument("warehouse", type=click.Path(exists=True, file_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default="html", show_default=True)
+@click.argument("warehouse")
+@click.option("--format", "fmt", type=click.Choice(["html", "markdown", "json"]), default="html", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option("--nights", type=click.IntRange(min=1), help="Nights shown (default: the last 30).")
 @click.option("--redact/--no-redact", default=True, show_default=True, help="Redact user data in finding texts.")
-def fleet(warehouse: str, fmt: str, output: str | None, redact: bool) -> None:
-    """The fleet report of a warehouse: what is common, what is new, what is getting worse."""
+@click.option(
+    "--ledger", type=click.Path(dir_okay=False), help="The warehouse's ledger, when not in its default place."
+)
+def fleet(warehouse: str, fmt: str, output: str | None, nights: int | None, redact: bool, ledger: str | None) -> None:
+    """The fleet report of a warehouse (a folder or an fsspec URL): release health, what is common, new, worse.
+
+    With --format markdown and -o, the charts are written as PNGs beside the file (FILE-charts/)."""
     from .nightly.warehouse import open_warehouse  # startup: only the command that needs it loads it
     from .reporters.fleet_report import render_fleet  # startup: only the command that needs it loads it
 
-    store = open_warehouse(warehouse)
+    assets = None
+    if fmt == "markdown" and output is not None:
+        assets = Path(output).with_name(Path(output).stem + "-charts")
+    store = open_warehouse(warehouse, ledger=ledger)
     try:
         with _output(output) as out:
-            render_fleet(store, out, fmt=fmt, redact=redact)
+            render_fleet(store, out, fmt=fmt, redact=redact, nights=nights, assets=assets)
     finally:
         store.close()
 
@@ -474,6 +496,20 @@ def synth_inbox(folder: str, uploads: int, seed: int) -> None:
 
     mix = write_inbox(Path(folder), uploads=uploads, seed=seed)
     click.echo(json.dumps(mix, indent=1))
+
+
+@synth.command("warehouse")
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--nights", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--uploads-per-night", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def synth_warehouse(out: str, nights: int, uploads_per_night: int, seed: int) -> None:
+    """Write a synthetic warehouse directly (no log analysis): versions rolling out on three platforms, an injected
+    regression and a signature that returns after a week away; print what was put in."""
+    from .synth.warehouse import write_warehouse  # startup: only the command that needs it loads it
+
+    made = write_warehouse(Path(out), nights=nights, uploads_per_night=uploads_per_night, seed=seed)
+    click.echo(json.dumps(made, indent=1))
 
 
 @cli.command("rules")

@@ -15,7 +15,7 @@ import qoderlog
 PACKAGE = Path(qoderlog.__file__).parent
 # Imported where they are needed, not at start-up: heavy third-party packages, dask (optional), tqdm (a terminal only)
 # and importlib.metadata (30 ms; the version line and wheel installs only).
-HEAVY = ("pandas", "matplotlib", "drain3", "dask", "pyarrow", "playwright", "tqdm", "importlib")
+HEAVY = ("pandas", "matplotlib", "drain3", "dask", "pyarrow", "playwright", "tqdm", "importlib", "scipy", "fsspec")
 # A command or a format loads its own stack when it runs, so that `qoderlog parse` does not pay for the analysis,
 # report, nightly and generator modules (~0.15 s and ~15 MB on the 1M-line benchmark corpus). Only here, downward only.
 DISPATCHERS = ("qoderlog/cli.py", "qoderlog/reporters/__init__.py")

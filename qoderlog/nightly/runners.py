@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
@@ -77,15 +76,19 @@ def run_batch(
     keep_events: bool = False,
     commit_every: int = 100,
     progress_stream: Any = None,
+    ledger: str | os.PathLike[str] | None = None,
 ) -> BatchSummary:
-    """Analyse every new upload of ``inbox`` into ``warehouse``; resumable, exactly once per upload."""
+    """Analyse every new upload of ``inbox`` into ``warehouse``; resumable, exactly once per upload.
+
+    ``inbox`` and ``warehouse`` are local paths or fsspec URLs; ``ledger`` is the local SQLite ledger
+    (``storage.default_ledger`` by default)."""
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}", hint=f"engines: {', '.join(ENGINES)}")
     limits = limits or Limits()
     day = (run_date or date.today()).isoformat()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     started = time.monotonic()
-    store = Warehouse(warehouse, create=True)
+    store = Warehouse(warehouse, create=True, ledger=ledger)
     try:
         store.reconcile()
         store.start_run(run_id, day, str(inbox), engine)
@@ -93,9 +96,9 @@ def run_batch(
         known = store.done_ids()
         tasks: list[Upload] = []
         early: list[UploadResult] = []
-        for path in find_uploads(Path(inbox), since=since):
+        for path, meta in find_uploads(inbox, since=since):
             summary.found += 1
-            described = describe_upload(path)
+            described = describe_upload(path, meta)
             if isinstance(described, str):
                 early.append(_unreadable(path, described))
                 continue
@@ -134,7 +137,7 @@ def _warm_writer() -> None:
     rows_table("uploads", [{"analysed_at": datetime.now(UTC).isoformat()}])
 
 
-def _unreadable(path: Path, reason: str) -> UploadResult:
+def _unreadable(path: str, reason: str) -> UploadResult:
     upload = Upload(upload_id="path:" + hashlib.sha256(str(path).encode()).hexdigest(), path=str(path), size=0, mtime=0)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     return UploadResult(upload=upload, status="quarantined", reason=reason, analysed_at=now, duration_s=0.0)

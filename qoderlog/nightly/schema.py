@@ -39,6 +39,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "qoder_records": _I,
         "unknown_qoder_records": _I,
         "coverage": _F,
+        "uploaded_at": _T,
+        "app_version": _S,
+        "platform": _S,
+        "channel": _S,
+        "ticket": _S,
     },
     "sessions": {
         "upload_id": _S,

@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +42,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..mining.miner import TemplateRegistry
-from .schema import empty_frame, rows_table
+from .schema import arrow_schema, empty_frame, rows_table
+from .storage import default_ledger, is_remote, join, local_path, remote_fs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,15 +52,33 @@ if TYPE_CHECKING:
 
 DATASETS = ("uploads", "sessions", "findings", "templates", "events")
 
+MANIFEST_FIELDS = ("upload_id", "uploaded_at", "app_version", "platform", "channel", "ticket")
+"""The optional columns of a manifest beside ``path`` (``nightly.inbox``)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UploadMeta:
+    """What a manifest says of an upload (every field optional): its id, arrival, app version, platform, channel,
+    support ticket. Release health prefers these to what the logs reveal."""
+
+    upload_id: str | None = None
+    uploaded_at: str | None = None
+    app_version: str | None = None
+    platform: str | None = None
+    channel: str | None = None
+    ticket: str | None = None
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Upload:
-    """One upload to analyse: its content id, where it is, how big, when it arrived."""
+    """One upload to analyse: its id (content hash, or the manifest's), where it is (a path or a URL), how big,
+    when it arrived, and the manifest's metadata."""
 
     upload_id: str
     path: str
     size: int
     mtime: float
+    meta: UploadMeta = field(default_factory=UploadMeta)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,52 +176,81 @@ class _Dataset:
 
 
 class Warehouse:
-    """A warehouse folder: Parquet datasets partitioned by run date and the SQLite ledger."""
+    """A warehouse: Parquet datasets partitioned by run date (a local folder or an fsspec URL) and the SQLite
+    ledger (always local: inside a local warehouse by default, ``storage.default_ledger``)."""
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = False) -> None:
-        self.path = Path(path)
-        ledger = self.path / "ledger.sqlite"
-        if not create and not ledger.exists():
-            raise UsageError("not a qoderlog warehouse (no ledger.sqlite)", path=str(self.path))
-        self.path.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(ledger, timeout=60, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(_LEDGER)
+    def __init__(
+        self, path: str | os.PathLike[str], *, create: bool = False, ledger: str | os.PathLike[str] | None = None
+    ) -> None:
+        self.location = str(path)
+        self.remote = is_remote(path)
+        if self.remote:
+            self.fs, self.root = remote_fs(self.location)
+        else:
+            from fsspec.implementations.local import LocalFileSystem  # fsspec: the same file operations locally
+
+            self.fs, self.root = LocalFileSystem(), str(local_path(path).absolute())
+        ledger_path = Path(ledger) if ledger is not None else default_ledger(path)
+        if not create and not ledger_path.exists() and not (self.remote and self.fs.isdir(self.root)):
+            raise UsageError("not a qoderlog warehouse (no ledger.sqlite)", path=self.location)
+        if create:
+            self.fs.makedirs(self.root, exist_ok=True)
+        # A remote warehouse read where its ledger is not (a notebook) has no ledger: its datasets are all it needs.
+        self.db: sqlite3.Connection | None = None
+        if create or ledger_path.exists():
+            ledger_path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(ledger_path, timeout=60, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(_LEDGER)
         self._registry: TemplateRegistry | None = None
+
+    @property
+    def ledger_db(self) -> sqlite3.Connection:
+        """The ledger (a ``UsageError`` for a remote warehouse opened without it)."""
+        if self.db is None:
+            raise UsageError("this warehouse was opened without its ledger", hint="pass ledger=PATH (--ledger)")
+        return self.db
+
+    def _join(self, *parts: str) -> str:
+        return "/".join([self.root.rstrip("/"), *parts])
 
     @property
     def registry(self) -> TemplateRegistry:
         """The fleet's template ids, as last committed (loaded on first use)."""
         if self._registry is None:
-            row = self.db.execute("SELECT state FROM template_state WHERE name = ?", (_REGISTRY,)).fetchone()
+            row = self.ledger_db.execute("SELECT state FROM template_state WHERE name = ?", (_REGISTRY,)).fetchone()
             self._registry = TemplateRegistry(bytes(row[0]) if row else None)
         return self._registry
 
     def close(self) -> None:
         """Close the ledger."""
-        self.db.close()
+        if self.db is not None:
+            self.db.close()
 
     def reconcile(self) -> int:
         """Finish renames of committed parts and delete files of parts that never committed; returns fixes."""
-        committed = {row[0]: row[1] for row in self.db.execute("SELECT name, datasets FROM parts")}
+        committed = {row[0]: row[1] for row in self.ledger_db.execute("SELECT name, datasets FROM parts")}
         fixes = 0
         for dataset in DATASETS:
-            folder = self.path / dataset
-            if not folder.exists():
+            folder = self._join(dataset)
+            if not self.fs.isdir(folder):
                 continue
-            for temp in folder.rglob(".part-*.parquet.tmp"):
-                name = temp.name[1:].removesuffix(".parquet.tmp")
+            for temp in self.fs.find(folder):
+                folder_of, _, base = temp.rpartition("/")
+                if not (base.startswith(".part-") and base.endswith(".parquet.tmp")):
+                    continue
+                name = base[1:].removesuffix(".parquet.tmp")
                 if name in committed:
-                    os.replace(temp, temp.with_name(f"{name}.parquet"))
+                    self.fs.mv(temp, f"{folder_of}/{name}.parquet")
                 else:
-                    temp.unlink()
+                    self.fs.rm(temp)
                 fixes += 1
         return fixes
 
     def done_ids(self) -> set[str]:
         """Upload ids already in the warehouse (done, failed or quarantined)."""
-        return {row[0] for row in self.db.execute("SELECT upload_id FROM uploads")}
+        return {row[0] for row in self.ledger_db.execute("SELECT upload_id FROM uploads")}
 
     def commit(self, results: list[UploadResult], *, run_id: str, run_date: str, keep_events: bool) -> str:
         """Write one part for ``results`` and record it, exactly once (see the module docstring)."""
@@ -217,20 +265,21 @@ class Warehouse:
             tables["events"] = rows_table("events", _child_rows(results, "events", run_date))
         temps = []
         for dataset, table in tables.items():
-            folder = self.path / dataset / f"run_date={run_date}"
-            folder.mkdir(parents=True, exist_ok=True)
-            temp = folder / f".{name}.parquet.tmp"
-            _write_parquet(table, temp)
-            temps.append(temp)
+            folder = self._join(dataset, f"run_date={run_date}")
+            self.fs.makedirs(folder, exist_ok=True)
+            temp = f"{folder}/.{name}.parquet.tmp"
+            self._write_parquet(table, temp)
+            temps.append((temp, f"{folder}/{name}.parquet"))
         now = datetime.now(UTC).isoformat(timespec="seconds")
         state = self.registry.state()
-        self.db.execute("BEGIN IMMEDIATE")
+        db = self.ledger_db
+        db.execute("BEGIN IMMEDIATE")
         try:
-            self.db.execute(
+            db.execute(
                 "INSERT INTO parts VALUES (?, ?, ?, ?, ?)", (name, run_date, ",".join(tables), len(results), now)
             )
-            self.db.execute("INSERT OR REPLACE INTO template_state VALUES (?, ?, ?)", (_REGISTRY, state, now))
-            self.db.executemany(
+            db.execute("INSERT OR REPLACE INTO template_state VALUES (?, ?, ?)", (_REGISTRY, state, now))
+            db.executemany(
                 "INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
@@ -247,13 +296,34 @@ class Warehouse:
                     for r in results
                 ],
             )
-            self.db.execute("COMMIT")
+            db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
-        for temp in temps:
-            os.replace(temp, temp.with_name(f"{name}.parquet"))
+        for temp, final in temps:
+            self.fs.mv(temp, final)
         return name
+
+    def _write_parquet(self, table: pa.Table, path: str) -> None:
+        """Write a part file; a local one is fsynced before the ledger names it (an object store's PUT is durable
+        once it returns)."""
+        import pyarrow.parquet as pq  # pyarrow (~0.2 s): only when Parquet is written or typed
+
+        if self.remote:
+            with self.fs.open(path, "wb") as handle:
+                pq.write_table(table, handle)
+            return
+        with open(path, "wb") as handle:
+            pq.write_table(table, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def write_text(self, name: str, text: str) -> str:
+        """Write a text file (the fleet report) at the warehouse's top level; returns its location."""
+        target = self._join(name)
+        with self.fs.open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return join(self.location, name) if self.remote else target
 
     def _template_rows(self, results: list[UploadResult]) -> list[dict[str, Any]]:
         """Each upload's unknown templates with their fleet-wide ids (assigned here, in the main process)."""
@@ -281,7 +351,7 @@ class Warehouse:
     def start_run(self, run_id: str, run_date: str, inbox: str, engine: str) -> None:
         """Record that a run started."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        self.db.execute(
+        self.ledger_db.execute(
             "INSERT INTO runs (run_id, run_date, inbox, engine, started_at) VALUES (?, ?, ?, ?, ?)",
             (run_id, run_date, inbox, engine, now),
         )
@@ -289,7 +359,7 @@ class Warehouse:
     def finish_run(self, summary: BatchSummary) -> None:
         """Record how a run ended."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        self.db.execute(
+        self.ledger_db.execute(
             "UPDATE runs SET finished_at=?, found=?, done=?, skipped=?, failed=?, quarantined=?, seconds=? "
             "WHERE run_id=?",
             (
@@ -304,16 +374,30 @@ class Warehouse:
             ),
         )
 
-    def frame(self, dataset: str) -> pd.DataFrame:
-        """One dataset as a DataFrame (all run dates); empty with the right columns when none was written."""
-        import pandas as pd  # pandas (~0.4 s): only when a DataFrame is asked for
+    def frame(self, dataset: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """One dataset as a DataFrame (all run dates), or only ``columns`` of it (and ``run_date``); empty with the
+        right columns when none was written."""
 
-        folder = self.path / dataset
-        if not folder.exists() or not any(folder.rglob("part-*.parquet")):
-            return empty_frame(dataset)
-        frame = pd.read_parquet(folder)
-        if "run_date" in frame:
-            frame["run_date"] = frame["run_date"].astype(str)
+        folder = self._join(dataset)
+        parts = (
+            [p for p in self.fs.find(folder) if p.rpartition("/")[2].startswith("part-")]
+            if self.fs.isdir(folder)
+            else []
+        )
+        if not parts:
+            frame = empty_frame(dataset)
+            return frame if columns is None else frame[[*columns, "run_date"]]
+        import pyarrow as pa  # pyarrow (~0.2 s): only when a DataFrame is asked for
+        import pyarrow.dataset as ds  # pyarrow (~0.2 s): only when a DataFrame is asked for
+
+        # The dataset's own schema (not the first file's): parts written before a column was added read as null.
+        schema = arrow_schema(dataset).append(pa.field("run_date", pa.string()))
+        data = ds.dataset(
+            parts, schema=schema, format="parquet", filesystem=self.fs, partitioning="hive", partition_base_dir=folder
+        )
+        wanted = None if columns is None else [*columns, "run_date"]
+        frame = data.to_table(columns=wanted).to_pandas()
+        frame["run_date"] = frame["run_date"].astype(str)
         return frame
 
     uploads = _Dataset("One row per upload: upload_id, source_path, status, reason, analysed_at, run_date, summary.")
@@ -326,21 +410,13 @@ class Warehouse:
         """The ledger's uploads table: what was done, when, how long, what failed and why."""
         import pandas as pd  # pandas (~0.4 s): only when a DataFrame is asked for
 
-        return pd.read_sql_query("SELECT * FROM uploads ORDER BY analysed_at", self.db)
+        return pd.read_sql_query("SELECT * FROM uploads ORDER BY analysed_at", self.ledger_db)
 
 
-def open_warehouse(path: str | os.PathLike[str]) -> Warehouse:
-    """Open an existing warehouse for reading (``.uploads``, ``.sessions``, ``.findings`` DataFrames)."""
-    return Warehouse(path)
-
-
-def _write_parquet(table: pa.Table, path: Path) -> None:
-    import pyarrow.parquet as pq  # pyarrow (~0.2 s): only when Parquet is written or typed
-
-    with open(path, "wb") as handle:
-        pq.write_table(table, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
+def open_warehouse(path: str | os.PathLike[str], *, ledger: str | os.PathLike[str] | None = None) -> Warehouse:
+    """Open an existing warehouse for reading (``.uploads``, ``.sessions``, ``.findings`` DataFrames): a folder or
+    an fsspec URL (``s3://bucket/nightly``); a remote one needs no ledger to be read."""
+    return Warehouse(path, ledger=ledger)
 
 
 def _upload_row(result: UploadResult, run_date: str) -> dict[str, Any]:
@@ -354,6 +430,7 @@ def _upload_row(result: UploadResult, run_date: str) -> dict[str, Any]:
         "duration_s": result.duration_s,
         "size": upload.size,
         "run_date": run_date,
+        **{key: getattr(upload.meta, key) for key in MANIFEST_FIELDS if key != "upload_id"},
         **{key: result.summary.get(key) for key in _SUMMARY_KEYS},
     }
 

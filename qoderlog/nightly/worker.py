@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 from ..engine import analyze
 from ..model import Event, LimitHit
 from .checks import archive_violation
+from .storage import is_remote, local_copy
 from .warehouse import Upload, UploadResult
 
 
@@ -61,14 +62,16 @@ def analyse_upload(upload: Upload, limits: Limits, keep_events: bool = False) ->
             **rows,
         )
 
-    violation = archive_violation(Path(upload.path), limits)
-    if violation is not None:
-        return result("quarantined", violation)
     try:
-        with time_limit(limits.timeout_s):
-            analysis = analyze([upload.path], limits=limits)
-            document = analysis.to_dict()
+        with time_limit(limits.timeout_s), _readable(upload.path) as local:
+            violation = archive_violation(local, limits)
+            if violation is not None:
+                return result("quarantined", violation)
+            analysis = analyze([local], limits=limits)
+            document = _relabel(analysis.to_dict(), str(local), upload.path)
             events = tuple(_event_row(e) for e in analysis.event_list) if keep_events else ()
+            if keep_events and str(local) != upload.path:
+                events = tuple(_relabel(e, str(local), upload.path) for e in events)
     except UploadTimeout as exc:
         return result("failed", str(exc))
     except Exception as exc:
@@ -108,6 +111,30 @@ def analyse_upload(upload: Upload, limits: Limits, keep_events: bool = False) ->
         events=events,
         templates=tuple(document["unknown_templates"]),
     )
+
+
+@contextmanager
+def _readable(location: str) -> Iterator[Path]:
+    """A local path to analyse: the upload itself, or a temporary copy of a remote one."""
+    if is_remote(location):
+        with local_copy(location) as copy:
+            yield copy
+    else:
+        yield Path(location)
+
+
+def _relabel(document: Any, local: str, location: str) -> Any:
+    """The document with the temporary copy's path replaced by the upload's URL in every text (sources, evidence),
+    so that a remote upload's rows name where it is, as a local upload's do."""
+    if local == location:
+        return document
+    if isinstance(document, str):
+        return document.replace(local, location)
+    if isinstance(document, dict):
+        return {key: _relabel(value, local, location) for key, value in document.items()}
+    if isinstance(document, list | tuple):
+        return type(document)(_relabel(value, local, location) for value in document)
+    return document
 
 
 def _hit_text(hit: Mapping[str, Any]) -> str:

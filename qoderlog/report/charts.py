@@ -392,3 +392,93 @@ def plot_latency_trend(trend: Sequence[Mapping[str, Any]], *, warning_s: float, 
     _time_axis(axes)
     axes.legend(loc="upper left", fontsize=8, frameon=False)
     return figure
+
+
+@_styled
+def plot_signature_trend(series: Sequence[Mapping[str, Any]]) -> Figure | None:
+    """Fleet: the daily share of uploads hit by each of the top signatures, night by night."""
+    if not series or not any(point["share"] is not None for s in series for point in s["trend"]):
+        return None
+    figure = _figure(8.0, 3.2)
+    axes = figure.add_subplot()
+    for item in series:
+        points = [(date.fromisoformat(t["night"]), 100 * t["share"]) for t in item["trend"] if t["share"] is not None]
+        if points:
+            xs, ys = zip(*points, strict=True)
+            axes.plot(xs, ys, marker="o", markersize=3, linewidth=1.4, label=item["signature"])
+    axes.set_ylabel("% of uploads")
+    axes.set_ylim(bottom=0)
+    _time_axis(axes)
+    _one_night(axes, [t["night"] for item in series for t in item["trend"]])
+    axes.legend(loc="upper left", fontsize=7.5, ncols=2, frameon=False)
+    return figure
+
+
+@_styled
+def plot_version_latency(
+    version_trend: Mapping[str, Sequence[Mapping[str, Any]]], *, warning_s: float, error_s: float
+) -> Figure | None:
+    """Fleet: startup latency p50 (solid) and p95 (dashed) per night for each version, against the thresholds."""
+    versions = [(v, points) for v, points in version_trend.items() if points]
+    if not versions:
+        return None
+    figure = _figure(8.0, 3.2)
+    axes = figure.add_subplot()
+    cycle = [c["color"] for c in _colour_cycle()]
+    for index, (version, points) in enumerate(versions):
+        colour = cycle[index % len(cycle)]
+        xs = [date.fromisoformat(p["night"]) for p in points]
+        axes.plot(xs, [p["p50"] for p in points], color=colour, marker="o", markersize=3, linewidth=1.8, label=version)
+        axes.plot(xs, [p["p95"] for p in points], color=colour, linestyle="--", linewidth=1.1)
+    axes.axhline(warning_s, color=COLOURS["warning"], linestyle=":", linewidth=1)
+    axes.axhline(error_s, color=COLOURS["error"], linestyle=":", linewidth=1)
+    axes.set_ylabel("startup latency (s)")
+    axes.set_ylim(bottom=0)
+    _time_axis(axes)
+    _one_night(axes, [p["night"] for _, points in versions for p in points])
+    axes.legend(loc="upper left", fontsize=8, ncols=3, frameon=False, title="p50 solid, p95 dashed")
+    return figure
+
+
+def _one_night(axes: Axes, nights: Sequence[str]) -> None:
+    """A chart of a single night: a day either side, not the date locator's span of years."""
+    if len(set(nights)) == 1:
+        night = date.fromisoformat(nights[0])
+        axes.set_xlim(night - timedelta(days=1), night + timedelta(days=1))
+
+
+def _colour_cycle() -> list[dict[str, str]]:
+    import matplotlib  # matplotlib (~0.5 s): only when a chart is drawn
+
+    return list(matplotlib.rcParams["axes.prop_cycle"])
+
+
+@_styled
+def plot_release_rates(releases: Sequence[Mapping[str, Any]], rates: Sequence[str]) -> Figure | None:
+    """Fleet: each version's rates (``rates``, shares 0-1) as grouped bars, one small multiple per platform."""
+    platforms = sorted({r["platform"] for r in releases})
+    if not platforms:
+        return None
+    columns = min(len(platforms), 3)
+    rows = -(-len(platforms) // columns)
+    figure = _figure(8.0, 0.4 + 2.3 * rows)
+    grid = figure.subplots(rows, columns, squeeze=False, sharey=True)
+    cycle = [c["color"] for c in _colour_cycle()]
+    width = 0.8 / max(len(rates), 1)
+    for index, platform in enumerate(platforms):
+        axes = grid[index // columns][index % columns]
+        mine = [r for r in releases if r["platform"] == platform]
+        for offset, rate in enumerate(rates):
+            xs = [i + (offset - (len(rates) - 1) / 2) * width for i in range(len(mine))]
+            ys = [100 * (r[rate] or 0) for r in mine]
+            axes.bar(xs, ys, width=width, color=cycle[offset % len(cycle)], label=rate if index == 0 else None)
+        axes.set_xticks(range(len(mine)), [r["version"] for r in mine], rotation=30, fontsize=7.5)
+        axes.set_title(platform, fontsize=9)
+        axes.grid(axis="y", color=COLOURS["grid"], linewidth=0.8)
+        axes.set_axisbelow(True)
+    grid[0][0].set_ylim(0, max([100 * (r[rate] or 0) for r in releases for rate in rates] + [1.0]) * 1.15)
+    for index in range(len(platforms), rows * columns):
+        grid[index // columns][index % columns].set_visible(False)
+    grid[0][0].set_ylabel("% (per session or upload)")
+    figure.legend(loc="outside upper center", ncols=len(rates), fontsize=8, frameon=False)
+    return figure

@@ -20,10 +20,12 @@ noise weights of the corpus, the inbox and a single-scenario log) and
 - ``encodings``: codecs, BOMs, line endings, gzip and zip, the fake minidump;
 - ``corpus``: ``scenario_lines`` and the streaming ``write_corpus``;
 - ``inbox``: ``write_inbox``;
-- ``samples``: ``SAMPLES`` and ``write_samples``.
+- ``samples``: ``SAMPLES`` and ``write_samples``;
+- ``warehouse``: ``write_warehouse``, a fleet's warehouse written directly (imported on its own: it needs the
+  nightly batch's warehouse, which the log generators do not).
 
 Nothing reads the clock: the same seed gives byte-identical output. The one
-entry point is ``qoderlog synth …`` (``samples``, ``corpus``, ``inbox``).
+entry point is ``qoderlog synth …`` (``samples``, ``corpus``, ``inbox``, ``warehouse``).
 """
 
 from __future__ import annotations
