@@ -468,11 +468,12 @@ def synth_inbox(folder: str, uploads: int, seed: int) -> None:
 @cli.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 def rules_command(fmt: str) -> None:
-    """Document every rule: id, title, what it detects, thresholds, causes, remedies."""
+    """Document every rule: id, title, what it detects, thresholds, causes, remedies (and with markdown, playbooks)."""
     from .rules.docs import rules_markdown, rules_text  # startup: only the command that needs it loads it
-    from .rules.registry import REGISTRY  # startup: only the command that needs it loads it
+    from .rules.registry import REGISTRY, playbooks  # startup: only the command that needs it loads it
 
-    click.echo(rules_markdown(REGISTRY) if fmt == "markdown" else rules_text(REGISTRY), nl=False)
+    text = rules_markdown(REGISTRY, playbooks().by_rule) if fmt == "markdown" else rules_text(REGISTRY)
+    click.echo(text, nl=False)
 
 
 @cli.group()

@@ -24,6 +24,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
 from ..baseline import anomaly_sentences
+from ..locations import BY_PLATFORM, SHELLS
 from ..model import LimitHit
 from ..redact import KINDS, Redactor
 from ..rules.registry import startup_thresholds
@@ -40,6 +41,8 @@ from .view import (
     Segment,
     SessionRow,
     SeverityGroup,
+    StepGroup,
+    StepView,
     TemplateRow,
     UnknownView,
     Verdict,
@@ -441,7 +444,34 @@ def _finding_view(
         locations=_locations(finding, session),
         evidence=_evidence_blocks(finding["rule"], finding.get("evidence") or [], names),
         fleet_context=tuple(finding.get("fleet_context") or ()),
+        steps=step_groups(remediation.get("steps") or ()),
     )
+
+
+_SHELL_LABELS = {"powershell": "PowerShell", "sh": "Terminal (sh)"}
+
+
+def step_groups(steps: Iterable[Mapping[str, Any]]) -> tuple[StepGroup, ...]:
+    """A finding's ``remediation.steps`` grouped by platform, in the order given, each numbered from 1."""
+    by_platform: dict[str, list[Mapping[str, Any]]] = {}
+    for step in steps:
+        by_platform.setdefault(step["platform"], []).append(step)
+    groups = []
+    for platform, items in by_platform.items():
+        where = BY_PLATFORM.get(platform)
+        shell = SHELLS.get(platform, "sh")
+        groups.append(
+            StepGroup(
+                platform=platform,
+                label=where.label if where else platform,
+                shell_label=_SHELL_LABELS[shell],
+                steps=tuple(
+                    StepView(number=n, text=item["text"], shell=item.get("shell"), command=item.get("command"))
+                    for n, item in enumerate(items, 1)
+                ),
+            )
+        )
+    return tuple(groups)
 
 
 def _verdict(

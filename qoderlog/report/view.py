@@ -60,6 +60,26 @@ class Metric:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StepView:
+    """One playbook step: its number, instruction and (maybe) command in ``shell`` (``powershell`` or ``sh``)."""
+
+    number: int
+    text: str
+    shell: str | None
+    command: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepGroup:
+    """The steps for one platform, numbered from 1, under the platform's name and its shell's."""
+
+    platform: str
+    label: str
+    shell_label: str
+    steps: tuple[StepView, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FindingView:
     """A finding as a report shows it."""
 
@@ -75,6 +95,7 @@ class FindingView:
     locations: tuple[Location, ...]
     evidence: tuple[EvidenceBlock, ...]
     fleet_context: tuple[str, ...] = ()
+    steps: tuple[StepGroup, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
