@@ -26,6 +26,7 @@ from .patterns import PatternSet, load_patterns
 from .read.sources import stream_key
 from .resources import package_version
 from .rules import Facts
+from .rules.incidents import Incident, group_incidents
 from .rules.registry import run_rules
 from .sessions import NEVER_READY_S, build_sessions, group_streams, wall
 from .tables import events_frame, findings_frame, sessions_frame
@@ -71,6 +72,7 @@ class Result:
     baseline: Mapping[str, Any] | None = None
     template_list: tuple[Template, ...] = ()
     records: Mapping[str, int] = field(default_factory=dict)
+    incident_list: tuple[Incident, ...] = ()
 
     @property
     def coverage(self) -> float | None:
@@ -99,7 +101,7 @@ class Result:
         return events_frame(self.event_list, load_patterns())
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document: schema_version, inputs, stats, sessions, findings, environment, unknown templates.
+        """The JSON document: schema_version, inputs, stats, sessions, findings, incidents, environment, templates.
 
         With a baseline (``analyze --baseline``) it also has ``baseline`` and,
         per finding, ``fleet_context`` sentences.
@@ -114,6 +116,7 @@ class Result:
             "environment": self.environment.to_dict(),
             "sessions": [s.to_dict() for s in self.session_list],
             "findings": [f.to_dict() for f in self.finding_list],
+            "incidents": [i.to_dict() for i in self.incident_list],
             "unknown_templates": [t.to_dict() for t in self.template_list],
             "coverage": self.coverage,
             "records": dict(self.records),
@@ -185,6 +188,7 @@ def analyze_events(
         config=settings,
         template_list=miner.templates() if miner is not None else (),
         records=_record_counts(events, miner),
+        incident_list=group_incidents(findings, sessions),
     )
 
 

@@ -33,7 +33,9 @@ from .view import (
     AccountingView,
     EvidenceBlock,
     EvidenceLine,
+    FindingRef,
     FindingView,
+    IncidentView,
     InputRow,
     Location,
     Metric,
@@ -128,7 +130,11 @@ def report_document(result: Result) -> dict[str, Any]:
     counts = {sev: n for sev in SEVERITIES if (n := sum(1 for f in findings if f["severity"] == sev))}
     if len(findings) > MAX_SHOWN_FINDINGS:
         worst = sorted(range(len(findings)), key=lambda i: SEVERITIES.index(findings[i]["severity"]))
-        document["findings"] = [findings[i] for i in sorted(worst[:MAX_SHOWN_FINDINGS])]
+        kept = sorted(worst[:MAX_SHOWN_FINDINGS])
+        document["findings"] = [findings[i] for i in kept]
+        document["incidents"] = _shown_incidents(
+            document.get("incidents") or [], {old: new for new, old in enumerate(kept)}
+        )
     if len(sessions) > MAX_SHOWN_SESSIONS:
         named = {f.get("session") for f in document["findings"]}
         first = [i for i, s in enumerate(sessions) if s["id"] in named]
@@ -140,6 +146,16 @@ def report_document(result: Result) -> dict[str, Any]:
     document["timeline"] = marks[:MAX_MARKS]
     document["timeline_total"] = len(marks)
     return document
+
+
+def _shown_incidents(incidents: Sequence[Mapping[str, Any]], index: Mapping[int, int]) -> list[dict[str, Any]]:
+    """The incidents whose root is among the shown findings, their finding indices renumbered to the shown list."""
+    shown = []
+    for incident in incidents:
+        if incident["root"] in index:
+            members = [index[i] for i in incident["findings"] if i in index]
+            shown.append({**incident, "root": index[incident["root"]], "findings": members})
+    return shown
 
 
 def present(
@@ -162,6 +178,7 @@ def present(
     sessions = tuple(_session_row(n, s, names, limits) for n, s in enumerate(_ordered(session_docs), 1))
     by_id = {s["id"]: s for s in session_docs}
     views = [_finding_view(i, f, by_id, names) for i, f in enumerate(findings, 1)]
+    incidents = _incident_views(document.get("incidents") or [], views)
     groups = tuple(
         SeverityGroup(severity=sev, heading=GROUP_HEADINGS[sev], findings=tuple(v for v in views if v.severity == sev))
         for sev in SEVERITIES
@@ -173,7 +190,7 @@ def present(
         title="Qoder log report",
         generator=str(document.get("generator") or "qoderlog"),
         period=_period(document.get("inputs") or []),
-        verdict=_verdict(findings, sessions, shown.get("counts")),
+        verdict=_verdict(findings, sessions, shown.get("counts"), document.get("incidents") or []),
         groups=groups,
         finding_count=int(shown.get("findings") or len(findings)),
         sessions=sessions,
@@ -188,6 +205,26 @@ def present(
         redacted=redacted,
         unknown=_unknown(document),
         redaction=tuple((kind, n) for kind, n in (replaced or {}).items() if kind in KINDS and n),
+        incidents=incidents,
+    )
+
+
+def _incident_views(incidents: Sequence[Mapping[str, Any]], views: Sequence[FindingView]) -> tuple[IncidentView, ...]:
+    """The incidents of more than one finding, each finding named by its anchor in the report."""
+
+    def ref(index: int) -> FindingRef:
+        view = views[index]
+        return FindingRef(anchor=view.anchor, title=view.title, rule=view.rule, severity=view.severity)
+
+    return tuple(
+        IncidentView(
+            id=incident["id"],
+            summary=incident["summary"],
+            root=ref(incident["root"]),
+            consequences=tuple(ref(i) for i in incident["findings"] if i != incident["root"]),
+        )
+        for incident in incidents
+        if len(incident["findings"]) > 1
     )
 
 
@@ -475,7 +512,10 @@ def step_groups(steps: Iterable[Mapping[str, Any]]) -> tuple[StepGroup, ...]:
 
 
 def _verdict(
-    findings: Sequence[Mapping[str, Any]], sessions: Sequence[SessionRow], totals: Mapping[str, int] | None = None
+    findings: Sequence[Mapping[str, Any]],
+    sessions: Sequence[SessionRow],
+    totals: Mapping[str, int] | None = None,
+    incidents: Sequence[Mapping[str, Any]] = (),
 ) -> Verdict:
     if totals is None:
         totals = {sev: sum(1 for f in findings if f["severity"] == sev) for sev in SEVERITIES}
@@ -505,7 +545,11 @@ def _verdict(
         sentence = plain(worst.get("metrics") or {}) if plain else worst["summary"]
     except (KeyError, TypeError, ValueError):
         sentence = worst["summary"]
-    remediation = worst.get("remediation") or {}
+    # When the worst finding follows from another, the root's cause and remedy are what to tell and try first.
+    at = findings.index(worst)
+    story = next((i for i in incidents if at in i["findings"] and len(i["findings"]) > 1), None)
+    root = findings[story["root"]] if story is not None else worst
+    remediation = root.get("remediation") or {}
     causes = remediation.get("causes") or []
     actions = remediation.get("user_actions") or []
     return Verdict(
@@ -516,6 +560,7 @@ def _verdict(
         likely_cause=causes[0] if causes else None,
         first_action=actions[0] if actions else None,
         counts=counts,
+        incident=story["summary"] if story is not None else None,
     )
 
 

@@ -118,6 +118,28 @@ class Verdict:
     likely_cause: str | None
     first_action: str | None
     counts: tuple[tuple[str, int], ...]
+    incident: str | None = None
+    """The story of the incident the worst finding is part of, root cause first, when it has more than one finding."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindingRef:
+    """A finding named from elsewhere in the report: its anchor, title and rule."""
+
+    anchor: str
+    title: str
+    rule: str
+    severity: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncidentView:
+    """Findings that follow from each other: the root cause, then its consequences, and the story."""
+
+    id: str
+    summary: str
+    root: FindingRef
+    consequences: tuple[FindingRef, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -258,6 +280,8 @@ class Report:
     redacted: bool
     unknown: UnknownView
     redaction: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+    incidents: tuple[IncidentView, ...] = ()
+    """The incidents of more than one finding (an incident of one finding is just that finding)."""
 
     @property
     def findings_shown(self) -> int:

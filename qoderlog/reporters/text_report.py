@@ -53,6 +53,10 @@ def _write(result: Result, out: IO[str], options: RenderOptions) -> None:
         out.write(style("No problems found.", bold=True) + "\n")
     else:
         out.write(style(f"{len(findings)} finding(s), worst: {str(worst).upper()}", worst, bold=True) + "\n")
+    for incident in result.incident_list:
+        if len(incident.findings) > 1:
+            chain = " → ".join(findings[i].rule for i in incident.findings)
+            out.write(f"incident: {chain}\n          {incident.summary}\n")
     for finding in findings:
         label = style(f"{str(finding.severity).upper():<8}", finding.severity, bold=True)
         out.write(f"\n{label} {finding.rule}  {finding.summary}\n")
