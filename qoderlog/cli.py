@@ -23,6 +23,7 @@ import click
 from .config import load_config, load_limits
 from .errors import QoderlogError, UsageError
 from .events import Accounting, iter_events
+from .i18n import LANGUAGES
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Severity
 from .patterns import PatternSet, load_patterns
@@ -275,10 +276,13 @@ def format_stats(accounting: Accounting) -> str:
 @click.option(
     "--redact/--no-redact",
     default=None,
-    help="Replace user names, e-mails, IPs, tokens and machine ids (default: on for html and markdown).",
+    help="Replace user names, e-mails, IPs, tokens and machine ids (default: on for html, markdown and reply).",
 )
 @click.option("--assets", type=click.Path(file_okay=False), help="Markdown: write chart PNGs to this folder.")
 @click.option("--no-charts", is_flag=True, help="Leave the charts out.")
+@click.option(
+    "--lang", type=click.Choice(sorted(LANGUAGES)), default="en", show_default=True, help="The reply's language."
+)
 @click.option(
     "--baseline",
     type=click.Path(exists=True, file_okay=False),
@@ -295,6 +299,7 @@ def analyze(
     redact: bool | None,
     assets: str | None,
     no_charts: bool,
+    lang: str,
     baseline: str | None,
     pattern_dirs: tuple[str, ...],
     config_path: str | None,
@@ -321,6 +326,7 @@ def analyze(
         assets=assets,
         charts=not no_charts,
         output=output,
+        lang=lang,
     )
     with _output(output) as out:
         REPORTERS[fmt](analysis, out, options)

@@ -376,12 +376,16 @@ class Step:
     """One playbook step for one platform: an instruction and optionally one command in that platform's shell.
 
     ``shell`` is ``powershell`` or ``sh`` when there is a ``command``, else ``None``; placeholders are filled.
+    ``template`` is the text as the playbook writes it and ``values`` what filled its placeholders, so that a
+    reply can give the same step in another language (neither is part of the JSON).
     """
 
     platform: str
     text: str
     shell: str | None = None
     command: str | None = None
+    template: str = field(default="", compare=False)
+    values: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the ``remediation.steps`` entries)."""

@@ -347,7 +347,14 @@ def fill_values(platform: str, place: Place) -> _Values:
 def _fill(template: StepTemplate, platform: str, values: _Values) -> Step:
     text = _FORMATTER.vformat(template.text, (), dict(values.human))
     command = _FORMATTER.vformat(template.command, (), dict(values.shell)) if template.command else None
-    return Step(platform=platform, text=text, shell=SHELLS[platform] if command else None, command=command)
+    return Step(
+        platform=platform,
+        text=text,
+        shell=SHELLS[platform] if command else None,
+        command=command,
+        template=template.text,
+        values=dict(values.human),
+    )
 
 
 def _sh_quote(value: str) -> str:
