@@ -103,8 +103,8 @@ def _incidents(result: Result) -> list[list[Finding]]:
 def _platforms(result: Result) -> tuple[str, ...]:
     found = [step.platform for f in result.finding_list for step in f.remediation.steps]
     known = {p.split("/")[0] for p in result.environment.platforms}
-    if found and len(set(found)) == 1:
-        return (found[0],)
+    if found:
+        return tuple(dict.fromkeys(found))
     if len(known) == 1 and next(iter(known)) in BY_PLATFORM:
         remote = any("/.qoder-server/" in path.replace("\\", "/") for path in result.environment.binary_paths)
         return ("remote",) if remote else (next(iter(known)),)

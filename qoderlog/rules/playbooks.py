@@ -220,6 +220,8 @@ class Place:
     endpoint: str | None = None
     pid: int | None = None
     port: int | None = None
+    unix: bool = False
+    """The platform is unknown but not Windows (a Unix socket, a Unix path): macOS, Linux or a remote host."""
 
 
 def platform_of(session: Session | None, sessions: Sequence[Session]) -> str | None:
@@ -243,7 +245,15 @@ def bundle_place(facts: Facts) -> Place:
             info_json = event.get("path")
         if work_dir and info_json:
             break
-    return Place(platform=platform_of(None, facts.sessions), work_dir=work_dir, info_json=info_json)
+    platform = platform_of(None, facts.sessions)
+    hints = [s.endpoint or "" for s in facts.sessions] + [work_dir or "", info_json or ""]
+    if platform is None and any(_WINDOWS_HINT.match(hint) for hint in hints):
+        platform = "windows"
+    unix = platform is None and any(hint.startswith("/") for hint in hints)
+    return Place(platform=platform, work_dir=work_dir, info_json=info_json, unix=unix)
+
+
+_WINDOWS_HINT = re.compile(r"\\\\[.?]\\pipe\\|[A-Za-z]:\\")
 
 
 _INFO_PATH_TYPES = frozenset({"info.wait", "info.exists", "info.not_found"})
@@ -262,7 +272,8 @@ def place_of(hit: Hit, facts: Facts, bundle: Place) -> Place:
 
     endpoint = hit.metrics.get("endpoint") or first("endpoint")
     return Place(
-        platform=platform_of(session, facts.sessions) if session is not None else bundle.platform,
+        platform=(platform_of(session, facts.sessions) if session is not None else None) or bundle.platform,
+        unix=bundle.unix,
         binary=hit.metrics.get("binary_path") or first("binary_path"),
         work_dir=bundle.work_dir,
         info_json=bundle.info_json,
@@ -277,12 +288,16 @@ def steps_for(
 ) -> tuple[Step, ...]:
     """The steps of the ``causes_shown`` most likely causes that have any, then ``default``, for the platform.
 
-    When the platform is unknown each platform's steps are given, in ``PLATFORMS`` order. A step repeated by
+    When the platform is unknown each platform's steps are given, in ``PLATFORMS`` order (Windows left out when
+    the bundle shows a Unix socket or path). A step repeated by
     a later list is kept once, where it first appears.
     """
     if playbook is None:
         return ()
-    platforms = [place.platform] if place.platform in PLATFORMS else list(PLATFORMS)
+    if place.platform in PLATFORMS:
+        platforms = [str(place.platform)]
+    else:
+        platforms = [p for p in PLATFORMS if not (place.unix and p == "windows")]
     steps: list[Step] = []
     for platform in platforms:
         per_cause = playbook.steps[platform]
