@@ -135,7 +135,7 @@ def samples(folder: Path) -> list[Path]:
 def sample_reply(sample: Path, lang: str) -> str:
     """The reply ``analyze --format reply --lang LANG`` gives for one sample (redacted, as by default)."""
     out = io.StringIO()
-    REPORTERS["reply"](analyze([sample]), out, RenderOptions(redact=True, lang=lang))
+    REPORTERS["reply"](analyze([sample], mine=False), out, RenderOptions(redact=True, lang=lang))  # no templates
     return out.getvalue()
 
 

@@ -129,7 +129,7 @@ def test_an_unknown_rule_and_an_undeclared_cause_are_warnings_not_errors(tmp_pat
     assert books.warnings == ("startup-slow.yaml: no rule 'startup-slow' is registered (kept for when it is)",)
 
 
-def test_every_destructive_step_of_every_playbook_comes_after_a_quit_step() -> None:
+def test_every_step_of_every_playbook_fills_its_placeholders_and_destroys_nothing_before_a_quit() -> None:
     for rule, book in playbooks().by_rule.items():
         for platform in PLATFORMS:
             for key in book.steps[platform]:
@@ -137,6 +137,7 @@ def test_every_destructive_step_of_every_playbook_comes_after_a_quit_step() -> N
                 steps = steps_for(book, ranked, Place(platform=platform), causes_shown=1)
                 quit_at = next((i for i, s in enumerate(steps) if "no Qoder process is left" in s.text), None)
                 for index, step in enumerate(steps):
+                    assert not _LEFT.search(step.text) and not _LEFT.search(step.command or ""), (rule, step)
                     if step.command and DESTRUCTIVE.search(step.command):
                         assert quit_at is not None and quit_at < index, (rule, platform, key, step.command)
 
