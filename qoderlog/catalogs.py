@@ -63,7 +63,7 @@ def update_catalogs() -> list[str]:
     """Extract the template, update the ``.po`` of every language, compile every ``.mo``; the untranslated ids."""
     template = extract_template()
     with open(LOCALE_DIR / f"{DOMAIN}.pot", "wb") as out:
-        write_po(out, template, omit_header=True, sort_output=True, width=120)
+        write_po(out, template, omit_header=True, sort_output=True, width=120, include_lineno=False)
     missing: list[str] = []
     for lang, folder in LANGUAGES.items():
         path = LOCALE_DIR / folder / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -73,7 +73,10 @@ def update_catalogs() -> list[str]:
                 catalog = read_po(source, locale=folder)
         else:
             catalog = Catalog(locale=folder, domain=DOMAIN, project="qoderlog")
+        created = catalog.creation_date
         catalog.update(extract_template(), no_fuzzy_matching=True)  # a fresh template: update shares its messages
+        if path.exists():
+            catalog.creation_date = created  # the header changes only with the messages, not with every run
         catalog.fuzzy = False
         catalog.obsolete.clear()
         for message in catalog:
@@ -85,7 +88,7 @@ def update_catalogs() -> list[str]:
             if not message.string:
                 missing.append(f"{lang}: {message.id}")
         with open(path, "wb") as out:
-            write_po(out, catalog, omit_header=False, sort_output=True, width=120)
+            write_po(out, catalog, omit_header=False, sort_output=True, width=120, include_lineno=False)
         with open(path.with_suffix(".mo"), "wb") as out:
             write_mo(out, catalog)
     return missing

@@ -34,6 +34,8 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_NO_INPUT = 3
+MAX_IGNORED_SHOWN = 5
+"""Files not read named one by one in the warning; the rest are counted (all are in the accounting)."""
 
 _STATS_FORMATS = ("text", "json")
 
@@ -88,12 +90,19 @@ def _output(path: str | None, *, binary: bool = False) -> Iterator[IO[Any]]:
 def _warn_inputs(accounting: Accounting) -> None:
     for report in accounting.problems():
         click.echo(f"qoderlog: warning: {report.source}: {report.reason}", err=True)
+    for report in accounting.inputs:
+        if report.warning:
+            click.echo(f"qoderlog: warning: {report.source}: {report.warning}", err=True)
+    ignored = accounting.ignored()
+    if ignored:
+        shown = "; ".join(f"{r.source} ({r.reason})" for r in ignored[:MAX_IGNORED_SHOWN])
+        more = f"; and {len(ignored) - MAX_IGNORED_SHOWN} more" if len(ignored) > MAX_IGNORED_SHOWN else ""
+        click.echo(f"qoderlog: warning: {len(ignored)} file(s) not read: {shown}{more}", err=True)
     for hit in accounting.limit_hits():
         if hit.describe() not in _reason_of(accounting, hit.input):
             click.echo(f"qoderlog: warning: {hit.input}: {hit.describe()}", err=True)
-    if not accounting.inputs:
-        ignored = len(accounting.discovery.ignored)
-        note = f" ({ignored} other file(s) ignored)" if ignored else ""
+    if not [r for r in accounting.inputs if r.status != "ignored"]:
+        note = f" ({len(ignored)} other file(s) ignored)" if ignored else ""
         click.echo(
             f"qoderlog: warning: no log files found (*.log, *.log.N, *.txt, their .gz, archives){note}", err=True
         )
@@ -104,7 +113,7 @@ def _reason_of(accounting: Accounting, source: str) -> str:
 
 
 def _exit_for(accounting: Accounting) -> int:
-    readable = [r for r in accounting.inputs if r.status != "error"]
+    readable = [r for r in accounting.inputs if r.status not in ("error", "ignored")]
     return EXIT_NO_INPUT if not readable else EXIT_OK
 
 
@@ -243,6 +252,10 @@ def format_stats(accounting: Accounting) -> str:
     lines.append(f"inputs: {len(accounting.inputs)}")
     for report in accounting.inputs:
         note = f"  [{report.status}: {report.reason}]" if report.status != "ok" else ""
+        if report.warning:
+            note += f"  [warning: {report.warning}]"
+        if report.prefix_stripped:
+            note += f"  [paste prefix stripped from {report.prefix_stripped} lines]"
         extra = ""
         if report.replacements:
             extra += f" replacements={report.replacements}"
@@ -254,8 +267,6 @@ def format_stats(accounting: Accounting) -> str:
     if discovery.minidumps:
         lines.append(f"minidumps: {len(discovery.minidumps)}")
         lines += [f"  {d.source}  {d.time.isoformat() if d.time else '?'}  {d.size} bytes" for d in discovery.minidumps]
-    if discovery.ignored:
-        lines.append(f"ignored (not log files): {len(discovery.ignored)}")
     hits = accounting.limit_hits()
     if hits:
         lines.append(f"limits hit: {len(hits)}")
@@ -445,7 +456,7 @@ def synth() -> None:
 @click.argument("out_dir", type=click.Path(file_okay=False))
 def synth_samples(out_dir: str) -> None:
     """Regenerate the committed sample logs (and their README) under OUT_DIR; print each path written."""
-    from .synth import write_samples
+    from .synth import write_samples  # startup: the generator loads its data files; only synth needs them
 
     for path in write_samples(Path(out_dir)):
         click.echo(str(path))
@@ -458,7 +469,7 @@ def synth_samples(out_dir: str) -> None:
 @click.option("--qoder-share", type=click.FloatRange(0.0, 1.0), default=0.02, show_default=True)
 def synth_corpus(out_file: str, lines: int, seed: int, qoder_share: float) -> None:
     """Stream a main.log-style benchmark corpus of exactly LINES lines, about QODER_SHARE of them Qoder lines."""
-    from .synth import write_corpus
+    from .synth import write_corpus  # startup: the generator loads its data files; only synth needs them
 
     write_corpus(Path(out_file), lines=lines, seed=seed, qoder_share=qoder_share)
 

@@ -20,16 +20,18 @@ from typing import TYPE_CHECKING, Any
 from .baseline import context_sentences
 from .events import Accounting, iter_events
 from .limits import DEFAULT_LIMITS, Limits
-from .mining.miner import ERROR_LEVELS, QODER_LITERALS, Miner, is_qoder_related
+from .mining.miner import ERROR_LEVELS, QODER_LITERALS, ErrorTemplate, Miner
 from .model import Event, Finding, Session, Severity, Template
+from .noise import load_noise
 from .patterns import PatternSet, load_patterns
 from .read.sources import stream_key
 from .resources import package_version
 from .rules import Facts
 from .rules.incidents import Incident, group_incidents
 from .rules.registry import run_rules
-from .sessions import NEVER_READY_S, build_sessions, group_streams, wall
+from .sessions import NEVER_READY_S, build_sessions, group_streams, is_lifecycle, wall
 from .tables import events_frame, findings_frame, sessions_frame
+from .verdict import Verdict, judge, unexplained_errors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,6 +75,20 @@ class Result:
     template_list: tuple[Template, ...] = ()
     records: Mapping[str, int] = field(default_factory=dict)
     incident_list: tuple[Incident, ...] = ()
+    known_noise: Mapping[str, int] = field(default_factory=dict)
+    error_templates: tuple[ErrorTemplate, ...] = ()
+
+    @cached_property
+    def verdict(self) -> Verdict:
+        """What the diagnosis amounts to: problems, unexplained errors, nothing to diagnose, or all clear."""
+        return judge(
+            findings=self.finding_list,
+            unexplained=unexplained_errors(self.finding_list, self.event_list, self.error_templates),
+            sidecar_records=self.records.get("qoder_related", 0),
+            ready_sessions=sum(1 for s in self.session_list if s.outcome == "ready"),
+            sessions=len(self.session_list),
+            known_noise=self.known_noise,
+        )
 
     @property
     def coverage(self) -> float | None:
@@ -120,6 +136,7 @@ class Result:
             "unknown_templates": [t.to_dict() for t in self.template_list],
             "coverage": self.coverage,
             "records": dict(self.records),
+            "verdict": self.verdict.to_dict(),
         }
         if self.baseline is not None:
             document["baseline"] = dict(self.baseline)
@@ -150,7 +167,7 @@ def analyze(
     """
     library = patterns if patterns is not None else load_patterns(pattern_dirs)
     accounting = Accounting()
-    miner = Miner() if mine else None
+    miner = Miner(noise=load_noise()) if mine else None
     hooks: dict[str, Any] = (
         {"unknown": miner, "keep_levels": miner.keep_levels, "keep_literals": QODER_LITERALS} if miner else {}
     )
@@ -189,12 +206,14 @@ def analyze_events(
         template_list=miner.templates() if miner is not None else (),
         records=_record_counts(events, miner),
         incident_list=group_incidents(findings, sessions),
+        known_noise=dict(miner.known_noise) if miner is not None else {},
+        error_templates=miner.error_templates() if miner is not None else (),
     )
 
 
 def _record_counts(events: tuple[Event, ...], miner: Miner | None) -> dict[str, int]:
     """Qoder-related records (recognised or not) and error records, for coverage and the anomaly score."""
-    recognised = sum(1 for e in events if is_qoder_related(e.component, e.message))
+    recognised = sum(1 for e in events if is_lifecycle(e))
     errors = sum(1 for e in events if e.level in ERROR_LEVELS)
     unknown = miner.qoder_unknown if miner is not None else 0
     return {

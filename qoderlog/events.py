@@ -23,6 +23,8 @@ from .read.sources import Discovery, Source, iter_sources
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in LineKind)
 
+ESCAPE_WARNING = "the member's name escapes the archive (../ or absolute): read under its label, never extracted"
+
 Unknown = Callable[[Record, tuple[str, ...]], None]
 """Called with every yielded record (and its continuation lines) that no pattern recognised."""
 
@@ -48,8 +50,12 @@ class Accounting:
         return totals
 
     def problems(self) -> list[InputReport]:
-        """Inputs that were skipped or could not be read to the end."""
-        return [report for report in self.inputs if report.status != "ok"]
+        """Inputs that were skipped or could not be read to the end (not those ignored for their names)."""
+        return [report for report in self.inputs if report.status not in ("ok", "ignored")]
+
+    def ignored(self) -> list[InputReport]:
+        """Files and archive members not opened because their names are not a log's, with the reason."""
+        return [report for report in self.inputs if report.status == "ignored"]
 
     def limit_hits(self) -> list[LimitHit]:
         """Every bound an input met, in reading order."""
@@ -64,7 +70,7 @@ class Accounting:
             "replacements": sum(report.replacements for report in self.inputs),
             "limits": [hit.to_dict() for hit in self.limit_hits()],
             "inputs": [report.to_dict() for report in self.inputs],
-            "ignored_files": list(self.discovery.ignored),
+            "ignored_files": [label for label, _ in self.discovery.ignored],
             "minidumps": [
                 {"source": d.source, "time": d.time.isoformat() if d.time else None, "size": d.size}
                 for d in self.discovery.minidumps
@@ -108,7 +114,7 @@ def iter_events(
     library = patterns if patterns is not None else load_patterns(pattern_dirs)
     tally = accounting if accounting is not None else Accounting()
     discovery = tally.discovery
-    reported = 0
+    reported = (0, 0)
     literals = tuple(keep_literals)
     levels = frozenset(keep_levels)
     for source in iter_sources(paths, discovery, max_line=max_line, limits=limits):
@@ -126,26 +132,32 @@ def iter_events(
     _report_failures(tally, reported)
 
 
-def _report_failures(tally: Accounting, reported: int) -> int:
-    failures = tally.discovery.failures
-    for path, reason in failures[reported:]:
-        hits = tuple(hit for hit in tally.discovery.limits if hit.input == path and hit.describe() in reason)
-        tally.inputs.append(
-            InputReport(
-                source=path,
-                container=None,
-                encoding=None,
-                size=None,
-                lines=0,
-                by_kind=dict.fromkeys(KINDS, 0),
-                replacements=0,
-                cut_lines=0,
-                status="error",
-                reason=reason,
-                limits=hits,
-            )
-        )
-    return len(failures)
+def _report_failures(tally: Accounting, reported: tuple[int, int]) -> tuple[int, int]:
+    """Inputs for the failures and ignored files found since ``reported`` (counts so far of each)."""
+    discovery = tally.discovery
+    failures, ignored = discovery.failures, discovery.ignored
+    for path, reason in failures[reported[0] :]:
+        hits = tuple(hit for hit in discovery.limits if hit.input == path and hit.describe() in reason)
+        tally.inputs.append(_unread(path, "error", reason, hits))
+    for label, reason in ignored[reported[1] :]:
+        tally.inputs.append(_unread(label, "ignored", reason, ()))
+    return len(failures), len(ignored)
+
+
+def _unread(source: str, status: str, reason: str, hits: tuple[LimitHit, ...]) -> InputReport:
+    return InputReport(
+        source=source,
+        container=None,
+        encoding=None,
+        size=None,
+        lines=0,
+        by_kind=dict.fromkeys(KINDS, 0),
+        replacements=0,
+        cut_lines=0,
+        status=status,
+        reason=reason,
+        limits=hits,
+    )
 
 
 def _source_events(
@@ -162,6 +174,7 @@ def _source_events(
     counts: dict[str, int] = dict.fromkeys(KINDS, 0)
     span: dict[str, datetime | None] = {}
     framing_hits: dict[str, int] = {}
+    pasted: dict[str, int] = {}
     timeouts = Timeouts(seconds=limits.regex_timeout_s, limit=limits.max_regex_timeouts)
     events = unrecognised = 0
     match = library.match
@@ -173,6 +186,7 @@ def _source_events(
             "keep_levels": keep_levels,
             "max_json_depth": limits.max_json_depth,
             "limit_hits": framing_hits,
+            "pasted": pasted,
         }
         if fast:
             records = scan_records(source, library, keep_literals=keep_literals, **reading)
@@ -210,6 +224,8 @@ def _source_events(
                 first_time=span.get("first"),
                 last_time=span.get("last"),
                 limits=(*state.limits, *_framing_hits(source.name, framing_hits, timeouts, limits)),
+                prefix_stripped=pasted.get("lines", 0),
+                warning=ESCAPE_WARNING if source.name in tally.discovery.escapes else None,
             )
         )
 

@@ -46,13 +46,43 @@ class LineKind(enum.StrEnum):
 
 
 class Framing(enum.StrEnum):
-    """The header shape a record was written in (catalog §2)."""
+    """The header shape a record was written in: catalog §2, and the shapes real pastes add.
+
+    ``chromium`` is Chromium's own stderr (``[pid:tid:MMDD/HHMMSS.ffffff:LEVEL:file.cc(N)]``),
+    ``glog`` Go/C++ glog (``E0628 12:37:38.181530 15509 file.go:60]``), ``lsp`` a language
+    client's output channel (``[Error - 9:21:56 AM]``), ``go-panic`` a Go ``panic:`` /
+    ``fatal error:`` block, ``stack`` a bare JavaScript ``Error: …`` line with its ``at`` frames,
+    ``clock`` a header with a time of day but no date (``07:22:51.863 [error]``, the old console's
+    ``[main 3:45:14 PM]``), ``devtools`` a copy of the DevTools console (``log.ts:437   ERR …``).
+    """
 
     VSCODE = "vscode"
     SPDLOG = "spdlog"
     CONSOLE = "console"
     JSON = "json"
+    CHROMIUM = "chromium"
+    GLOG = "glog"
+    LSP = "lsp"
+    GO_PANIC = "go-panic"
+    STACK = "stack"
+    CLOCK = "clock"
+    DEVTOOLS = "devtools"
     BARE = "bare"
+
+    @property
+    def dated(self) -> bool:
+        """Whether a header of this framing carries a date: only these tell the time span a source covers."""
+        return self in (Framing.VSCODE, Framing.SPDLOG, Framing.CONSOLE, Framing.JSON)
+
+    @property
+    def snippet_only(self) -> bool:
+        """Whether a header of this framing counts only in a snippet or console copy, never amid a framed log."""
+        return self in (Framing.STACK, Framing.DEVTOOLS)
+
+    @property
+    def self_describing(self) -> bool:
+        """Whether the header *is* the message (a Go panic, a bare ``Error:`` line): no other text can be framed so."""
+        return self in (Framing.GO_PANIC, Framing.STACK)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -192,9 +222,13 @@ def _number(value: float) -> str:
 class InputReport:
     """What happened to one input file: how it was decoded and how its lines were counted.
 
-    ``status`` is ``ok``, ``skipped`` (not a log: binary, too large, …) or
-    ``error`` (could not be read to the end: truncated archive, permission …);
-    ``reason`` says why for anything but ``ok``.
+    ``status`` is ``ok``, ``skipped`` (opened, but not a log: binary, too
+    large, …), ``ignored`` (not opened: its name is not a log's — a nested
+    archive, an image) or ``error`` (could not be read to the end: truncated
+    archive, permission …); ``reason`` says why for anything but ``ok``.
+    ``warning`` flags an input read despite something odd (an archive
+    member whose name escapes the archive). ``prefix_stripped`` counts the
+    lines read without a paste's indentation, quote marks or gutter.
     """
 
     source: str
@@ -210,6 +244,8 @@ class InputReport:
     first_time: datetime | None = None
     last_time: datetime | None = None
     limits: tuple[LimitHit, ...] = ()
+    prefix_stripped: int = 0
+    warning: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the ``inputs`` entries of ``--stats`` and ``analyze``)."""
@@ -227,6 +263,8 @@ class InputReport:
             "first_time": _iso(self.first_time),
             "last_time": _iso(self.last_time),
             "limits": [hit.to_dict() for hit in self.limits],
+            "prefix_stripped": self.prefix_stripped,
+            "warning": self.warning,
         }
 
 

@@ -30,13 +30,14 @@ import yaml
 from .errors import PatternError
 from .limits import DEFAULT_LIMITS
 from .model import EVENT_COLUMNS, Event, Framing, Record
-from .read.framing import bare_record, make_record, match_header
+from .read.headers import bare_record, make_record, match_header
 from .resources import resource_dir
 
 USER_REGEX_TIMEOUT = DEFAULT_LIMITS.regex_timeout_s
 """Seconds a user pattern's regex may run on one message (``Limits.regex_timeout_s`` overrides it per run)."""
 
-_PATTERN_KEYS = {"id", "type", "description", "component", "prefilter", "regex", "fields", "kv", "examples"}
+_PATTERN_KEYS = {"id", "type", "description", "component", "level", "prefilter", "regex", "fields", "kv", "examples"}
+_LEVEL_ORDER = ("trace", "debug", "info", "warning", "error", "critical")
 _REQUIRED = ("id", "type", "prefilter", "regex", "examples")
 _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 _KV_PAIR = re.compile(r"([A-Za-z_][\w.-]*)\s*=\s*(.*?)(?=,?\s+[A-Za-z_][\w.-]*\s*=|,?\s*$)")
@@ -146,6 +147,8 @@ class Pattern:
     path: str
     line: int
     timeout: float | None = None
+    level: str | None = None
+    """The level the line means whatever its framing says (``Cannot find module`` is an error even at [info])."""
 
     def search(self, message: str, timeouts: Timeouts | None = None) -> regex.Match[str] | None:
         """The regex match on a message, or ``None``; a user pattern that runs too long is a miss.
@@ -194,7 +197,7 @@ class Pattern:
             source=record.source,
             line=record.line,
             timestamp=record.timestamp,
-            level=record.level,
+            level=self._level(record.level),
             component=record.component or self.component,
             # Interned: a session repeats its messages and values (paths, pipes), and an analysis keeps its events.
             message=sys.intern(record.message),
@@ -202,6 +205,13 @@ class Pattern:
             fields=self.fields_of(match, record),
             detail=detail,
         )
+
+    def _level(self, level: str | None) -> str | None:
+        """The record's level, raised to the pattern's own when the pattern's is higher (or the record has none)."""
+        mine = self.level
+        if mine is None or (level in _LEVEL_ORDER and _LEVEL_ORDER.index(level) >= _LEVEL_ORDER.index(mine)):
+            return level
+        return mine
 
 
 def _put(values: dict[str, Any], name: str, kind: str, raw: Any) -> None:
@@ -292,17 +302,17 @@ class PatternSet:
         return {p.id: p for p in self.patterns}
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """A safe YAML loader that remembers the line of every mapping as ``__line__`` (libyaml's when built with it)."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def load_file(path: Path, *, user: bool = False) -> list[Pattern]:
@@ -313,7 +323,7 @@ def load_file(path: Path, *, user: bool = False) -> list[Pattern]:
     except (OSError, UnicodeDecodeError) as exc:
         raise PatternError(f"cannot read pattern file: {exc}", path=shown) from exc
     try:
-        document = yaml.load(text, Loader=_LineLoader)
+        document = yaml.load(text, Loader=LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         lines = text.splitlines()
@@ -372,6 +382,9 @@ def _build(entry: Any, path: str, component: str | None, user: bool) -> Pattern:
         raise fail("'fields' and 'kv' must be mappings")
     if not isinstance(entry.get("component", ""), str):
         raise fail("'component' must be a string")
+    level = entry.get("level")
+    if level is not None and level not in _LEVEL_ORDER:
+        raise fail(f"level {level!r} is not a level", f"levels: {', '.join(_LEVEL_ORDER)}")
     types = {k: v for k, v in types.items() if k != "__line__"}
     kv = {str(k).lower(): v for k, v in kv.items() if k != "__line__"}
     for name, kind in types.items():
@@ -409,6 +422,7 @@ def _build(entry: Any, path: str, component: str | None, user: bool) -> Pattern:
         path=path,
         line=line or 0,
         timeout=USER_REGEX_TIMEOUT if user else None,
+        level=level,
     )
 
 

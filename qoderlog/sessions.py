@@ -38,6 +38,9 @@ LIFECYCLE_PREFIXES = (
     "shutdown.",
 )
 NEVER_READY_S = 30.0
+_ATTACH_TYPES = frozenset({"cosy.check_start", "info.wait"})
+_RUNNING_TYPES = frozenset({"info.read", "ipc.connected", "connection.established"})
+"""Lines that show the sidecar up: its .info.json read, or a connection made."""
 _PLATFORM = re.compile(r"(x86_64|aarch64|arm64|x64|ia32|arm)[_-](windows|win32|darwin|macos|linux)", re.I)
 _OS_NAMES = {"windows": "windows", "win32": "windows", "darwin": "macos", "macos": "macos", "linux": "linux"}
 _CONNECT_BEGIN = frozenset({"ipc.check", "ipc.socket_check", "ipc.connect_attempt", "connection.try"})
@@ -149,18 +152,29 @@ class _Builder:
     outcome: Outcome | None = None
     exit_code: int | None = None
     failed_start: bool = False
+    up: bool = False  # an .info.json read or a connection seen
+    connected: bool = False  # a connection seen
 
     @property
     def pid(self) -> int | None:
         return self.pids[-1] if self.pids else None
 
     @property
+    def attaching(self) -> bool:
+        """Whether this is the extension host's attach flow (``check start cosy``, the ``.info.json`` wait)."""
+        return not self.is_start and any(e.type in _ATTACH_TYPES for e in self.events[:3])
+
+    @property
     def running(self) -> bool:
-        return self.info_time is not None or self.ready_time is not None or self.established is not None
+        # By the lines seen, not their times: a dateless paste reads .info.json and connects too.
+        return self.up
 
     def add(self, event: Event) -> None:
         self.events.append(event)
         kind = event.type
+        if kind in _RUNNING_TYPES:
+            self.up = True
+            self.connected = self.connected or kind != "info.read"
         stamp = event.timestamp
         if kind in _CONNECT_BEGIN and self.connect_begin is None:
             self.connect_begin = stamp
@@ -172,11 +186,23 @@ class _Builder:
 
     def freeze(self, index: int, stream_end: datetime | None, never_ready_s: float) -> Session:
         outcome = self.outcome
+        connected = any(e.type in ("ipc.connected", "connection.established") for e in self.events)
+        if (
+            outcome is None
+            and self.attaching
+            and not connected
+            and any(e.type == "ipc.socket_not_found" for e in self.events)
+        ):
+            outcome = Outcome.NEVER_READY  # attached to a sidecar whose socket never appeared
         if outcome is None:
             if self.running and not self.failed_start:
                 outcome = Outcome.READY
             elif self.is_start and (self.failed_start or _waited(self.start_time, stream_end) >= never_ready_s):
                 outcome = Outcome.NEVER_READY
+            elif self.attaching and (
+                self.failed_start or _waited(self.events[0].timestamp, stream_end) >= never_ready_s
+            ):
+                outcome = Outcome.NEVER_READY  # the extension host waited for a sidecar that never answered
             else:
                 outcome = Outcome.UNKNOWN
         platform, arch = platform_of(self.binary_path)

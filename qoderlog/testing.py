@@ -2,7 +2,8 @@
 
 ``qoderlog patterns test`` and the test suite use the same checks: every
 example matches its own pattern with exactly its fields and no other pattern,
-and every bare example does so again in each framing of the catalog §2.
+and every bare example does so again in each framing that frames a message
+(catalog §2, Chromium, glog, language clients, dateless and DevTools lines).
 Rule cases (``rules/cases/<id>.yaml``) are small logs with the findings
 their rule must give; ``check_case`` runs one.
 """
@@ -28,9 +29,16 @@ from .reporters import REPORTERS, RenderOptions
 
 _STAMP = "2025-08-22 10:23:45.123"
 
+REFRAMINGS: tuple[Framing, ...] = tuple(f for f in Framing if f is not Framing.BARE and not f.self_describing)
+"""The framings a bare example is checked in again: every one whose header frames a message."""
+
 
 def reframe(body: str, framing: Framing) -> str:
-    """A bare line as it would be written in ``framing`` (fixed time, level ``info``)."""
+    """A bare line as it would be written in ``framing`` (fixed time, level ``info``).
+
+    A self-describing framing (a Go panic, a bare ``Error:`` line) frames no
+    other text: the body is returned as it is.
+    """
     if framing is Framing.VSCODE:
         return f"{_STAMP} [info] {body}"
     if framing is Framing.SPDLOG:
@@ -39,6 +47,16 @@ def reframe(body: str, framing: Framing) -> str:
         return f"[main {_STAMP.replace(' ', 'T')}Z] {body}"
     if framing is Framing.JSON:
         return json.dumps({"timestamp": "2025-08-22T02:23:45Z", "level": "INFO", "message": body})
+    if framing is Framing.CHROMIUM:
+        return f"[4242:4343:0822/102345.123456:INFO:browser_main_loop.cc(1234)] {body}"
+    if framing is Framing.GLOG:
+        return f"I0822 10:23:45.123456 4242 server.go:60] {body}"
+    if framing is Framing.LSP:
+        return f"[Info  - 10:23:45 AM] {body}"
+    if framing is Framing.CLOCK:
+        return f"10:23:45.123 [info] {body}"
+    if framing is Framing.DEVTOOLS:
+        return f"log.ts:437  INFO {body}"
     return body
 
 
@@ -49,9 +67,7 @@ def check_library(patterns: PatternSet) -> list[PatternError]:
         for example in pattern.examples:
             if frame_example(example.text).framing is not Framing.BARE:
                 continue
-            for framing in Framing:
-                if framing is Framing.BARE:
-                    continue
+            for framing in REFRAMINGS:
                 problems.extend(check_example(patterns, pattern, example, reframe(example.text, framing)))
     return problems
 
@@ -100,7 +116,9 @@ def check_case(case: RuleCase) -> list[str]:
     """Differences between a case's expected findings and what its rule finds; empty when it holds.
 
     Findings are matched in order after sorting both sides by severity (worst
-    first); each expected ``metrics`` entry must equal the finding's value.
+    first); each expected ``metrics`` entry must equal the finding's value,
+    and no text of ``lacks`` may appear in the finding's summary, causes or
+    remedies (advice that does not belong, e.g. ``--disable-gpu`` for a kill).
     """
     found = [f for f in analyze_text(case.log).finding_list if f.rule == case.rule]
     problems: list[str] = []
@@ -114,6 +132,13 @@ def check_case(case: RuleCase) -> list[str]:
             actual = finding.metrics.get(key)
             if actual != value:
                 problems.append(f"{case.rule} / {case.name}: metric {key} = {actual!r}, expected {value!r}")
+        said = " ".join((finding.summary, *finding.remediation.causes, *finding.remediation.user_actions))
+        for text in expected.get("lacks") or ():
+            if text in said:
+                problems.append(f"{case.rule} / {case.name}: the finding says {text!r}, which does not belong")
+        texts = [*finding.remediation.causes, *finding.remediation.user_actions, *finding.remediation.escalate]
+        if len(texts) != len(set(texts)):
+            problems.append(f"{case.rule} / {case.name}: a cause or remedy text appears twice")
     return problems
 
 
@@ -135,7 +160,7 @@ def samples(folder: Path) -> list[Path]:
 def sample_reply(sample: Path, lang: str) -> str:
     """The reply ``analyze --format reply --lang LANG`` gives for one sample (redacted, as by default)."""
     out = io.StringIO()
-    REPORTERS["reply"](analyze([sample], mine=False), out, RenderOptions(redact=True, lang=lang))  # no templates
+    REPORTERS["reply"](analyze([sample]), out, RenderOptions(redact=True, lang=lang))
     return out.getvalue()
 
 

@@ -98,6 +98,7 @@ def test_accounting_of_a_mixed_bundle(bundle: Path) -> None:
     reports = {os.path.relpath(r.source, bundle): r for r in accounting.inputs}
     assert list(reports) == [
         "main.log",
+        "screenshot.png",
         "service.log",
         "snippet.txt",
         os.path.join("old", "main.log.1"),
@@ -127,7 +128,10 @@ def test_accounting_of_a_mixed_bundle(bundle: Path) -> None:
     totals = accounting.by_kind()
     assert sum(totals.values()) == accounting.lines_read == 7 + 2 + 3 + 1 + 3
     assert totals["event"] == len(events) == 10
-    assert accounting.discovery.ignored == [str(bundle / "screenshot.png")]
+    assert accounting.discovery.ignored == [
+        (str(bundle / "screenshot.png"), "image (a screenshot?): not a log, not read")
+    ]
+    assert [(r.source, r.status) for r in accounting.ignored()] == [(str(bundle / "screenshot.png"), "ignored")]
     assert accounting.problems() == []
     stats = accounting.to_dict()
     assert sum(stats["by_kind"].values()) == stats["lines_read"]

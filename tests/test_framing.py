@@ -1,4 +1,4 @@
-"""Lines → records: each framing's header, levels, components, continuation lines, bare snippets, counts."""
+"""Lines → records (read.framing, read.headers): each header, levels, components, continuation lines, snippets, counts."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ import pytest
 
 from qoderlog.model import Framing, LineKind, Record
 from qoderlog.patterns import load_patterns
-from qoderlog.read.framing import (
-    MAX_DETAIL_CHARS,
-    MAX_DETAIL_LINES,
-    frame_lines,
+from qoderlog.read.framing import MAX_DETAIL_CHARS, MAX_DETAIL_LINES, frame_lines
+from qoderlog.read.headers import (
     make_record,
     match_header,
     normalise_level,
@@ -408,3 +406,259 @@ def test_counts_are_kept_when_the_iteration_is_abandoned() -> None:
     next(iterator)
     iterator.close()
     assert counts[LineKind.BLANK] == 2
+
+
+# --- the framings real pastes bring (issue 13) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "framing", "level", "logger", "message"),
+    [
+        (
+            "[12345:67890:0903/152947.123456:ERROR:gpu_process_host.cc(1007)] GPU process exited unexpectedly: "
+            "exit_code=139",
+            Framing.CHROMIUM,
+            "error",
+            "gpu_process_host.cc(1007)",
+            "GPU process exited unexpectedly: exit_code=139",
+        ),
+        ("[4242:0903/152947.1:WARNING:x.cc(2)] w", Framing.CHROMIUM, "warning", "x.cc(2)", "w"),
+        ("[0903/152947.123:FATAL:crashpad_client.cc(9)] f", Framing.CHROMIUM, "critical", "crashpad_client.cc(9)", "f"),
+        ("[1:2:0903/152947.123456:VERBOSE1:y.cc(2)] v", Framing.CHROMIUM, "debug", "y.cc(2)", "v"),
+        ("E0628 12:37:38.181530 15509 file.go:60] could not", Framing.GLOG, "error", "file.go:60", "could not"),
+        ("F0101 00:00:00.000001    7 main.cc:1] fatal", Framing.GLOG, "critical", "main.cc:1", "fatal"),
+        (
+            "[Error - 9:21:56 AM] Connection to server got closed.",
+            Framing.LSP,
+            "error",
+            "lsp",
+            "Connection to server got closed.",
+        ),
+        ("[Info  - 10:20:30 PM] Starting", Framing.LSP, "info", "lsp", "Starting"),
+        ("[Warn  - 21:20:30] w", Framing.LSP, "warning", "lsp", "w"),
+        (
+            "panic: runtime error: index out of range",
+            Framing.GO_PANIC,
+            "critical",
+            None,
+            "panic: runtime error: index out of range",
+        ),
+        (
+            "fatal error: concurrent map writes",
+            Framing.GO_PANIC,
+            "critical",
+            None,
+            "fatal error: concurrent map writes",
+        ),
+        ("Error: spawn /x/Qoder ENOENT", Framing.STACK, "error", None, "Error: spawn /x/Qoder ENOENT"),
+        (
+            "TypeError: Cannot read properties of undefined",
+            Framing.STACK,
+            "error",
+            None,
+            "TypeError: Cannot read properties of undefined",
+        ),
+        (
+            "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'x'",
+            Framing.STACK,
+            "error",
+            None,
+            "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'x'",
+        ),
+    ],
+)
+def test_headers_without_a_date(text: str, framing: Framing, level: str, logger: str | None, message: str) -> None:
+    record = header(text)
+    assert (record.framing, record.level, record.logger, record.message) == (framing, level, logger, message)
+    assert record.timestamp is None  # no year (or no date at all): never a guessed time
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "E9999 not glog",
+        "E0628 12:37:38 15509 file.go:60] no fraction",
+        "[Error] not a language client",
+        "[1:2:1399/152947.123456:ERROR:x.cc(1)] month 13",
+        "panicked: no",
+        "Errors: plural",
+        "MyError: not a known name",
+    ],
+)
+def test_near_misses_of_the_new_headers_are_not_headers(text: str) -> None:
+    assert match_header(text) is None
+
+
+def test_chromium_lines_in_a_console_capture_are_records_not_continuations() -> None:
+    lines = [
+        "[main 2019-09-03T15:29:47.100Z] Starting go process: /x/Qoder start",
+        "[12345:67890:0903/152947.123456:ERROR:gpu_process_host.cc(1007)] GPU process exited unexpectedly: exit_code=139",
+        "[main 2019-09-03T15:29:48.000Z] update#setState idle",
+    ]
+    records, counts = frame(lines, everything=True)
+    assert [(r.line, r.framing) for r, _ in records] == [
+        (1, Framing.CONSOLE),
+        (2, Framing.CHROMIUM),
+        (3, Framing.CONSOLE),
+    ]
+    assert [d for _, d in records] == [(), (), ()]
+    assert counts[LineKind.CONTINUATION] == 0
+
+
+def test_a_go_panic_is_one_record_with_its_goroutine_dump() -> None:
+    lines = [
+        "[Info  - 9:21:55 AM] Starting gopls",
+        "panic: runtime error: invalid memory address or nil pointer dereference",
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4a2b3c]",
+        "",
+        "goroutine 1 [running]:",
+        "main.main()",
+        "\t/home/u/main.go:12 +0x1d",
+        "exit status 2",
+    ]
+    records, counts = frame(lines, everything=True)
+    assert [(r.line, r.framing, r.level) for r, _ in records] == [
+        (1, Framing.LSP, "info"),
+        (2, Framing.GO_PANIC, "critical"),
+    ]
+    assert records[1][1] == (lines[2], *lines[4:])
+    assert counts == {LineKind.UNRECOGNISED: 0, LineKind.CONTINUATION: 5, LineKind.BLANK: 1}
+
+
+def test_bare_errors_are_records_in_a_snippet_but_stacks_in_a_framed_log() -> None:
+    lines = [
+        "Error: spawn /x/Qoder ENOENT",
+        "    at ChildProcess._handle.onexit (node:internal/child_process:284:19)",
+        "TypeError: x",
+        "2025-08-22 10:23:45.123 [error] [GoProcessService] Health check failed: read ECONNRESET",
+        "Error: read ECONNRESET",
+        "    at TCP.onStreamRead (node:internal/stream_base_commons:217:20)",
+    ]
+    records, _counts = frame(lines, everything=True)
+    assert [(r.line, r.framing, r.level) for r, _ in records] == [
+        (1, Framing.STACK, "error"),
+        (3, Framing.STACK, "error"),
+        (4, Framing.VSCODE, "error"),
+    ]
+    assert records[0][1] == (lines[1],)
+    assert records[2][1] == tuple(lines[4:])  # the stack a framed record printed stays its continuation
+
+
+def test_kept_levels_of_the_new_framings() -> None:
+    lines = [
+        "[1:2:0903/152947.123456:ERROR:gpu_process_host.cc(1)] e",
+        "[1:2:0903/152947.123456:INFO:gpu_process_host.cc(1)] i",
+        "E0628 12:37:38.181530 15509 file.go:60] e",
+        "I0628 12:37:38.181530 15509 file.go:60] i",
+        "[Error - 9:21:56 AM] e",
+        "[Info  - 9:21:56 AM] i",
+        "panic: boom",
+    ]
+    counts: dict[str, int] = {}
+    records = list(
+        frame_lines(
+            lines,
+            source="t.log",
+            is_candidate=lambda _text: False,
+            recognises=lambda _record: False,
+            counts=counts,
+            keep_levels={"error", "critical"},
+        )
+    )
+    assert [r.line for r, _ in records] == [1, 3, 5, 7]
+    assert counts[LineKind.UNRECOGNISED] == 3
+
+
+# --- pastes: indentation, quote marks and gutters are stripped first ------------------------
+
+
+def frame_pasted(lines: list[str]) -> tuple[list[tuple[Record, tuple[str, ...]]], dict[str, int], int]:
+    counts: dict[str, int] = {}
+    pasted: dict[str, int] = {}
+    records = list(
+        frame_lines(
+            lines,
+            source="t.log",
+            is_candidate=lambda _text: True,
+            recognises=LIBRARY.recognises,
+            counts=counts,
+            pasted=pasted,
+        )
+    )
+    assert len(records) + sum(counts.values()) == len(lines)
+    return records, counts, pasted.get("lines", 0)
+
+
+def test_an_indented_paste_is_framed_as_the_log_it_was() -> None:
+    lines = [
+        "    2025-08-22 11:40:02.112 [error] CodeWindow: renderer process gone (reason: oom, code: -536870904)",
+        "    2025-08-22 11:40:03.000 [info] Extension host with pid 4242 exited with code: 0, signal: unknown.",
+        "        at frame (x.js:1:1)",
+        "",
+        "    2025-08-22 11:40:04.000 [info] update#setState idle",
+    ]
+    records, counts, stripped = frame_pasted(lines)
+    assert [(r.line, r.framing, r.text[:23]) for r, _ in records] == [
+        (1, Framing.VSCODE, "2025-08-22 11:40:02.112"),
+        (2, Framing.VSCODE, "2025-08-22 11:40:03.000"),
+        (5, Framing.VSCODE, "2025-08-22 11:40:04.000"),
+    ]
+    assert records[1][1] == ("    at frame (x.js:1:1)",)  # indentation beyond the block's is kept
+    assert stripped == 4 and counts[LineKind.BLANK] == 1
+
+
+def test_a_quoted_paste_after_prose_and_a_tab_indented_block() -> None:
+    lines = [
+        "My log:",
+        "> [main 2019-09-03T15:29:47.100Z] Starting go process: /x/Qoder start",
+        ">",
+        "> [1:2:0903/152947.123456:ERROR:gpu_process_host.cc(1007)] GPU process exited unexpectedly: exit_code=139",
+        "thanks",
+        "\t2025-01-01 10:00:00.000 [info] update#setState idle",
+        "\t  at x",
+    ]
+    records, counts, stripped = frame_pasted(lines)
+    assert [(r.line, r.framing) for r, _ in records] == [
+        (1, Framing.BARE),
+        (2, Framing.CONSOLE),
+        (4, Framing.CHROMIUM),
+        (6, Framing.VSCODE),
+    ]
+    assert records[2][1] == ("thanks",)
+    assert records[3][1] == ("  at x",)
+    assert stripped == 5 and counts[LineKind.BLANK] == 1  # ">" alone is a blank line of the quote
+
+
+def test_a_gutter_paste() -> None:
+    lines = [
+        "  1 | 2025-01-01 10:00:00.000 [info] update#setState idle",
+        "  2 |     at x",
+        " 10 \u2502 2025-01-01 10:00:01.000 [error] boom",
+    ]
+    records, _counts, stripped = frame_pasted(lines)
+    assert [(r.line, r.framing, r.message) for r, _ in records] == [
+        (1, Framing.VSCODE, "update#setState idle"),
+        (3, Framing.VSCODE, "boom"),
+    ]
+    assert records[0][1] == ("    at x",) and stripped == 3
+
+
+def test_an_indented_snippet_of_bare_lines_gives_one_record_per_line() -> None:
+    lines = [
+        "    [GoProcessService] Starting go process: /x/Qoder start --workDir /w",
+        "    [GoProcessService] Process PID=17376 no longer exists, cleaning up config files only",
+    ]
+    records, _counts, stripped = frame_pasted(lines)
+    assert [(r.line, r.component) for r, _ in records] == [(1, "GoProcessService"), (2, "GoProcessService")]
+    assert stripped == 2
+
+
+def test_indented_lines_of_a_log_that_is_not_pasted_stay_continuations() -> None:
+    lines = [
+        "2025-08-22 10:23:45.123 [error] boom",
+        "    2025-08-22 10:23:46.000 [info] an indented line inside a framed log is part of the record",
+        "> not a quote either",
+    ]
+    records, _counts, stripped = frame_pasted(lines)
+    assert [r.line for r, _ in records] == [1]
+    assert records[0][1] == tuple(lines[1:]) and stripped == 0

@@ -107,3 +107,11 @@ def test_a_link_needs_what_it_says_shared(story: Result, tmp_path: Path) -> None
     data.write_text("links:\n  - root: cleanup-anomaly\n    then: [stale-pid]\n    share: [colour]\n")
     with pytest.raises(ConfigError, match="share keys"):
         load_incident_rules(data)
+
+
+def test_a_dateless_paste_tells_the_same_story_by_its_shared_pid() -> None:
+    paste = analyze([ROOT / "sample_logs" / "indented-stale-pid.txt"], mine=False)
+    assert all(f.start is None for f in paste.finding_list)
+    assert [[paste.finding_list[i].rule for i in x.findings] for x in paste.incident_list] == [
+        ["cleanup-anomaly", "stale-pid", "ipc-failure"]
+    ]

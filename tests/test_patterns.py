@@ -18,7 +18,7 @@ from qoderlog.patterns import (
     load_file,
     load_patterns,
 )
-from qoderlog.testing import check_library, reframe
+from qoderlog.testing import REFRAMINGS, check_library, reframe
 
 LIBRARY = load_patterns()
 EXAMPLES = [(pattern, example) for pattern in LIBRARY.patterns for example in pattern.examples]
@@ -26,7 +26,7 @@ EXAMPLE_IDS = [f"{pattern.id}[{index}]" for pattern in LIBRARY.patterns for inde
 BARE = [
     (p, e, i) for (p, e), i in zip(EXAMPLES, EXAMPLE_IDS, strict=True) if frame_example(e.text).framing is Framing.BARE
 ]
-FRAMINGS = [f for f in Framing if f is not Framing.BARE]
+FRAMINGS = list(REFRAMINGS)
 REFRAMED = [(p, e, f) for p, e, _ in BARE for f in FRAMINGS]
 REFRAMED_IDS = [f"{i}-{f}" for _, _, i in BARE for f in FRAMINGS]
 
@@ -53,12 +53,15 @@ def test_builtin_bare_example_in_every_framing(pattern: Pattern, example: Exampl
 def test_library_is_sound_and_covers_every_file() -> None:
     assert check_library(LIBRARY) == []
     assert len(EXAMPLES) >= 60
-    assert len(REFRAMED) == 4 * len(BARE) > 100
+    assert len(FRAMINGS) == 9
+    assert len(REFRAMED) == 9 * len(BARE) > 100
     assert {Path(p.path).name for p in LIBRARY.patterns} == {
         "editor.yaml",
         "exthost.yaml",
         "goprocess.yaml",
         "ipc.yaml",
+        "processes.yaml",
+        "runtime.yaml",
         "service.yaml",
         "update.yaml",
     }
@@ -73,6 +76,22 @@ def test_reframe_shapes() -> None:
     assert reframe(body, Framing.CONSOLE) == "[main 2025-08-22T10:23:45.123Z] update#setState idle"
     assert frame_example(reframe(body, Framing.JSON)).message == body
     assert reframe(body, Framing.BARE) == body
+    chromium = frame_example(reframe(body, Framing.CHROMIUM))
+    assert (chromium.framing, chromium.level, chromium.message) == (Framing.CHROMIUM, "info", body)
+    glog = frame_example(reframe(body, Framing.GLOG))
+    assert (glog.framing, glog.level, glog.logger, glog.message) == (Framing.GLOG, "info", "server.go:60", body)
+    lsp = frame_example(reframe(body, Framing.LSP))
+    assert (lsp.framing, lsp.level, lsp.message) == (Framing.LSP, "info", body)
+    clock = frame_example(reframe(body, Framing.CLOCK))
+    assert (clock.framing, clock.level, clock.timestamp, clock.message) == (Framing.CLOCK, "info", None, body)
+    devtools = frame_example(reframe(body, Framing.DEVTOOLS))
+    assert (devtools.framing, devtools.level, devtools.logger, devtools.message) == (
+        Framing.DEVTOOLS,
+        "info",
+        "log.ts:437",
+        body,
+    )
+    assert reframe(body, Framing.GO_PANIC) == reframe(body, Framing.STACK) == body
 
 
 # --- the loader's refusals -------------------------------------------------------------------

@@ -43,6 +43,9 @@ PLATFORM_OF_SAMPLE = {
     "linux-remote-tcp-fallback": "remote",
     "bundle-crash.zip": "linux",
     "snippet.txt": "windows",  # no binary platform in the snippet, but a named pipe
+    "gutter-tcp-fallback.txt": "remote",
+    "indented-stale-pid.txt": "macos",
+    "pasted-renderer-oom": "windows",
 }
 # No start line names a platform, but the socket is a Unix one: every platform but Windows.
 UNIX_UNKNOWN = {"macos-reworded-lines"}

@@ -19,6 +19,7 @@ PUBLIC_IDS = {
     "restart-loop",
     "update-stuck",
     "app-crash",
+    "exthost-unresponsive",
 }
 
 

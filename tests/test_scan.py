@@ -32,9 +32,16 @@ def both_ways(path: Path, keep: Keep, max_line: int = 1 << 20) -> tuple[list[Any
         for source in iter_sources([path], Discovery(), max_line=max_line):
             counts: dict[str, int] = {}
             span: dict[str, Any] = {}
+            pasted: dict[str, int] = {}
             if fast:
                 records = scan_records(
-                    source, LIBRARY, counts=counts, span=span, keep_levels=keep[0], keep_literals=keep[1]
+                    source,
+                    LIBRARY,
+                    counts=counts,
+                    span=span,
+                    keep_levels=keep[0],
+                    keep_literals=keep[1],
+                    pasted=pasted,
                 )
             else:
                 records = frame_lines(
@@ -45,6 +52,7 @@ def both_ways(path: Path, keep: Keep, max_line: int = 1 << 20) -> tuple[list[Any
                     counts=counts,
                     span=span,
                     keep_levels=keep[0],
+                    pasted=pasted,
                 )
             got = list(records)
             state = source.state
@@ -63,6 +71,7 @@ def both_ways(path: Path, keep: Keep, max_line: int = 1 << 20) -> tuple[list[Any
                         state.reason,
                         state.longest_line,
                         [hit.to_dict() for hit in state.limits],
+                        pasted.get("lines", 0),
                     ),
                 )
             )
@@ -141,6 +150,37 @@ EDGE_CASES: dict[str, bytes] = {
     "empty.log": b"",
     "binary.log": b"\xbd\x0b",  # found by fuzz/fuzz_scan.py: a skipped file must settle the counts as the reference does
     "blank-only.log": b"\n\n   \n",
+    # The framings real pastes add (issue 13): Chromium, glog, language clients, Go panics, bare JS errors.
+    "chromium-in-console.log": b"[main 2019-09-03T15:29:47.100Z] update#setState idle\n"
+    b"[12345:67890:0903/152947.123456:ERROR:gpu_process_host.cc(1007)] GPU process exited unexpectedly: exit_code=139\n"
+    b"  detail\n[12345:0903/152947.1:WARNING:x.cc(1)] w\n[0903/152947.123:FATAL:crashpad.cc(9)] f\n"
+    b"[1:2:0903/152947.123456:VERBOSE1:y.cc(2)] v\n[main 2019-09-03T15:29:48.000Z] Starting go process\n  at x\n"
+    b"[1:2:0903/152947.123456:INFO:y.cc(2)] [IPC] Checking IPC availability\n",
+    "glog-lsp.log": b"[Info  - 9:21:55 AM] Starting gopls\nE0628 12:37:38.181530 15509 file.go:60] boom\n"
+    b"W0628 12:37:38.181530 15509 file.go:61] warn\nI0628 12:37:38.2 1 f.go:1] Starting go process\n"
+    b"[Error - 9:21:56 AM] Connection to server got closed.\n  Message: x\n[Warn  - 9:21:57 PM] w\n"
+    b"[Trace - 21:21:57] t\nE9999 not glog\nF0101 00:00:00.000001 1 f.cc:1] fatal\n",
+    "go-panic.log": b"2025-01-01 10:00:00.000 [info] noise\npanic: runtime error: index out of range [3] with length 3\n"
+    b"\ngoroutine 1 [running]:\nmain.main()\n\t/src/main.go:12 +0x1d\nexit status 2\n"
+    b"fatal error: concurrent map writes\n\ngoroutine 7 [running]:\n2025-01-01 10:00:01.000 [info] Starting go process\n",
+    "bare-errors.log": b"Error: spawn /x/Qoder ENOENT\n    at ChildProcess._handle.onexit (node:internal/child_process:284:19)\n"
+    b"TypeError: Cannot read properties of undefined (reading 'x')\n    at f (a.js:1:1)\nnoise\n"
+    b"Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'x'\n2025-01-01 10:00:00.000 [error] framed now\n"
+    b"Error: read ECONNRESET\n    at TCP.onStreamRead\nError: again\n",
+    "indented-paste.log": b"    2025-01-01 10:00:00.000 [error] CodeWindow: renderer process gone (reason: oom, code: -536870904)\n"
+    b"    2025-01-01 10:00:01.000 [info] noise\n        at frame (x.js:1)\n\n"
+    b"    2025-01-01 10:00:02.000 [info] Starting go process\nprose after the block\n"
+    b"2025-01-01 10:00:03.000 [info] a header of its own\n    2025-01-01 10:00:04.000 [info] Starting go process\n",
+    "quoted-paste.log": b"My log:\n> [main 2019-09-03T15:29:47.100Z] Starting go process\n>\n"
+    b"> [1:2:0903/152947.123456:ERROR:gpu_process_host.cc(1007)] GPU process exited unexpectedly: exit_code=139\n"
+    b"> > nested\nthanks\n\t2025-01-01 10:00:00.000 [info] tab-indented block\n\t  at x\n",
+    "gutter-paste.log": b"  1 | 2025-01-01 10:00:00.000 [info] Starting go process\n  2 |     at x\n  3 |\n"
+    b" 10 \xe2\x94\x82 2025-01-01 10:00:01.000 [error] boom\n 11 | [IPC] Checking IPC availability\n",
+    # Regression (hypothesis): an undated header frames the file, so its first date is in a line counted in bulk.
+    "undated-first.log": b"[1:2:0101/100000.123456:ERROR:gpu_process_host.cc(1)] GPU process exited unexpectedly\n"
+    b"2025-01-01 09:00:00.000 [info] noise\n2025-01-01 10:00:00.000 [info] Starting go process\n",
+    "indented-bare-snippet.log": b"    [GoProcessService] Starting go process: /x/Qoder start\n"
+    b"    [GoProcessService] Process PID=1 no longer exists, cleaning up config files only\n    noise\n",
 }
 
 
@@ -192,6 +232,21 @@ LINES = st.sampled_from(
         "[main 2025-01-01T10:00:00.000Z] update#setState idle",
         "[2025-01-01 10:00:00.000] [cosy] [warning] cosy info from x",
         "caf\udce9",
+        "[1:2:0101/100000.123456:ERROR:gpu_process_host.cc(1)] GPU process exited unexpectedly: exit_code=139",
+        "[1:0101/100000.1:WARNING:x.cc(2)] Starting go process",
+        "E0101 10:00:00.000001 1 f.go:1] failed",
+        "I0101 10:00:00.000001 1 f.go:1] noise",
+        "[Error - 9:21:56 AM] closed",
+        "[Info  - 9:21:56 AM] Checking IPC availability",
+        "panic: boom",
+        "goroutine 1 [running]:",
+        "\t/src/main.go:12 +0x1d",
+        "Error: spawn ENOENT",
+        "TypeError: x",
+        "    2025-01-01 10:00:00.000 [error] indented",
+        "> 2025-01-01 10:00:00.000 [info] quoted Starting go process",
+        ">",
+        "  3 | 2025-01-01 10:00:00.000 [info] gutter",
     ]
 )
 

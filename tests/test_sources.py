@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from qoderlog import Accounting, iter_events
 from qoderlog.limits import Limits
 from qoderlog.read.sources import HEAD_BYTES, Discovery, Source, detect_encoding, iter_sources, stream_key
 
@@ -230,10 +231,10 @@ def test_folder_walk_picks_logs_orders_rotations_and_lists_the_rest(write, tmp_p
         os.path.join("window1", "renderer.log"),
     ]
     assert [lines for _, lines in found] == [["oldest"], ["older"], ["live"], ["a note"], ["renderer"]]
-    assert sorted(os.path.relpath(name, root) for name in discovery.ignored) == [
-        "data.gz",
-        "image.png",
-        "settings.json",
+    assert sorted((os.path.relpath(name, root), reason) for name, reason in discovery.ignored) == [
+        ("data.gz", "compressed file that is not a log (*.log.gz, *.txt.gz are read): not opened"),
+        ("image.png", "image (a screenshot?): not a log, not read"),
+        ("settings.json", "not a log file name (.json; *.log, *.log.N, *.txt are read): not read"),
     ]
     assert discovery.failures == []
 
@@ -306,7 +307,9 @@ def test_zip_bundle_members_are_named_and_decoded(tmp_path: Path) -> None:
         (f"{bundle}!logs/exthost/exthost.log", ["ext"]),
     ]
     assert {source.container for source, _ in found} == {str(bundle)}
-    assert discovery.ignored == [f"{bundle}!logs/readme.md"]
+    assert discovery.ignored == [
+        (f"{bundle}!logs/readme.md", "not a log file name (.md; *.log, *.log.N, *.txt are read): not read")
+    ]
     (minidump,) = discovery.minidumps
     assert minidump.source == f"{bundle}!Crashpad/completed/f00d.dmp"
     assert minidump.time == datetime(2025, 8, 22, 11, 40, 2)
@@ -336,7 +339,9 @@ def test_tar_bundles(tmp_path: Path, mode: str) -> None:
         (f"{bundle}!logs/main.log", ["tar live"]),
     ]
     # A link named like a log is never followed; it is reported with the reason rather than silently ignored.
-    assert discovery.ignored == [f"{bundle}!logs/notes.bin"]
+    assert discovery.ignored == [
+        (f"{bundle}!logs/notes.bin", "not a log file name (.bin; *.log, *.log.N, *.txt are read): not read")
+    ]
     assert discovery.failures == [(f"{bundle}!logs/link.log", "archive member is a link; not followed, not read")]
     assert [(d.source, d.time, d.size) for d in discovery.minidumps] == [
         (f"{bundle}!Crashpad/completed/beef.dmp", datetime(2025, 8, 22, 11, 40, 2), 8)
@@ -653,7 +658,9 @@ def test_a_zip_member_with_an_empty_name_is_ignored_not_a_crash(tmp_path: Path) 
         archive.writestr("main.log", "named\n")
     found, discovery = read_all(bundle)
     assert [(source.name, lines) for source, lines in found] == [(f"{bundle}!main.log", ["named"])]
-    assert discovery.ignored == [f"{bundle}!"]
+    assert discovery.ignored == [
+        (f"{bundle}!", "not a log file name (no extension; *.log, *.log.N, *.txt are read): not read")
+    ]
 
 
 def test_a_zip_whose_utf8_flagged_name_is_not_utf8_is_a_corrupt_archive_not_a_crash(crafted_zip: Any) -> None:
@@ -715,3 +722,30 @@ def test_a_cut_line_whose_rest_cannot_be_read_is_still_yielded(tmp_path: Path) -
     assert [len(line) for line in lines] == [2, 100]
     assert (source.state.lines, source.state.cut_lines, source.state.status) == (2, 1, "error")
     assert "truncated compressed stream" in (source.state.reason or "")
+
+
+def test_members_not_read_are_accounted_with_their_reason_and_escaping_names_flagged(tmp_path: Path) -> None:
+    """Issue 13 item 7: every member is in the accounting; one whose name escapes the archive is read but flagged."""
+    bundle = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("logs/main.log", "2025-01-01 10:00:00.000 [info] live\n")
+        archive.writestr("logs/inner.zip", b"PK\x05\x06" + bytes(18))
+        archive.writestr("shot.png", b"\x89PNG")
+        archive.writestr("../evil.log", "2025-01-01 10:00:00.000 [info] outside\n")
+        archive.writestr("/abs/x.log", "2025-01-01 10:00:00.000 [info] absolute\n")
+    accounting = Accounting()
+    list(iter_events([bundle], accounting=accounting))
+    by_source = {report.source: report for report in accounting.inputs}
+    assert (by_source[f"{bundle}!logs/inner.zip"].status, by_source[f"{bundle}!logs/inner.zip"].reason) == (
+        "ignored",
+        "nested archive: not opened",
+    )
+    assert by_source[f"{bundle}!shot.png"].status == "ignored"
+    assert by_source[f"{bundle}!logs/main.log"].warning is None
+    for name in ("../evil.log", "/abs/x.log"):
+        report = by_source[f"{bundle}!{name}"]
+        assert (report.status, report.lines) == ("ok", 1)
+        assert report.warning is not None and "escapes the archive" in report.warning
+    assert sorted(r.source for r in accounting.ignored()) == [f"{bundle}!logs/inner.zip", f"{bundle}!shot.png"]
+    assert accounting.problems() == []
+    assert sum(accounting.by_kind().values()) == accounting.lines_read == 3

@@ -5,22 +5,32 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import io
+import json
 import random
 import re
 import tomllib
 import zipfile
+from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
-from qoderlog import synth
+from qoderlog import analyze, load_patterns, synth
 from qoderlog.cli import cli
+from qoderlog.model import Framing
+from qoderlog.read.framing import frame_lines
+from qoderlog.read.headers import make_record, match_header
+from qoderlog.read.sources import Discovery, iter_sources
 from qoderlog.synth import datafiles, scenarios
+from qoderlog.testing import sample_findings
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 REGENERATE = "run `qoderlog synth samples sample_logs` and commit the result"
+LIBRARY = load_patterns()
 
 STAMP = re.compile(r"^\[?(?:main )?(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{3})")
 QODER_LINE = re.compile(
@@ -392,6 +402,127 @@ def test_json_sample_mixes_framings() -> None:
     assert sum(bool(re.match(r"2025-08-22 \d\d:\d\d:\d\d\.\d{3} \[", line)) for line in lines) > 20
 
 
+def _unpasted(relative: str, prefix: str) -> list[str]:
+    lines = _lines(_text(relative))
+    assert all(line.startswith(prefix) or line == prefix.rstrip() for line in lines), relative
+    return [line[len(prefix) :] for line in lines]
+
+
+def test_quoted_renderer_oom_paste_has_chromium_lines_and_the_v8_oom_before_the_crash() -> None:
+    lines = _unpasted("pasted-renderer-oom/ticket.txt", "> ")
+    framings = Counter(found[0] for line in lines if (found := match_header(line)) is not None)
+    assert set(framings) == {Framing.VSCODE, Framing.CHROMIUM} and framings[Framing.CHROMIUM] >= 5
+    [oom] = [i for i, line in enumerate(lines) if "V8 javascript OOM (CALL_AND_RETRY_LAST)." in line]
+    assert lines[oom].startswith("[20916:20920:0612/143751.208000:ERROR:v8_initializer.cc(811)] ")
+    [gone] = _times(lines, "renderer process gone (reason: oom, code: -536870904)")
+    assert gone == datetime(2026, 6, 12, 14, 37, 51, 620000)
+    assert oom == next(i for i, line in enumerate(lines) if "renderer process gone" in line) - 1
+    assert sum("[GoProcessService]" in line for line in lines) == 3
+
+
+def test_gopls_output_channel_has_no_dates_two_glog_errors_and_a_panic_with_its_goroutines() -> None:
+    [relative] = [path for path in _tree(SAMPLES) if path.startswith("gopls-panic-output/")]
+    assert relative.endswith("/output_logging_20260628T093701/2-gopls (server).log")
+    lines = _lines(_text(relative))
+    framings = Counter(found[0] for line in lines if (found := match_header(line, unframed=False)) is not None)
+    assert set(framings) == {Framing.LSP, Framing.GLOG, Framing.GO_PANIC} and framings[Framing.LSP] > 150
+    assert framings[Framing.GLOG] == 2 and all(line.startswith("E0628 09:41:0") for line in lines if line[:1] == "E")
+    panic = lines.index("panic: runtime error: invalid memory address or nil pointer dereference")
+    assert lines[panic + 1].startswith("[signal SIGSEGV: segmentation violation") and lines[panic + 3] == (
+        "goroutine 8222 [running]:"
+    )
+    assert lines[panic + 12] == "[Error - 9:41:07 AM] Connection to server got closed. Server will restart."
+    assert not any(QODER_LINE.search(line) or STAMP.match(line) for line in lines)
+
+
+def test_indented_paste_is_dateless_and_its_stale_read_names_the_gone_pid() -> None:
+    lines = _unpasted("indented-stale-pid.txt", "    ")
+    assert all(re.match(r"\d\d:\d\d:\d\d\.\d{3} \[\w+\] ", line) for line in lines if line[:1].isdigit())
+    qoder = [line[13:] for line in lines if "[GoProcessService]" in line]
+    assert [line.split("] ", 2)[-1].split(":")[0] for line in qoder] == [
+        "Starting go process",
+        "Read cosy info from .info.json",
+        "Health check IPC connection created successfully",
+        "Process PID=48211 no longer exists, cleaning up config files only",
+        "Starting go process",
+        "Read cosy info from .info.json",
+        "Health check IPC connection failed",
+    ]
+    assert "pid=48211, socketPath=/tmp/qoder-48211.sock" in qoder[5]
+
+
+def test_gutter_paste_numbers_every_line_from_one() -> None:
+    lines = _lines(_text("gutter-tcp-fallback.txt"))
+    assert [line[:6] for line in lines] == [f"  {number:>2} |" for number in range(1, len(lines) + 1)] != []
+    assert all(line[6:7] == " " for line in lines if len(line) > 6)
+    assert any(line.endswith("[IPC] Socket file not found after 5000ms: /tmp/qoder-3921844.sock") for line in lines)
+
+
+PASTE_SAMPLES = {
+    "pasted-renderer-oom/ticket.txt": "quote",
+    "indented-stale-pid.txt": "indent",
+    "gutter-tcp-fallback.txt": "gutter",
+}
+
+
+@pytest.mark.parametrize("relative", sorted(PASTE_SAMPLES))
+def test_the_reader_strips_each_paste_samples_prefix_from_every_line_that_has_one(relative: str) -> None:
+    lines = _lines(_text(relative))
+    [source] = list(iter_sources([SAMPLES / relative], Discovery()))
+    pasted: dict[str, int] = {}
+    records = list(
+        frame_lines(
+            source.lines(),
+            source=source.name,
+            is_candidate=LIBRARY.gate_with(()),
+            recognises=LIBRARY.recognises,
+            counts={},
+            pasted=pasted,
+        )
+    )
+    assert pasted["lines"] == sum(bool(line) for line in lines) > 30
+    assert all(record.text[:1] not in "> " for record, _ in records) and len(records) > 5
+
+
+def test_the_scanner_comparison_reads_every_new_sample() -> None:
+    """tests/test_scan.py compares the scanner with the reference on every source of sample_logs/: these among them."""
+    discovery = Discovery()
+    names = {Path(source.name).relative_to(SAMPLES).as_posix() for source in iter_sources([SAMPLES], discovery)}
+    assert {*PASTE_SAMPLES, next(p for p in _tree(SAMPLES) if p.startswith("gopls-panic-output/"))} <= names
+    assert [label for label, _ in discovery.ignored] == [str(SAMPLES / "README.md")]
+
+
+def _analysis(relative: str) -> dict[str, Any]:
+    return analyze([SAMPLES / relative]).to_dict()
+
+
+def test_the_quoted_renderer_oom_is_a_renderer_crash_from_memory_with_no_gpu_advice() -> None:
+    document = _analysis("pasted-renderer-oom")
+    [finding] = document["findings"]
+    assert (finding["rule"], finding["metrics"]["process"], finding["metrics"]["cause"]) == (
+        "app-crash",
+        "renderer",
+        "memory",
+    )
+    assert [item["line"] for item in finding["evidence"]] == [187, 186]
+    assert "GPU" not in json.dumps(finding["remediation"]) and document["verdict"]["kind"] == "problems"
+    assert [item["prefix_stripped"] for item in document["inputs"]] == [190]
+
+
+def test_the_gopls_panic_is_unexplained_worst_first_with_no_finding() -> None:
+    document = _analysis("gopls-panic-output")
+    verdict = document["verdict"]
+    assert document["findings"] == [] and verdict["kind"] == "unexplained"
+    templates = [item["template"] for item in verdict["unexplained"]]
+    assert templates[0] == "panic: runtime error: invalid memory address or nil pointer dereference"
+    assert "fsnotify: watch <PATH> too many open files" in templates and verdict["sidecar_records"] == 0
+
+
+def test_a_dateless_stale_pid_paste_gives_no_startup_failure() -> None:
+    rules = {finding["rule"] for finding in sample_findings(SAMPLES / "indented-stale-pid.txt")}
+    assert "stale-pid" in rules and "startup-failure" not in rules
+
+
 # --------------------------------------------------------------------------- the building blocks
 
 
@@ -422,6 +553,131 @@ def test_frame_writes_every_framing() -> None:
     assert synth.frame(entry, "bare")[0] == "[GoProcessService] Process startup failed: boom"
     with pytest.raises(ValueError, match="unknown framing"):
         synth.frame(entry, "xml")  # type: ignore[arg-type]
+
+
+def _paste_entry(**changes: object) -> synth.Entry:
+    entry = synth.Entry(
+        at=datetime(2026, 6, 28, 9, 41, 6, 903114),
+        level="error",
+        message="fsnotify: too many open files",
+        origin="watcher.go:74",
+        thread="15509",
+    )
+    return replace(entry, **changes)  # type: ignore[arg-type]
+
+
+def test_frame_writes_the_framings_real_pastes_add() -> None:
+    entry = _paste_entry()
+    assert synth.frame(entry, "glog") == ["E0628 09:41:06.903114 15509 watcher.go:74] fsnotify: too many open files"]
+    assert synth.frame(replace(entry, thread="7"), "glog")[0].startswith("E0628 09:41:06.903114     7 watcher.go:74] ")
+    oom = replace(entry, thread="20916:20920", origin="v8_initializer.cc(811)", message="V8 javascript OOM (x).")
+    assert synth.frame(oom, "chromium") == [
+        "[20916:20920:0628/094106.903114:ERROR:v8_initializer.cc(811)] V8 javascript OOM (x)."
+    ]
+    assert synth.frame(replace(oom, thread=""), "chromium")[0].startswith("[0628/094106.903114:ERROR:v8_")
+    assert synth.frame(entry, "lsp") == ["[Error - 9:41:06 AM] fsnotify: too many open files"]
+    assert synth.frame(entry, "clock") == ["09:41:06.903 [error] fsnotify: too many open files"]
+
+
+@pytest.mark.parametrize(
+    ("level", "chromium", "glog", "lsp"),
+    [
+        ("trace", "VERBOSE1", "I", "[Trace - "),
+        ("debug", "VERBOSE1", "I", "[Debug - "),
+        ("info", "INFO", "I", "[Info  - "),
+        ("warning", "WARNING", "W", "[Warn  - "),
+        ("error", "ERROR", "E", "[Error - "),
+        ("critical", "FATAL", "F", "[Error - "),
+    ],
+)
+def test_each_level_gets_the_word_its_framing_prints(level: str, chromium: str, glog: str, lsp: str) -> None:
+    entry = _paste_entry(level=level)
+    assert synth.frame(replace(entry, origin="disk_cache.cc(205)"), "chromium")[0].split(":")[2] == chromium
+    assert synth.frame(entry, "glog")[0][0] == glog
+    assert synth.frame(entry, "lsp")[0].startswith(lsp)
+    assert synth.frame(entry, "clock")[0].startswith(f"09:41:06.903 [{level}] ")
+
+
+@pytest.mark.parametrize(
+    ("hour", "clock"), [(0, "12:05:09 AM"), (9, "9:05:09 AM"), (12, "12:05:09 PM"), (23, "11:05:09 PM")]
+)
+def test_the_language_client_prints_a_twelve_hour_clock(hour: int, clock: str) -> None:
+    entry = _paste_entry(at=datetime(2026, 6, 28, hour, 5, 9), level="info")
+    assert synth.frame(entry, "lsp")[0] == f"[Info  - {clock}] fsnotify: too many open files"
+
+
+@pytest.mark.parametrize("framing", ["chromium", "glog", "lsp", "clock"])
+@pytest.mark.parametrize("level", ["info", "warning", "error", "critical"])
+def test_the_reader_takes_each_new_framing_back_with_its_level_and_component(
+    framing: synth.Framing, level: str
+) -> None:
+    origin = "disk_cache.cc(205)" if framing == "chromium" else "watcher.go:74"
+    entry = _paste_entry(level=level, component="GoProcessService", message="Health check failed: read ECONNRESET")
+    entry = replace(entry, origin=origin)
+    [line] = synth.frame(entry, framing)
+    found = match_header(line, unframed=False)
+    assert found is not None and found[0] is Framing(framing)
+    record = make_record(*found, source="t", line=1, text=line)
+    wanted = "error" if framing == "lsp" and level == "critical" else level  # a client has no level above Error
+    assert (record.level, record.component, record.message) == (wanted, "GoProcessService", entry.message)
+
+
+def test_an_entry_in_a_framing_of_its_own_keeps_it_in_any_file() -> None:
+    chromium = _paste_entry(
+        framing="chromium", origin="disk_cache.cc(205)", thread="4:8", message="Unable to create cache"
+    )
+    for framing in ("vscode", "console", "lsp"):
+        assert synth.frame(chromium, framing) == [
+            "[4:8:0628/094106.903114:ERROR:disk_cache.cc(205)] Unable to create cache"
+        ]
+    assert synth.frame(replace(chromium, raw=True), "vscode") == ["Unable to create cache"]
+
+
+def test_chromium_and_glog_lines_need_their_source_and_thread() -> None:
+    with pytest.raises(ValueError, match="chromium line names its source location"):
+        synth.frame(_paste_entry(origin=""), "chromium")
+    with pytest.raises(ValueError, match="glog line names its thread"):
+        synth.frame(_paste_entry(thread=""), "glog")
+    with pytest.raises(ValueError, match="unknown framing 'syslog'"):
+        scenarios.steps_from([{"kind": "go", "delay": 0.0, "text": "x", "framing": "syslog"}], where="here")
+
+
+def test_paste_puts_the_prefix_a_ticket_shows_in_front_of_every_line() -> None:
+    lines = ["2025-08-22 10:23:45.123 [error] boom", "    at x (y.js:1:2)", "", *(f"line {n}" for n in range(4, 11))]
+    assert synth.paste(lines, "quote")[:4] == [
+        "> 2025-08-22 10:23:45.123 [error] boom",
+        ">     at x (y.js:1:2)",
+        ">",
+        "> line 4",
+    ]
+    assert synth.paste(lines, "indent")[:3] == [
+        "    2025-08-22 10:23:45.123 [error] boom",
+        "        at x (y.js:1:2)",
+        "",
+    ]
+    gutter = synth.paste(lines, "gutter")
+    assert gutter[:3] == ["   1 | 2025-08-22 10:23:45.123 [error] boom", "   2 |     at x (y.js:1:2)", "   3 |"]
+    assert gutter[-1] == "  10 | line 10"
+    with pytest.raises(ValueError, match="unknown paste style 'html'"):
+        synth.paste(lines, "html")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("style", synth.PASTE_STYLES)
+def test_a_pasted_log_reads_as_the_log_it_was(style: synth.PasteStyle) -> None:
+    lines = synth.scenario_lines("app_crash", platform="linux", framing="vscode", seed=11, noise_lines=80)
+
+    def read(text: list[str]) -> tuple[list[object], int]:
+        pasted: dict[str, int] = {}
+        gate = LIBRARY.gate_with(())
+        got = frame_lines(
+            iter(text), source="t", is_candidate=gate, recognises=LIBRARY.recognises, counts={}, pasted=pasted
+        )
+        return list(got), pasted.get("lines", 0)
+
+    plain, none = read(lines)
+    records, stripped = read(synth.paste(lines, style))
+    assert records == plain and len(plain) > 5 and none == 0
+    assert stripped == (sum(bool(line) for line in lines) if style == "indent" else len(lines))
 
 
 @pytest.mark.parametrize("platform", synth.PLATFORMS)
@@ -657,3 +913,17 @@ def test_every_data_file_is_read_and_carried_by_the_wheel() -> None:
     package = data.parents[1]
     assert all(any((data / name).relative_to(package).match(glob) for glob in globs) for name in names)
     assert all(isinstance(datafiles.load(path.stem), dict) for path in data.iterdir())
+
+
+def test_the_gopls_panic_is_listed_with_its_first_continuation_lines() -> None:
+    [panic] = [
+        item for item in _analysis("gopls-panic-output")["verdict"]["unexplained"] if item["level"] == "critical"
+    ]
+    assert panic["detail"][:1] == ["[signal SIGSEGV: segmentation violation code=0x1 addr=0x20 pc=0x9c2f4b]"]
+
+
+def test_the_gutter_paste_counts_warnings_apart_and_its_one_error_as_known_noise() -> None:
+    # Regression: the miner's template mixed four warnings with one error and counted all five as errors.
+    verdict = _analysis("gutter-tcp-fallback.txt")["verdict"]
+    assert verdict["unexplained_records"] == 0 and verdict["unexplained"] == []
+    assert verdict["known_noise"] == {"noise.request_context_canceled": 1}  # line 39: a chat request cancelled

@@ -62,11 +62,15 @@ def test_masks(message: str, masked: str) -> None:
     [
         ("GoProcessService", "Launching Go sidecar /x", True),
         ("IPC", "Could not open channel", True),
-        ("update", "update#setState weird", True),
+        ("update", "update#setState weird", False),  # the updater is VS Code's, not the sidecar's (issue 13)
         (None, "Successfully read cosy info from .info.json. pid=1", True),
         (None, "Waiting for .info.json file to exist: /x", True),
         (None, "try to create connection", True),
-        (None, "Connection set up over ipc", True),
+        (None, "Connection set up over ipc", False),  # not every line that says "connection" is Qoder's
+        (None, "Connection established using: ipc (/tmp/qoder-1.sock)", True),
+        (None, "Process start attempt 2 failed: spawn EACCES", True),
+        (None, "[Error - 9:21:56 AM] Connection to server got closed.", False),
+        (None, "IPC channel of the shared process closed", False),
         ("CodeWindow", "CodeWindow: renderer process gone (reason: oom, code: 1)", False),
         ("Window", "Ignoring the error while validating workspace folder /x", False),
         (None, "cozy reconnecting", False),
@@ -84,11 +88,17 @@ def test_every_qoder_related_message_passes_the_widened_gate() -> None:
         "cosy",
         "Cosy",
         ".info.json",
-        "update#x",
-        "Connection",
-        "connection",
+        "Connection established using: ipc",
+        "try to create connection",
+        "\\\\.\\pipe\\qoder-cc4e6c",
+        "Process start attempt 2 failed",
+        "Max reconnection attempts reached",
+        "Graceful shutdown timeout",
+        "cleanup completed with 2 errors",
+        "Components shutdown with errors",
     ):
         assert gate(text), text
+        assert is_qoder_related(None, text) or text.startswith("[")
 
 
 LINES = [
@@ -182,7 +192,14 @@ def test_reworded_sample_shows_its_templates_with_exact_counts() -> None:
         (299, True),
         (503, True),
     ]
-    assert analysis.records == {"qoder_related": 15, "qoder_recognised": 3, "qoder_unknown": 12, "errors": 47}
+    # 21 of the sample's error records are Node deprecation warnings and Chromium's network-changed aborts:
+    # known noise, not errors (issue 13).
+    assert analysis.records == {"qoder_related": 15, "qoder_recognised": 3, "qoder_unknown": 12, "errors": 26}
+    assert analysis.known_noise == {
+        "noise.api_proposal_not_enabled": 20,
+        "noise.node_deprecation": 16,
+        "noise.network_changed": 5,
+    }
     assert analysis.coverage == 0.2
     document = analysis.to_dict()
     jsonschema.validate(document, SCHEMA)

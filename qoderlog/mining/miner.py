@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..model import Evidence, Record, Template
+from ..noise import NoiseTable
 
 if TYPE_CHECKING:
     from drain3 import TemplateMiner
@@ -35,6 +36,8 @@ WARNING_LEVELS: frozenset[str] = frozenset({"warning", "error", "critical"})
 ERROR_LEVELS: frozenset[str] = frozenset({"error", "critical"})
 MAX_EXAMPLES = 3
 """Examples kept per template (the first is the one reports show; drafts use all)."""
+MAX_EXAMPLE_DETAIL = 3
+"""Continuation lines kept with a template's first example."""
 MAX_CACHED_MESSAGES = 200_000
 """Distinct raw messages remembered; beyond this a message is masked again each time it is seen."""
 _LEVEL_RANK = {"trace": 0, "debug": 1, "info": 2, "warning": 3, "error": 4, "critical": 5}
@@ -42,32 +45,43 @@ _LEVEL_RANK = {"trace": 0, "debug": 1, "info": 2, "warning": 3, "error": 4, "cri
 
 # --------------------------------------------------------------------------- what is Qoder's
 
-QODER_COMPONENTS: frozenset[str] = frozenset({"GoProcessService", "IPC", "update"})
-"""Components that are Qoder's own: the main process's Go process service, the extension host's IPC
-check, and the updater (``update#…``, whose component framing names ``update``)."""
-_QODER_MESSAGE = re.compile(r"\b[Cc]osy\b|\.info\.json|update#|\b[Cc]onnection\b|\bIPC\b")
+QODER_COMPONENTS: frozenset[str] = frozenset({"GoProcessService", "IPC"})
+"""Components that are the sidecar's own: the main process's Go process service and the extension host's
+``[IPC]`` check. The updater (``update#…``) and the editor's own lines are not the sidecar's."""
+_QODER_MESSAGE = re.compile(
+    r"\b[Cc]osy\b|\.info\.json|GoProcessService|Connection established using|try to create connection"
+    r"|IPC connection|qoder-[0-9a-f]+\.sock|\\pipe\\qoder-|(?:Process start|IPC connection) attempt"
+    r"|[Mm]ax reconnection attempts|[Gg]raceful shutdown|[Cc]leanup completed with|Components shutdown"
+)
 QODER_LITERALS: tuple[str, ...] = (
     "GoProcessService",
     "IPC",
     "cosy",
     "Cosy",
     ".info.json",
-    "update#",
-    "Connection",
-    "connection",
+    "Connection established using",
+    "try to create connection",
+    "qoder-",
+    "start attempt",
+    "reconnection attempts",
+    "raceful shutdown",
+    "leanup completed with",
+    "Components shutdown",
 )
 """Literals that widen the pattern gate while mining, so that every line ``is_qoder_related`` can accept
 is built into a record (a superset: the predicate decides)."""
 
 
 def is_qoder_related(component: str | None, message: str) -> bool:
-    """Whether a record is Qoder's own (catalog §3 to §6).
+    """Whether an unrecognised record is one of the Qoder sidecar's own lines (catalog §3 to §5).
 
-    True for the components ``GoProcessService``, ``IPC`` and ``update``,
-    and for messages that mention cosy, ``.info.json``, ``update#``, IPC, a
-    connection (``try to create connection``, ``Connection established
-    using: …``). Editor lines (``CodeWindow: …``)
-    and other extensions' lines are not.
+    True for the components ``GoProcessService`` and ``IPC`` (the ``[IPC]``
+    lines of Qoder's output channel), and for messages naming cosy,
+    ``.info.json``, the extension host's connection lines (``try to create
+    connection``, ``Connection established using: …``), Qoder's pipes and
+    sockets, or the hardened service's start, reconnect, cleanup and
+    shutdown messages. Not every line that says "connection" or "IPC", not
+    the updater (``update#setState``), not the editor (``CodeWindow: …``).
     """
     return component in QODER_COMPONENTS or _QODER_MESSAGE.search(message) is not None
 
@@ -195,7 +209,18 @@ def _drain(config_overrides: dict[str, Any] | None = None) -> TemplateMiner:
 class _Tally:
     """What one Drain cluster has seen so far."""
 
-    __slots__ = ("component", "count", "examples", "level", "qoder", "rank")
+    __slots__ = (
+        "component",
+        "count",
+        "error_detail",
+        "error_example",
+        "error_level",
+        "errors",
+        "examples",
+        "level",
+        "qoder",
+        "rank",
+    )
 
     def __init__(self) -> None:
         self.count = 0
@@ -204,6 +229,21 @@ class _Tally:
         self.component: str | None = None
         self.qoder = False
         self.examples: list[Evidence] = []
+        self.errors = 0  # the records at error or critical level, their worst level, the first one and its detail
+        self.error_level: str | None = None
+        self.error_example: Evidence | None = None
+        self.error_detail: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ErrorTemplate:
+    """The error-level records of one template: how many, their worst level, the first one and what follows it."""
+
+    template: str
+    count: int
+    level: str
+    example: Evidence
+    detail: tuple[str, ...]
 
 
 class Miner:
@@ -213,11 +253,22 @@ class Miner:
     keep_literals=QODER_LITERALS)``. ``errors`` counts the unrecognised
     records at error or critical level (complete when ``keep_levels``
     includes both); ``qoder_unknown`` the unrecognised Qoder-related ones.
+    A record the ``noise`` table knows is counted under its entry's id in
+    ``known_noise`` and neither mined nor counted as an error.
     """
 
-    def __init__(self, *, keep_levels: frozenset[str] = WARNING_LEVELS, max_examples: int = MAX_EXAMPLES) -> None:
+    def __init__(
+        self,
+        *,
+        keep_levels: frozenset[str] = WARNING_LEVELS,
+        max_examples: int = MAX_EXAMPLES,
+        noise: NoiseTable | None = None,
+    ) -> None:
         self.keep_levels = keep_levels
         self.max_examples = max_examples
+        self.noise = noise
+        self.known_noise: dict[str, int] = {}
+        self._noise_of: dict[str, str | None] = {}
         self.errors = 0
         self.qoder_unknown = 0
         self._seen: dict[str, tuple[_Tally, bool]] = {}
@@ -227,9 +278,11 @@ class Miner:
 
     def __call__(self, record: Record, detail: tuple[str, ...] = ()) -> None:
         level = record.level
+        message = record.message
+        if self.noise is not None and level in self.keep_levels and self._is_noise(record):
+            return
         if level in ERROR_LEVELS:
             self.errors += 1
-        message = record.message
         entry = self._seen.get(message)
         if entry is None:
             if level not in self.keep_levels and not is_qoder_related(record.component, message):
@@ -246,12 +299,38 @@ class Miner:
         rank = _LEVEL_RANK.get(level or "", -1)
         if rank > tally.rank:
             tally.rank, tally.level = rank, level
+        evidence = None
         if len(tally.examples) < self.max_examples:
             if not tally.examples:
                 tally.component = record.component
-            tally.examples.append(
-                Evidence(source=record.source, line=record.line, text=record.text, timestamp=record.timestamp)
-            )
+            evidence = Evidence(source=record.source, line=record.line, text=record.text, timestamp=record.timestamp)
+            tally.examples.append(evidence)
+        if level in ERROR_LEVELS:
+            tally.errors += 1
+            if tally.error_level != "critical":
+                tally.error_level = level
+            if tally.error_example is None:
+                tally.error_example = evidence or Evidence(
+                    source=record.source, line=record.line, text=record.text, timestamp=record.timestamp
+                )
+                tally.error_detail = detail[:MAX_EXAMPLE_DETAIL]
+
+    def _is_noise(self, record: Record) -> bool:
+        """Whether ``record`` is known noise (counted if so); Qoder's own lines never are."""
+        message = record.message
+        if message in self._noise_of:
+            found = self._noise_of[message]
+        else:
+            entry = None
+            if not is_qoder_related(record.component, message) and self.noise is not None:
+                entry = self.noise.match(message, record.text)
+            found = entry.id if entry is not None else None
+            if len(self._noise_of) < MAX_CACHED_MESSAGES:
+                self._noise_of[message] = found
+        if found is None:
+            return False
+        self.known_noise[found] = self.known_noise.get(found, 0) + 1
+        return True
 
     def _learn(self, message: str) -> tuple[_Tally, bool]:
         masked = mask(message)
@@ -266,6 +345,23 @@ class Miner:
         if len(self._seen) < MAX_CACHED_MESSAGES:
             self._seen[message] = entry
         return entry
+
+    def error_templates(self) -> tuple[ErrorTemplate, ...]:
+        """The error-level records of every template, with the first of them and its continuation lines."""
+        if self._miner is None:
+            return ()
+        clusters = {c.cluster_id: c for c in self._miner.drain.clusters}
+        return tuple(
+            ErrorTemplate(
+                template=clusters[cluster_id].get_template(),
+                count=tally.errors,
+                level=tally.error_level or "error",
+                example=tally.error_example,
+                detail=tally.error_detail,
+            )
+            for cluster_id, tally in self._by_id.items()
+            if tally.errors and tally.error_example is not None
+        )
 
     def templates(self) -> tuple[Template, ...]:
         """The mined templates, most frequent first (ties: first seen first)."""

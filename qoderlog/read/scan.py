@@ -35,7 +35,8 @@ import ahocorasick_rs
 
 from ..model import Record
 from ..patterns import PatternSet
-from .framing import MAX_JSON_DEPTH, Done, Framer, frame_lines, level_spellings, match_header
+from .framing import Done, Framer, frame_lines
+from .headers import DATED_HEADERS, HEADER_SHAPES, MAX_JSON_DEPTH, kept_line_literals, match_header
 from .sources import (
     _READ_ERRORS,
     HEAD_BYTES,
@@ -53,20 +54,23 @@ BLOCK = 1 << 20
 """Bytes read at a time. Lines inside a read are at most this long, so only a block's first line can need cutting."""
 FAST_ENCODINGS = frozenset({"utf-8", "utf-8-sig"})
 
-# framing.py's three text headers, as bytes (they are ASCII-only there too), split after their first byte.
-_AFTER_DIGIT = rb"\d{3}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)? \[\w+\]"
-_AFTER_BRACKET = (
-    rb"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?\] \[[^\]\n]*\] \[\w+\]"
-    rb"|[A-Za-z][\w.-]* \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?Z?\]"
-)
 # What str.isspace() calls white space, as UTF-8 (within a line: no \n or \r).
 _SPACE = (
     rb"(?:[\t\x0b\x0c\x1c-\x1f ]|\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80)"
 )
 
-_HEADER_LINE = re.compile(rb"\d" + _AFTER_DIGIT + rb"|\[(?:" + _AFTER_BRACKET + rb")")
+
+def _as_bytes(header: re.Pattern[str]) -> bytes:
+    """framing.py's header regex as a bytes regex with no capturing groups (they are ASCII-only there)."""
+    return re.sub(r"(?<!\\)\((?!\?)", "(?:", header.pattern).encode()
+
+
+_HEADERS = rb"(?:" + rb"|".join(_as_bytes(header) for header in HEADER_SHAPES) + rb")"
+_HEADER_LINE = re.compile(_HEADERS)
+_DATED_LINE = re.compile(rb"\{|" + rb"|".join(_as_bytes(header) for header in DATED_HEADERS))
+_DATED_START = re.compile(rb"(?m)^(?=" + _DATED_LINE.pattern + rb")")
 _BLANK_LINE = re.compile(_SPACE + rb"*")
-_MARKS = re.compile(rb"\n(?:\d(?=" + _AFTER_DIGIT + rb")|\[(?=" + _AFTER_BRACKET + rb")|(?=" + _SPACE + rb"*\n))")
+_MARKS = re.compile(rb"\n(?:(?=" + _HEADERS + rb")[^\n]|(?=" + _SPACE + rb"*\n))")
 """At each line after the first: ``b"\\n"`` + its first byte for a header line, ``b"\\n"`` alone for a blank one."""
 
 _JSON_KEYS = (b'"message"', b'"msg"')
@@ -83,13 +87,14 @@ def scan_records(
     recognises: Callable[[Record], bool] | None = None,
     max_json_depth: int = MAX_JSON_DEPTH,
     limit_hits: MutableMapping[str, int] | None = None,
+    pasted: MutableMapping[str, int] | None = None,
 ) -> Iterator[Done]:
     """The candidate records of ``source`` with their continuation lines; the same as ``frame_lines``, faster.
 
     ``keep_levels`` and ``keep_literals`` keep more records, as they do for
     ``frame_lines`` (whose gate is then ``library.gate_with(keep_literals)``);
-    ``recognises`` (``library.recognises`` by default), ``max_json_depth``
-    and ``limit_hits`` mean what they mean there.
+    ``recognises`` (``library.recognises`` by default), ``max_json_depth``,
+    ``limit_hits`` and ``pasted`` mean what they mean there.
 
     Updates ``source.state`` as ``Source.lines`` does, and adds the
     ``unrecognised``, ``continuation`` and ``blank`` counts to ``counts`` and
@@ -114,6 +119,7 @@ def scan_records(
                 counts=counts,
                 span=span,
                 limit_hits=limit_hits,
+                pasted=pasted,
                 **framing,
             )
             return
@@ -121,14 +127,14 @@ def scan_records(
         try:
             yield from _Scan(framer, _automaton(library, levels, literals), state, max_line).records(opened)
         finally:
-            framer.settle(counts, span, limit_hits)
+            framer.settle(counts, span, limit_hits, pasted)
 
     try:
         yield from source.read(reader)
     finally:
         if not read:  # not text, or not readable: the counts and span say so, as frame_lines' would
             Framer(source=source.name, is_candidate=gate, recognises=recognise, **framing).settle(  # type: ignore[arg-type]
-                counts, span, limit_hits
+                counts, span, limit_hits, pasted
             )
 
 
@@ -146,7 +152,7 @@ def _automaton(
     literals = {p.prefilter.encode() for p in library.patterns}
     literals.update(literal.encode() for literal in extra)
     literals.update(_JSON_KEYS)
-    literals.update(b"[" + word.encode() + b"]" for word in level_spellings(levels))
+    literals.update(kept_line_literals(levels))
     # Leftmost-first search is the kind that gets the SIMD prefilter; any one hit per line is all we need.
     automaton = ahocorasick_rs.BytesAhoCorasick(sorted(literals), matchkind=ahocorasick_rs.MatchKind.LeftmostFirst)
     _AUTOMATA[key] = (library, automaton)
@@ -208,8 +214,7 @@ class _Scan:
         """The records a block of whole lines finished; the block's lines are counted whatever the caller does."""
         if not block.isascii():
             self._count_replacements(block)
-        done, self.lines = (self._bulk if self.framer.framed else self._exact)(block, self.lines)
-        self._last_header(block)
+        done, self.lines = (self._exact if self.framer.reads_pastes else self._bulk)(block, self.lines)
         return done
 
     def _count_replacements(self, block: bytes) -> None:
@@ -253,11 +258,11 @@ class _Scan:
         return text
 
     def _exact(self, block: bytes, base: int) -> tuple[list[Done], int]:
-        """Lines through the framer one by one until the file shows a header, then the rest in bulk."""
+        """Lines through the framer one by one until the file shows a header (not pasted), then the rest in bulk."""
         framer = self.framer
         done = []
         pos, number = 0, base
-        while pos < len(block) and not framer.framed:
+        while pos < len(block) and framer.reads_pastes:
             end = block.index(b"\n", pos)
             number += 1
             finished = framer.line(number, self._text(block[pos:end]))
@@ -271,6 +276,7 @@ class _Scan:
 
     def _bulk(self, block: bytes, base: int) -> tuple[list[Done], int]:
         """Lines that can matter through the framer, the others counted by kind in one pass; lines read so far."""
+        undated = self.framer.first_header is None
         marks = _MARKS.findall(block)
         blank = marks.count(b"\n")
         headers = len(marks) - blank
@@ -317,17 +323,30 @@ class _Scan:
         framer.noise += headers - fed_headers
         framer.blank += blank - fed_blank
         framer.continuation += others - fed_others
+        if undated:
+            self._first_header(block)  # framed by an undated header (Chromium, glog, …): the first date may be here
+        self._last_header(block)  # lines fed one by one told the framer themselves (pasted ones, stripped)
         return done, base + lines
 
+    def _first_header(self, block: bytes) -> None:
+        """Tell the framer the block's first dated header line (the span's start), if it has one."""
+        for found in _DATED_START.finditer(block):
+            start = found.start()
+            text = self._text_quiet(block[start : block.find(b"\n", start)])
+            header = match_header(text, self.framer.max_json_depth, unframed=False)
+            if header is not None and header[0].dated:
+                self.framer.first_header = (*header, text)
+                return
+
     def _last_header(self, block: bytes) -> None:
-        """Tell the framer the block's last header line (the span's end), read backwards from the block's end."""
+        """Tell the framer the block's last dated header line (the span's end), read backwards from the block's end."""
         end = len(block) - 1
         while end >= 0:
             start = block.rfind(b"\n", 0, end) + 1
-            if block[start : start + 1] in b"0123456789[{":
+            if _DATED_LINE.match(block, start):
                 text = self._text_quiet(block[start:end])
-                found = match_header(text, self.framer.max_json_depth)
-                if found is not None:
+                found = match_header(text, self.framer.max_json_depth, unframed=False)
+                if found is not None and found[0].dated:
                     self.framer.last_found, self.framer.last_text = found, text
                     return
             end = start - 1
@@ -344,9 +363,12 @@ def _wanted_lines(block: bytes, hits: list[tuple[int, int, int]]) -> list[int]:
     for _, at, _ in hits:
         if at < line_end:
             continue
-        start = rfind(b"\n", 0, at) + 1
+        # A literal anchored by its leading b"\n" starts at the end of the line before the one it is about.
+        start = rfind(b"\n", 0, at + 1) + 1
+        if starts and starts[-1] == start:
+            continue
         starts.append(start)
-        line_end = find(b"\n", at)
+        line_end = find(b"\n", start)
     return starts
 
 

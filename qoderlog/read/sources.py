@@ -257,7 +257,10 @@ class Discovery:
     """Everything found under the given paths besides the sources themselves."""
 
     failures: list[tuple[str, str]] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+    """Files and members not read, with the reason: ``(label, "nested archive: not opened")``."""
+    escapes: set[str] = field(default_factory=set)
+    """Archive members read whose names escape the archive (``../``, absolute): labels only, never paths."""
     minidumps: list[Minidump] = field(default_factory=list)
     limits: list[LimitHit] = field(default_factory=list)
 
@@ -277,7 +280,9 @@ def iter_sources(
     """Every log source under ``paths``, in reading order (rotated segments oldest first).
 
     Paths that cannot be read at all are added to ``discovery.failures`` as
-    ``(path, reason)``; files that are not logs to ``discovery.ignored``.
+    ``(path, reason)``; files that are not logs to ``discovery.ignored`` as
+    ``(label, reason)``; archive members whose names escape the archive to
+    ``discovery.escapes`` (they are still read, under their label).
     Archive sources are only readable while the iteration is at them. Each
     path as given is one input for ``limits`` (``max_line``, when given,
     overrides ``limits.max_line``).
@@ -404,7 +409,7 @@ def _folder_sources(root: Path, shown: str, walk: _Walk) -> Iterator[Source]:
             # Through stat first: a FIFO named like a log or an archive is refused, never opened.
             yield from _sources_at(full, label, walk)
         else:
-            discovery.ignored.append(label)
+            discovery.ignored.append((label, not_read_reason(name, nested=False)))
 
 
 def _walk_error(error: OSError, discovery: Discovery) -> None:
@@ -453,10 +458,14 @@ def _zip_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
                 return
             label = f"{shown}!{member.filename}"
             base = member.filename.rsplit("/", 1)[-1]
+            if escapes_archive(member.filename):
+                discovery.escapes.add(label)
             if base.lower().endswith(".dmp"):
                 when = _member_time(datetime, *member.date_time)
                 discovery.minidumps.append(Minidump(source=label, time=when, size=member.file_size))
-            elif _LOG_NAME.match(base) and not walk.packs_too_tight(label, member.file_size, member.compress_size):
+            elif _LOG_NAME.match(base):
+                if walk.packs_too_tight(label, member.file_size, member.compress_size):
+                    continue  # reported as a failure with the ratio
 
                 def opener(member: zipfile.ZipInfo = member) -> BinaryIO:
                     try:
@@ -472,7 +481,7 @@ def _zip_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
                     packed=Packed(size=member.compress_size),
                 )
             else:
-                discovery.ignored.append(label)
+                discovery.ignored.append((label, not_read_reason(base, nested=True)))
 
 
 def _tar_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
@@ -508,12 +517,14 @@ def _tar_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
             base = member.name.rsplit("/", 1)[-1]
             if member.isdir():
                 continue
+            if escapes_archive(member.name):
+                discovery.escapes.add(label)
             if not member.isfile():
                 if _LOG_NAME.match(base):
                     kind = "a link" if member.issym() or member.islnk() else "not a regular file"
                     discovery.failures.append((label, f"archive member is {kind}; not followed, not read"))
                 else:
-                    discovery.ignored.append(label)
+                    discovery.ignored.append((label, "not a regular file (a link or a device): not read"))
             elif base.lower().endswith(".dmp"):
                 when = _member_time(datetime.fromtimestamp, member.mtime) if member.mtime else None
                 discovery.minidumps.append(Minidump(source=label, time=when, size=member.size))
@@ -527,7 +538,30 @@ def _tar_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
 
                 yield walk.source(name=label, container=shown, opener=opener, size=member.size, packed=packed)
             else:
-                discovery.ignored.append(label)
+                discovery.ignored.append((label, not_read_reason(base, nested=True)))
+
+
+_IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".heic", ".tiff")
+_NESTED = (*_ARCHIVE_SUFFIXES, ".7z", ".rar", ".gz", ".xz", ".bz2", ".zst")
+
+
+def not_read_reason(name: str, *, nested: bool) -> str:
+    """Why a file or archive member named ``name`` is not read (archives in a folder are opened, in an archive not)."""
+    lower = name.lower()
+    if lower.endswith(_NESTED) and nested:
+        return "nested archive: not opened"
+    if lower.endswith(_NESTED):
+        return "compressed file that is not a log (*.log.gz, *.txt.gz are read): not opened"
+    if lower.endswith(_IMAGES):
+        return "image (a screenshot?): not a log, not read"
+    suffix = os.path.splitext(lower)[1]
+    return f"not a log file name ({suffix or 'no extension'}; *.log, *.log.N, *.txt are read): not read"
+
+
+def escapes_archive(member: str) -> bool:
+    """Whether an archive member's name points outside the archive: absolute, a drive, or a ``..`` step."""
+    name = member.replace("\\", "/")
+    return name.startswith("/") or re.match(r"[A-Za-z]:", name) is not None or ".." in name.split("/")
 
 
 def _member_time(make: Callable[..., datetime], *values: float) -> datetime | None:

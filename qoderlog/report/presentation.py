@@ -28,6 +28,7 @@ from ..locations import BY_PLATFORM, SHELLS
 from ..model import LimitHit
 from ..redact import KINDS, Redactor
 from ..rules.registry import startup_thresholds
+from ..verdict import NO_COVERAGE
 from .timeline import chart_list, lane_summaries, mark_of, parse_time, time_text, timeline_marks
 from .view import (
     AccountingView,
@@ -46,6 +47,7 @@ from .view import (
     StepGroup,
     StepView,
     TemplateRow,
+    UnexplainedRow,
     UnknownView,
     Verdict,
 )
@@ -190,7 +192,9 @@ def present(
         title="Qoder log report",
         generator=str(document.get("generator") or "qoderlog"),
         period=_period(document.get("inputs") or []),
-        verdict=_verdict(findings, sessions, shown.get("counts"), document.get("incidents") or []),
+        verdict=_verdict(
+            findings, sessions, shown.get("counts"), document.get("verdict") or {}, document.get("incidents") or []
+        ),
         groups=groups,
         finding_count=int(shown.get("findings") or len(findings)),
         sessions=sessions,
@@ -235,9 +239,7 @@ def _unknown(document: Mapping[str, Any]) -> UnknownView:
     rows = []
     for item in ordered:
         example = item.get("example") or {"source": "", "line": 0, "text": ""}
-        text = str(example["text"])
-        if len(text) > MAX_EVIDENCE_CHARS:
-            text = text[:MAX_EVIDENCE_CHARS] + " …"
+        text = _clip(example["text"])
         rows.append(
             TemplateRow(
                 template_id=str(item["template_id"]),
@@ -259,7 +261,7 @@ def _unknown(document: Mapping[str, Any]) -> UnknownView:
         total=len(templates),
         qoder_related=int(records.get("qoder_related") or 0),
         qoder_unknown=int(records.get("qoder_unknown") or 0),
-        coverage="—" if coverage is None else f"{100 * coverage:.1f}%",
+        coverage=NO_COVERAGE if coverage is None else f"{100 * coverage:.1f}%",
         unusual=(baseline.get("anomaly") or {}).get("unusual"),
         anomaly=tuple(anomaly_sentences(baseline)),
     )
@@ -419,9 +421,7 @@ def _evidence_blocks(
     current: list[EvidenceLine] = []
     source: str | None = None
     for item in items:
-        text = str(item.get("text") or "")
-        if len(text) > MAX_EVIDENCE_CHARS:
-            text = text[:MAX_EVIDENCE_CHARS] + " …"
+        text = _clip(item.get("text") or "")
         line = EvidenceLine(
             line=int(item.get("line") or 0),
             time=time_text(parse_time(item.get("timestamp")), ms=True),
@@ -511,30 +511,40 @@ def step_groups(steps: Iterable[Mapping[str, Any]]) -> tuple[StepGroup, ...]:
     return tuple(groups)
 
 
+QUIET_VERDICTS = {
+    "unexplained": ("warning", "UNEXPLAINED"),
+    "nothing-to-diagnose": ("info", "NOTHING TO DIAGNOSE"),
+    "all-clear": ("ok", "OK"),
+}
+"""The banner of a verdict that no finding carries: its colour and its label."""
+
+
 def _verdict(
     findings: Sequence[Mapping[str, Any]],
     sessions: Sequence[SessionRow],
-    totals: Mapping[str, int] | None = None,
+    totals: Mapping[str, int] | None,
+    verdict: Mapping[str, Any],
     incidents: Sequence[Mapping[str, Any]] = (),
 ) -> Verdict:
     if totals is None:
         totals = {sev: sum(1 for f in findings if f["severity"] == sev) for sev in SEVERITIES}
     counts = tuple((sev, n) for sev in SEVERITIES if (n := totals.get(sev, 0)))
+    kind = str(verdict.get("kind") or ("problems" if findings else "all-clear"))
+    rows = _unexplained_rows(verdict.get("unexplained") or [])
+    records = int(verdict.get("unexplained_records") or 0)
     if not findings:
-        started = sum(1 for s in sessions if s.outcome == "ready")
-        sentence = (
-            f"No problems found: the Go sidecar came up normally in {started} of {len(sessions)} session(s)."
-            if sessions
-            else "No problems found in these logs (no Go sidecar session was recorded)."
-        )
+        severity, label = QUIET_VERDICTS.get(kind, ("ok", "OK"))
         return Verdict(
-            severity="ok",
-            label="OK",
-            headline="No problems found",
-            sentence=sentence,
+            severity=severity,
+            label=label,
+            headline=str(verdict.get("headline") or "No problems found"),
+            sentence=str(verdict.get("sentence") or ""),
             likely_cause=None,
             first_action=None,
             counts=(),
+            kind=kind,
+            unexplained=rows,
+            unexplained_records=records,
         )
     worst = findings[0]
     for finding in findings:
@@ -560,8 +570,39 @@ def _verdict(
         likely_cause=causes[0] if causes else None,
         first_action=actions[0] if actions else None,
         counts=counts,
+        kind=kind,
+        unexplained=rows,
+        unexplained_records=records,
         incident=story["summary"] if story is not None else None,
     )
+
+
+def _unexplained_rows(items: Sequence[Mapping[str, Any]]) -> tuple[UnexplainedRow, ...]:
+    shown = list(items[:MAX_TEMPLATE_ROWS])
+    names = _short_names(str(item["example"]["source"]) for item in shown)
+    rows = []
+    for item in shown:
+        example = item["example"]
+        rows.append(
+            UnexplainedRow(
+                template=str(item["template"]),
+                count=int(item["count"]),
+                level=str(item["level"]),
+                source=str(example["source"]),
+                source_name=names.get(str(example["source"]), _base(str(example["source"]))),
+                example=EvidenceLine(
+                    line=int(example["line"] or 0), time="", segments=(Segment(_clip(example["text"])),)
+                ),
+                detail=tuple(_clip(line) for line in item.get("detail") or ()),
+            )
+        )
+    return tuple(rows)
+
+
+def _clip(text: object) -> str:
+    """A log line as a report shows it: at most ``MAX_EVIDENCE_CHARS`` characters."""
+    text = str(text)
+    return text[:MAX_EVIDENCE_CHARS] + " …" if len(text) > MAX_EVIDENCE_CHARS else text
 
 
 def _size(value: int | None) -> str:

@@ -108,9 +108,32 @@ class SeverityGroup:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Verdict:
-    """The banner: worst severity, what it is, and a sentence for someone who is not an expert."""
+class UnexplainedRow:
+    """One kind of error record no rule explains: template, count, level, and its first line with what follows."""
 
+    template: str
+    count: int
+    level: str
+    source: str
+    source_name: str
+    example: EvidenceLine
+    detail: tuple[str, ...]
+
+    @property
+    def lines(self) -> list[str]:
+        """The example line and the continuation lines shown under it."""
+        return [self.example.text, *self.detail]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verdict:
+    """The banner: worst severity, what it is, and a sentence for someone who is not an expert.
+
+    ``kind`` is the analysis verdict (problems, unexplained, nothing-to-diagnose,
+    all-clear); ``unexplained`` the error records no rule explains, worst first.
+    """
+
+    kind: str
     severity: str
     label: str
     headline: str
@@ -118,6 +141,8 @@ class Verdict:
     likely_cause: str | None
     first_action: str | None
     counts: tuple[tuple[str, int], ...]
+    unexplained: tuple[UnexplainedRow, ...] = ()
+    unexplained_records: int = 0
     incident: str | None = None
     """The story of the incident the worst finding is part of, root cause first, when it has more than one finding."""
 

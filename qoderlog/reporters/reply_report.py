@@ -51,21 +51,41 @@ def reply_text(result: Result, lang: str = "en") -> str:
     write = buffer.write
     write(_("Hello,") + "\n\n")
     findings = result.finding_list
-    if not result.session_list and not findings:
-        write(
-            _(
-                "Thank you for the logs. They contain no line from Qoder's AI service, "
-                "so we cannot tell yet what went wrong."
+    kind = str(result.verdict.kind)
+    no_sidecar = not result.records.get("qoder_related", 0)
+    if not findings:
+        if kind == "unexplained":
+            write(
+                _(
+                    "Thank you for the logs. They hold errors that we cannot match to a known problem yet; "
+                    "we have passed them on to the Qoder developers."
+                )
+                + "\n\n"
             )
-            + "\n\n"
-        )
-        _ask_for_logs(write, _, platforms=PLATFORMS, crash=False, now=True)
-    elif not findings:
-        write(
-            _("Thank you for the logs. We found no problem in them: Qoder's AI service started and connected normally.")
-            + "\n\n"
-        )
-        _ask_for_logs(write, _, platforms=_platforms(result), crash=False)
+        if no_sidecar or kind == "nothing-to-diagnose":
+            if kind == "unexplained":
+                write(
+                    _("They contain no line from Qoder's AI service either: its logs are in the folder below.") + "\n\n"
+                )
+            else:
+                write(
+                    _(
+                        "Thank you for the logs. They contain no line from Qoder's AI service, "
+                        "so we cannot tell yet what went wrong."
+                    )
+                    + "\n\n"
+                )
+            _ask_for_logs(write, _, platforms=PLATFORMS, crash=False, now=True)
+        else:
+            if kind != "unexplained":
+                write(
+                    _(
+                        "Thank you for the logs. We found no problem in them: "
+                        "Qoder's AI service started and connected normally."
+                    )
+                    + "\n\n"
+                )
+            _ask_for_logs(write, _, platforms=_platforms(result), crash=False)
     else:
         write(_("Thank you for the logs. This is what we found and what you can try.") + "\n\n")
         incidents = _incidents(result)[:MAX_INCIDENTS]
@@ -231,7 +251,26 @@ def _sentence(finding: Finding, _: Translate) -> str:
     if rule == "update-stuck":
         return _("A Qoder update did not finish, or Qoder crashed soon after updating.")
     if rule == "app-crash":
+        process = _process_label(str(metrics.get("process") or ""), _)
+        if process:
+            return _("A part of the Qoder editor crashed: %(process)s.") % {"process": process}
         return _("A part of the Qoder editor crashed.")
     if rule == "exthost-unresponsive":
         return _("Qoder's extension host stopped responding more than once; an extension is probably blocking it.")
     return _("Something went wrong in Qoder:") + " " + finding.title
+
+
+def _process_label(process: str, _: Translate) -> str:
+    """The editor process an ``app-crash`` names, as a user knows it (empty when the finding names none)."""
+    labels = {
+        "renderer": _("a window (its renderer process)"),
+        "gpu": _("the graphics (GPU) process"),
+        "extension-host": _("the extension host, where extensions run"),
+        "remote-extension-host": _("the extension host on the remote host"),
+        "utility": _("a helper (utility) process"),
+        "pty-host": _("the terminal process"),
+        "network-service": _("the network process"),
+        "main": _("the main process of the editor"),
+        "javascript": _("a window or the extension host"),
+    }
+    return labels.get(process, "")

@@ -18,7 +18,11 @@ from ..engine import Result
 from ..locations import BY_PLATFORM
 from ..model import Severity, Step
 from ..redact import Redactor
+from ..verdict import NO_COVERAGE
 from .base import RenderOptions
+
+MAX_UNEXPLAINED_SHOWN = 10
+"""Kinds of unexplained error records the terminal lists (the JSON has them all)."""
 
 _COLOURS = {
     Severity.CRITICAL: "magenta",
@@ -49,8 +53,10 @@ def _write(result: Result, out: IO[str], options: RenderOptions) -> None:
 
     findings = result.finding_list
     worst = result.worst
+    verdict = result.verdict
     if worst is None:
-        out.write(style("No problems found.", bold=True) + "\n")
+        out.write(style(verdict.headline + ".", Severity.WARNING if verdict.unexplained else None, bold=True) + "\n")
+        out.write(f"{verdict.sentence}\n")
     else:
         out.write(style(f"{len(findings)} finding(s), worst: {str(worst).upper()}", worst, bold=True) + "\n")
     for incident in result.incident_list:
@@ -82,6 +88,7 @@ def _write(result: Result, out: IO[str], options: RenderOptions) -> None:
         out.write(style(f"input {report.status}: {report.source}: {report.reason}", Severity.WARNING) + "\n")
     for hit in accounting.limit_hits():
         out.write(style(f"limit hit: {hit.input}: {hit.describe()}", Severity.WARNING) + "\n")
+    _write_unexplained(result, out, style)
     _write_unknown(result, out, style)
 
 
@@ -102,11 +109,29 @@ def _write_steps(steps: Sequence[Step], out: IO[str]) -> None:
                 out.write(f"              {_PROMPTS.get(step.shell or '', '')}{step.command}\n")
 
 
+def _write_unexplained(result: Result, out: IO[str], style: Any) -> None:
+    """The error records no rule explains, worst first: what a reader must not miss."""
+    verdict = result.verdict
+    if not verdict.unexplained:
+        return
+    out.write(
+        style(f"\nerror records no rule explains: {verdict.unexplained_records}", Severity.WARNING, bold=True) + "\n"
+    )
+    for item in verdict.unexplained[:MAX_UNEXPLAINED_SHOWN]:
+        example = item.example
+        out.write(f"  {item.count:>6} x {item.level:<8} {_clip(item.template, 100)}\n")
+        out.write(f"           {example.source}:{example.line}  {_clip(example.text)}\n")
+        for line in item.detail:
+            out.write(f"             {_clip(line)}\n")
+    if len(verdict.unexplained) > MAX_UNEXPLAINED_SHOWN:
+        out.write(f"  … and {len(verdict.unexplained) - MAX_UNEXPLAINED_SHOWN} more kinds (see the JSON report)\n")
+
+
 def _write_unknown(result: Result, out: IO[str], style: Any) -> None:
     """Coverage, the anomaly score (with a baseline) and the top unknown templates, Qoder-related first."""
     coverage = result.coverage
     records = result.records
-    shown = "—" if coverage is None else f"{100 * coverage:.1f}%"
+    shown = NO_COVERAGE if coverage is None else f"{100 * coverage:.1f}%"
     out.write(
         f"qoder coverage: {shown} ({records.get('qoder_recognised', 0)} of {records.get('qoder_related', 0)} "
         f"Qoder-related records recognised); unknown templates: {len(result.template_list)}\n"

@@ -1,121 +1,422 @@
-"""``app-crash``: the editor's own processes crashed (renderer, main, extension host), with minidumps."""
+"""``app-crash``: one of the editor's own processes died — which one, how often, and why, from the evidence.
+
+The editor is a family of processes (catalog §7): windows' renderers, the
+GPU process, extension hosts (local, and the remote agent's), utility
+processes (file watcher, shared process, pty host, network service) and the
+main process. Each death is written in several wordings across VS Code
+versions, often in several lines at once (``Extension host with pid P
+exited …`` *and* ``[UtilityProcess …, pid: P]: crashed …`` *and* ``terminated
+unexpectedly`` in renderer.log): lines of one process within a few seconds
+(or with the same pid) are one death, and deaths of one process close
+together are one escalating finding.
+
+The cause is ranked from the bundle, not from the code alone
+(``exit_codes.decode_exit`` says what a code suggests): a V8 out-of-memory
+line or ``reason: oom`` makes memory the cause; GPU lines make the GPU the
+cause; ``killed``, SIGTERM and SIGKILL mean something ended the process
+and get no GPU advice; SIGSYS means the sandbox. A clean exit (code 0,
+``clean-exit``, a signal-less end) is not a crash.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..model import Event, Evidence, Minidump, Severity
-from ..sessions import seconds_between, wall
+from ..sessions import platform_of, seconds_between, wall
 from . import Facts, Hit, Rule
+from .exit_codes import ExitDecoding, decode_exit
 
-CLEAN_REASONS = frozenset({"clean-exit", "clean_exit", "normal"})
-NO_SIGNAL = frozenset({"", "unknown", "null", "none", "undefined", "0"})
-EXIT_CODES: dict[int, tuple[str, str]] = {
-    133: ("SIGTRAP from Chromium; on Linux usually a too-small /dev/shm (containers, VMs)", "shm"),
-    5: ("EXC_CRASH / SIGTRAP on macOS: a native crash of the renderer", "native"),
-    -1073741819: ("0xC0000005: access violation (a native crash: GPU driver, injected DLLs)", "native"),
-    3221225477: ("0xC0000005: access violation (a native crash: GPU driver, injected DLLs)", "native"),
-    -536870904: ("0xE0000008: out of memory", "oom"),
-    3758096392: ("0xE0000008: out of memory", "oom"),
-    -1073740791: ("0xC0000409: stack buffer overrun / fail-fast", "native"),
+# Which process an event's death is, by type; None: read it from the event (process_type / host).
+_PROCESS_OF_TYPE: dict[str, str | None] = {
+    "app.renderer_gone": "renderer",
+    "app.electron_renderer_gone": "renderer",
+    "app.window_crash_notice": "renderer",
+    "app.exthost_exit": "extension-host",
+    "app.remote_exthost_exit": "remote-extension-host",
+    "app.utility_crash": None,
+    "app.utility_exit": None,
+    "app.exthost_terminated": None,
+    "app.exthost_crash_notice": None,
+    "app.exthost_start_timeout": "extension-host",
+    "app.exthost_start_failed": None,
+    "app.ptyhost_exit": "pty-host",
+    "app.gpu_crash": "gpu",
+    "app.gpu_unusable": "gpu",
+    "app.network_service_crash": "network-service",
+    "app.uncaught_exception": "main",
+    "app.ipc_listen_failed": "main",
+}
+_CONTEXT_TYPES = frozenset({"app.v8_oom", "app.gpu_crash_count", "app.gpu_init_failed", "app.assertion_failed"})
+_UTILITY_PROCESSES = {"extensionhost": "extension-host", "gpu": "gpu", "gpu-process": "gpu"}
+_NAMES = {
+    "renderer": "A window's renderer process",
+    "gpu": "The GPU process",
+    "extension-host": "The extension host",
+    "remote-extension-host": "The remote host's extension host",
+    "utility": "A utility process",
+    "pty-host": "The terminal (pty host) process",
+    "network-service": "Chromium's network service",
+    "main": "The main process",
+    "javascript": "A JavaScript process (a renderer or an extension host)",
+}
+_BASE_SEVERITY = {
+    "renderer": Severity.ERROR,
+    "gpu": Severity.ERROR,
+    "extension-host": Severity.ERROR,
+    "remote-extension-host": Severity.ERROR,
+    "main": Severity.ERROR,
+    "javascript": Severity.ERROR,
+    "utility": Severity.WARNING,
+    "pty-host": Severity.WARNING,
+    "network-service": Severity.WARNING,
 }
 
 
-def is_crash(event: Event) -> bool:
-    """Whether an event is an editor crash: renderer gone (not clean), uncaught exception, bad exthost exit."""
-    kind = event.type
-    if kind == "app.renderer_gone":
-        return str(event.get("reason", "")).lower() not in CLEAN_REASONS
-    if kind == "app.uncaught_exception":
-        return True
-    if kind == "app.exthost_exit":
-        signal = str(event.get("signal") or "").lower()
-        return (event.get("code") or 0) != 0 or signal not in NO_SIGNAL
-    return False
+@dataclass(slots=True, kw_only=True)
+class _Death:
+    """One process death, from the one or more lines that report it."""
+
+    process: str
+    name: str
+    events: list[Event] = field(default_factory=list)
+    pid: int | None = None
+    code: int | str | None = None
+    signal: str | None = None
+    reason: str | None = None
+
+    @property
+    def time(self) -> datetime | None:
+        return next((e.timestamp for e in self.events if e.timestamp is not None), None)
+
+    def add(self, event: Event) -> None:
+        self.events.append(event)
+        self.pid = self.pid if self.pid is not None else event.get("pid")
+        self.code = self.code if self.code is not None else event.get("code")
+        self.signal = self.signal or _value(event.get("signal"))
+        self.reason = self.reason or _value(event.get("reason"))
 
 
-def explain(event: Event) -> tuple[str, str]:
-    """A plain-words explanation of a crash and its cause key (``shm``, ``native``, ``oom``, ``code``…)."""
-    reason = str(event.get("reason") or "").lower()
-    code = event.get("code")
-    if reason == "oom":
-        return "the renderer ran out of memory", "oom"
-    if code in EXIT_CODES:
-        return EXIT_CODES[code]
-    if event.type == "app.uncaught_exception":
-        return f"an uncaught exception in the main process: {event.get('error') or event.message}", "code"
-    if event.type == "app.exthost_exit":
-        return f"the extension host exited with code {code}, signal {event.get('signal')}", "extension"
-    return f"the renderer process is gone (reason: {reason or '?'}, code: {code})", "native"
+def _value(text: object) -> str | None:
+    value = str(text).strip() if text is not None else ""
+    return None if value.lower() in ("", "null", "none", "unknown", "undefined", "<unknown>") else value
+
+
+def process_of(event: Event) -> tuple[str, str] | None:
+    """The process an editor event reports the death of, and its own name; ``None`` if it reports none."""
+    if event.type not in _PROCESS_OF_TYPE:
+        return None
+    known = _PROCESS_OF_TYPE[event.type]
+    if known is not None:
+        return known, known
+    host = str(event.get("host") or "")
+    if host:
+        return ("remote-extension-host" if host.lower().startswith("remote") else "extension-host"), host
+    if event.type.startswith("app.exthost_"):
+        return "extension-host", "LocalProcess"
+    kind = str(event.get("process_type") or "utility")
+    return _UTILITY_PROCESSES.get(kind.lower(), "utility"), kind
+
+
+_CLEAN_REASONS = frozenset({"clean-exit", "clean_exit", "normal"})
+_EXITS = frozenset({"app.exthost_exit", "app.remote_exthost_exit", "app.utility_exit", "app.ptyhost_exit"})
+"""Exit lines: a death only when the code, signal or reason says so (code 0 and no signal is a clean exit)."""
+
+
+def is_death(event: Event, platform: str | None = None) -> bool:
+    """Whether an event reports a process ending abnormally (a clean exit, code 0 and no signal, is not one).
+
+    An exit line is one when its code, signal or reason says so; a line that
+    says "crashed", "gone", "terminated unexpectedly" or "isn't usable" is
+    one unless its reason says the exit was clean.
+    """
+    if process_of(event) is None:
+        return False
+    if event.type in _EXITS:
+        return decode(event, platform).is_crash
+    return str(_value(event.get("reason")) or "").lower() not in _CLEAN_REASONS
+
+
+def decode(event: Event, platform: str | None = None) -> ExitDecoding:
+    """What an event's code, signal and reason say on their own."""
+    return decode_exit(
+        code=event.get("code"),
+        signal=_value(event.get("signal")),
+        reason=_value(event.get("reason")),
+        platform=platform,
+    )
+
+
+def bundle_platform(facts: Facts) -> str | None:
+    """The one platform the bundle shows (sessions, then paths in the editor's lines), or ``None``."""
+    seen = {s.platform for s in facts.sessions if s.platform}
+    if not seen:
+        for event in facts.events:
+            for text in (event.text, *event.detail[:3]):
+                platform = _platform_from_text(text)
+                if platform:
+                    seen.add(platform)
+    return seen.pop() if len(seen) == 1 else None
+
+
+_WINDOWS_PATH = re.compile(r"\\[\w.-]+\.(?:js|exe|dll|node)\b|\b[A-Z]:\\")
+
+
+def _platform_from_text(text: str) -> str | None:
+    found = platform_of(text)[0]
+    if found:
+        return found
+    if ":\\Users\\" in text or "\\AppData\\" in text or _WINDOWS_PATH.search(text):
+        return "windows"
+    if "/Users/" in text or "/Library/Application Support/" in text or ".app/Contents/" in text:
+        return "macos"
+    if "/home/" in text or "/.config/" in text or "/.vscode-server/" in text or "/.qoder-server/" in text:
+        return "linux"
+    return None
 
 
 def detect(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
-    """Renderer gone (not a clean exit), uncaught exception in main, extension host exiting badly.
+    """Editor processes that died: one finding per process and burst of deaths, worst cause first.
 
-    Each crash is explained (133 → ``/dev/shm`` on Linux, 0xC0000005 →
-    access violation, oom / 0xE0000008 → out of memory). Renderer crashes
-    are errors, ``critical_repeats`` of them critical; an extension host
-    exiting with a non-zero code or a signal is a warning; an exit with code
-    0 and no signal is healthy. Crashpad minidumps are tied to the crash
-    within ``dump_window_s`` of their file time; a minidump with no crash
-    line near it is a warning of its own.
+    A renderer, GPU process, extension host (local or remote) or the main
+    process dying is an error; a utility process, the pty host or the
+    network service a warning; ``critical_repeats`` deaths of one process
+    within ``repeat_window_s`` of each other are critical (as is the GPU
+    process declared unusable, or VS Code giving up restarting an extension
+    host), two are at least an error. Lines of one death (same pid, or
+    within ``same_death_s``) count once. A V8 out-of-memory line with no
+    death after it is a JavaScript process lost to memory. Crashpad
+    minidumps are tied to the crash within ``dump_window_s`` of their file
+    time; a minidump with no crash line near it is a warning of its own.
     """
-    crashes = [e for e in facts.events if is_crash(e)]
-    renderer = [e for e in crashes if e.type == "app.renderer_gone"]
-    dumps = _tie_dumps(crashes, facts.minidumps, limits["dump_window_s"])
-    for event in crashes:
-        text, cause = explain(event)
-        if event.type == "app.exthost_exit":
-            severity = Severity.WARNING
-        elif event.type == "app.renderer_gone" and len(renderer) >= limits["critical_repeats"]:
-            severity = Severity.CRITICAL
-        else:
-            severity = Severity.ERROR
-        tied = [d for d, owner in dumps.items() if owner is event]
-        dump_text = f" Minidump: {', '.join(d.source for d in tied)}." if tied else ""
-        yield Hit(
-            severity=severity,
-            summary=f"{_what(event)}: {text}.{dump_text}",
-            source=event.source,
-            start=event.timestamp,
-            end=event.timestamp,
-            metrics={
-                "kind": event.type.removeprefix("app."),
-                "reason": event.get("reason"),
-                "code": event.get("code"),
-                "signal": event.get("signal"),
-                "explanation": text,
-                "minidumps": [d.source for d in tied],
-            },
-            evidence=(Evidence.of(event, event.get("code"), event.get("reason")),),
-            causes=(cause, "native", "oom", "shm"),
-            signature=":".join(
-                str(part) for part in (event.type.removeprefix("app."), event.get("reason"), event.get("code")) if part
-            ),
-        )
+    platform = bundle_platform(facts)
+    deaths, context = _deaths(facts.events, platform, limits["same_death_s"])
+    dumps = _tie_dumps(deaths, facts.minidumps, limits["dump_window_s"])
+    for burst in _bursts(deaths, limits["repeat_window_s"]):
+        yield _hit(burst, context, dumps, platform, limits)
     for dump, owner in dumps.items():
         if owner is None:
             yield _lone_dump(dump)
 
 
-def _what(event: Event) -> str:
-    return {
-        "app.renderer_gone": "A window's renderer process crashed",
-        "app.uncaught_exception": "The main process hit an uncaught exception",
-        "app.exthost_exit": "An extension host exited abnormally",
-    }[event.type]
+def _deaths(events: Iterable[Event], platform: str | None, same_s: float) -> tuple[list[_Death], list[Event]]:
+    """The deaths the events report (lines of one death merged) and the context lines (V8 OOM, GPU counts)."""
+    deaths: list[_Death] = []
+    context: list[Event] = []
+    for event in events:
+        if event.type in _CONTEXT_TYPES:
+            context.append(event)
+            continue
+        if not is_death(event, platform):
+            continue
+        process, name = process_of(event) or ("utility", "utility")
+        death = next((d for d in reversed(deaths[-8:]) if _same_death(d, process, event, same_s)), None)
+        if death is None:
+            death = _Death(process=process, name=name)
+            deaths.append(death)
+        death.add(event)
+    for oom in (e for e in context if e.type == "app.v8_oom"):
+        if not any(_near(oom.timestamp, d.time, 120.0) or _adjacent(oom, d) for d in deaths):
+            death = _Death(process="javascript", name="javascript", reason="oom")
+            death.add(oom)
+            deaths.append(death)
+    return deaths, context
 
 
-def _tie_dumps(crashes: list[Event], dumps: tuple[Minidump, ...], window: float) -> dict[Minidump, Event | None]:
-    """Each minidump → the crash closest to its file time within ``window`` seconds, else ``None``."""
-    tied: dict[Minidump, Event | None] = {}
+def _same_death(death: _Death, process: str, event: Event, same_s: float) -> bool:
+    if death.process != process:
+        return False
+    pid = event.get("pid")
+    if pid is not None and death.pid is not None:
+        return bool(pid == death.pid)
+    if any(e.type == event.type for e in death.events):
+        return False  # the same wording twice is two deaths
+    if event.timestamp is None or death.time is None:
+        return _adjacent(event, death)
+    return _near(event.timestamp, death.time, same_s)
+
+
+def _adjacent(event: Event, death: _Death) -> bool:
+    last = death.events[-1]
+    return last.source == event.source and abs(last.line - event.line) <= 20
+
+
+def _near(a: datetime | None, b: datetime | None, window: float) -> bool:
+    gap = _gap(a, b)
+    return gap is not None and gap <= window
+
+
+def _bursts(deaths: list[_Death], window: float) -> list[list[_Death]]:
+    """Deaths grouped per process into bursts whose deaths are at most ``window`` seconds apart."""
+    bursts: list[list[_Death]] = []
+    for death in deaths:
+        current = next((b for b in reversed(bursts) if b[0].process == death.process), None)
+        if current is not None:
+            gap = _gap(current[-1].time, death.time)
+            if gap is None or gap <= window:
+                current.append(death)
+                continue
+        bursts.append([death])
+    return bursts
+
+
+def _hit(
+    burst: list[_Death],
+    context: list[Event],
+    dumps: Mapping[Minidump, _Death | None],
+    platform: str | None,
+    limits: Mapping[str, float],
+) -> Hit:
+    first, last = burst[0], burst[-1]
+    process = first.process
+    # Chromium reports a signal's bare number as the GPU process's exit_code (15: SIGTERM), like Electron's "crashed".
+    decodings = [
+        decode_exit(
+            code=d.code,
+            signal=d.signal,
+            reason=d.reason or ("crashed" if process == "gpu" else None),
+            platform=platform,
+        )
+        for d in burst
+    ]
+    if platform is None and any(x.kind == "ntstatus" for x in decodings):
+        platform = "windows"  # an NTSTATUS code only comes from Windows
+    causes = _causes(burst, decodings, context, platform)
+    count = len(burst)
+    gave_up = any(e.type == "app.gpu_unusable" or (e.get("count") or 0) >= 3 for d in burst for e in d.events)
+    severity = _BASE_SEVERITY[process]
+    if count >= limits["critical_repeats"] or gave_up:
+        severity = Severity.CRITICAL
+    elif count >= 2:
+        severity = max(severity, Severity.ERROR)
+    if process in ("extension-host", "remote-extension-host") and causes[0] == "killed" and count == 1:
+        severity = Severity.WARNING  # ended from outside (a reload, a disconnect, the OOM killer): a sign, not a crash
+    tied = [dump.source for dump, owner in dumps.items() if owner is not None and any(owner is d for d in burst)]
+    near = [e for e in context if _around(e, burst)]
+    explanation = _explanation(first, decodings[0], causes[0], near)
+    times = f"{count} times" if count > 1 else "once"
+    where = f" on {_PLATFORM_NAMES[platform]}" if platform in _PLATFORM_NAMES else ""
+    summary = f"{_NAMES[process]} crashed {times}{where}: {explanation}."
+    if tied:
+        summary += f" Minidump: {', '.join(tied)}."
+    lines = [e for d in burst[:4] for e in d.events[:2]]
+    if len(burst) > 4:
+        lines.append(burst[-1].events[0])  # and the latest death
+    counts = [e for e in near if e.type == "app.gpu_crash_count"]
+    lines += [max(counts, key=lambda e: e.get("count") or 0)] if counts else []
+    lines += [e for e in near if e.type in ("app.v8_oom", "app.assertion_failed", "app.gpu_init_failed")][:2]
+    evidence = tuple(Evidence.of(e, e.get("code"), e.get("reason"), e.get("signal"), e.get("count")) for e in lines)
+    return Hit(
+        severity=severity,
+        summary=summary,
+        source=first.events[0].source,
+        start=first.time,
+        end=last.time,
+        metrics={
+            "process": process,
+            "process_name": first.name,
+            "count": count,
+            "kind": first.events[0].type.removeprefix("app."),
+            "code": first.code,
+            "signal": first.signal,
+            "reason": first.reason,
+            "cause": causes[0],
+            "explanation": explanation,
+            "platform": platform,
+            "minidumps": tied,
+        },
+        evidence=evidence[:12],
+        causes=causes,
+        signature=":".join(str(part) for part in (process, decodings[0].name or first.reason or first.code) if part),
+    )
+
+
+_PLATFORM_NAMES = {"windows": "Windows", "macos": "macOS", "linux": "Linux"}
+
+
+def _explanation(death: _Death, decoding: ExitDecoding, cause: str, near: list[Event]) -> str:
+    event = death.events[0]
+    assertion = next((e for e in near if e.type == "app.assertion_failed"), None)
+    if assertion is not None:
+        return f"a native assertion failed ({assertion.get('assertion')}) and the process aborted itself"
+    if event.type == "app.uncaught_exception":
+        return f"an uncaught exception: {event.get('error') or event.message}"
+    if event.type == "app.ipc_listen_failed":
+        return f"it could not listen on its own IPC socket {event.get('endpoint') or ''} ({event.get('error')})".strip()
+    if event.type in ("app.exthost_start_timeout", "app.exthost_start_failed"):
+        return "it did not start (the editor gave up waiting for it)"
+    if death.process == "javascript":
+        return "JavaScript ran out of memory (V8 heap limit)"
+    said = ", ".join(
+        f"{label} {value}"
+        for label, value in (("reason", death.reason), ("code", death.code), ("signal", death.signal))
+        if value is not None
+    )
+    if cause == "memory":
+        meaning = "it ran out of memory"
+    elif decoding.kind == "clean":
+        meaning = "it ended unexpectedly, though its exit code says nothing of why"
+    else:
+        meaning = decoding.meaning
+    return f"{meaning} ({said})" if said else meaning
+
+
+def _causes(
+    burst: list[_Death], decodings: list[ExitDecoding], context: list[Event], platform: str | None
+) -> tuple[str, ...]:
+    """Cause keys, most likely first, from what the deaths and the lines around them show."""
+    process = burst[0].process
+    order: list[str] = []
+    first_event = burst[0].events[0]
+    if first_event.type == "app.ipc_listen_failed":
+        error = str(first_event.get("error") or "").upper()
+        order += ["in-use"] if "EADDRINUSE" in error else ["permission"]
+    if first_event.type == "app.uncaught_exception":
+        order.append("code")
+    memory = any(d.reason == "oom" for d in burst) or any(x.cause == "memory" for x in decodings)
+    memory = memory or any(e.type == "app.v8_oom" and _around(e, burst) for e in context)
+    if memory:
+        order.append("memory")
+    if any(e.type == "app.assertion_failed" and _around(e, burst) for e in context):
+        order.append("fatal-check")  # a native assertion failed just before: the process aborted itself
+    keys = [x.cause for x in decodings if x.cause not in ("none", "unknown")]
+    killed = "killed" in keys
+    if killed:
+        order.append("killed")
+    gpu = process == "gpu" or (
+        not killed
+        and process == "renderer"
+        and any(e.type.startswith("app.gpu") and _around(e, burst) for e in context)
+    )
+    if gpu:
+        order.append("gpu")
+    order += keys
+    if "fatal-check" in order and platform == "linux":
+        order.append("shm")
+    if process in ("extension-host", "remote-extension-host", "javascript"):
+        order.append("extension")
+    if not order or (order == ["fatal-check"] and not memory):
+        order.append("native-crash")
+    return tuple(dict.fromkeys(order))
+
+
+def _around(event: Event, burst: list[_Death]) -> bool:
+    """Whether a context line belongs to a burst: within two minutes of one of its deaths, or next to it in its file."""
+    return any(_near(event.timestamp, d.time, 120.0) or _adjacent(event, d) for d in burst)
+
+
+def _tie_dumps(deaths: list[_Death], dumps: tuple[Minidump, ...], window: float) -> dict[Minidump, _Death | None]:
+    """Each minidump → the death closest to its file time within ``window`` seconds, else ``None``."""
+    tied: dict[Minidump, _Death | None] = {}
     for dump in dumps:
-        best: tuple[float, Event] | None = None
-        for crash in crashes:
-            gap = _gap(dump.time, crash.timestamp)
+        best: tuple[float, _Death] | None = None
+        for death in deaths:
+            gap = _gap(dump.time, death.time)
             if gap is not None and gap <= window and (best is None or gap < best[0]):
-                best = (gap, crash)
+                best = (gap, death)
         tied[dump] = best[1] if best else None
     return tied
 
@@ -134,9 +435,9 @@ def _lone_dump(dump: Minidump) -> Hit:
         source=dump.source,
         start=dump.time,
         end=dump.time,
-        metrics={"kind": "minidump", "minidumps": [dump.source], "size": dump.size},
+        metrics={"kind": "minidump", "process": None, "cause": "native-crash", "minidumps": [dump.source]},
         evidence=(),
-        causes=("native",),
+        causes=("native-crash",),
         signature="minidump",
     )
 
@@ -145,25 +446,52 @@ APP_CRASH = Rule(
     id="app-crash",
     title="Editor crash",
     doc=detect.__doc__ or "",
-    thresholds={"critical_repeats": 3, "dump_window_s": 600.0},
+    thresholds={"critical_repeats": 3, "repeat_window_s": 600.0, "same_death_s": 5.0, "dump_window_s": 600.0},
     causes={
-        "shm": "/dev/shm too small (containers, VMs): Chromium renderers need shared memory.",
-        "native": "A native crash: GPU driver, or DLLs injected by security tools or overlays.",
-        "oom": "Out of memory in the renderer (very large files or many editors open).",
-        "code": "A bug in Qoder's main process (see the exception and stack).",
-        "extension": "An extension crashed or was killed (out of memory, a native module).",
+        "memory": "Out of memory: a very large file, output or webview, a runaway extension, or too little RAM.",
+        "killed": (
+            "Something ended the process from outside: the kernel's OOM killer, the user or a script, "
+            "an update or restart, or a security tool."
+        ),
+        "gpu": "The GPU process or driver: GPU driver bugs, remote desktops and VMs without a usable GPU.",
+        "sandbox": "The sandbox stopped a forbidden system call (a theme, extension or library, or the kernel).",
+        "native-crash": "A native crash: a GPU driver, a native module, or DLLs injected by security tools, overlays.",
+        "fatal-check": "A deliberate crash on a fatal check in Chromium or V8 (a failed CHECK, an internal limit).",
+        "shm": "On Linux in containers and VMs: a /dev/shm too small for Chromium's shared memory.",
+        "stack-overflow": "Endless recursion or too deep a stack in the process.",
+        "install": "A missing or broken file of the install (a DLL, a resource) that the process needs to load.",
+        "extension": "An extension crashed its host or used too much memory.",
+        "code": "A bug in the editor's main process (see the exception and its stack).",
+        "permission": "No permission on the folder of the editor's IPC socket (XDG_RUNTIME_DIR, /run/user/…, /tmp).",
+        "in-use": "The IPC socket is held by another instance of the editor, or a stale socket file was left behind.",
     },
     user_actions=("If it happens again, note what you were doing and keep the Crashpad folder.",),
     cause_actions={
-        "shm": ("Enlarge /dev/shm (e.g. to 2 GB; in Docker run with --shm-size=2g) and restart Qoder.",),
-        "native": (
-            "Start Qoder with --disable-gpu; update the GPU driver.",
-            "Exclude Qoder from security tools and overlays that inject DLLs into processes.",
+        "memory": (
+            "Close very large files, editors and output panels; disable the heaviest extensions; "
+            "give the machine more memory.",
         ),
-        "oom": ("Close large editors and tabs; give the machine more memory.",),
+        "killed": (
+            "Look for who ended it at that time: the system log for the OOM killer (dmesg, journalctl -k on Linux), "
+            "security-tool quarantine events, an update or a script.",
+        ),
+        "gpu": ("Start Qoder with --disable-gpu; update the GPU driver.",),
+        "sandbox": ("Update Qoder; disable the theme or extension named around the crash.",),
+        "native-crash": (
+            "Update Qoder and the GPU driver; exclude Qoder from security tools and overlays that inject DLLs.",
+        ),
+        "fatal-check": ("Update Qoder; keep the minidumps from Crashpad/completed for the developers.",),
+        "shm": ("Check df -h /dev/shm and enlarge it (e.g. to 2 GB; Docker: --shm-size=2g), then restart Qoder.",),
+        "stack-overflow": ("Update Qoder; disable the extension active when it crashed.",),
+        "install": ("Reinstall Qoder.",),
+        "extension": ("Start Qoder with --disable-extensions; if it is stable, re-enable extensions one by one.",),
         "code": ("Restart Qoder; send the exception and its stack trace to the Qoder developers.",),
-        "extension": ("Restart Qoder; if it repeats, disable recently added extensions one by one.",),
+        "permission": ("Check that the folder of the socket exists and belongs to the user who runs Qoder.",),
+        "in-use": ("Quit every Qoder window (check for leftover processes), delete the stale socket, start again.",),
     },
-    escalate=("The crash line ({explanation}), the minidumps ({minidumps}) from Crashpad/completed.",),
+    escalate=(
+        "The crash lines ({explanation}; {count} death(s) of the {process}), the lines just before them, "
+        "and the minidumps ({minidumps}) from Crashpad/completed.",
+    ),
     detect=detect,
 )

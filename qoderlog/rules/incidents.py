@@ -2,7 +2,8 @@
 
 Which rule can follow which, within what time and sharing what (pid,
 session, pipe or socket), is data: ``rules/incidents.yaml``. ``group_incidents``
-links every pair of findings a link allows, takes each connected group as one
+links every pair of findings a link allows (in a dateless paste, one source and
+a shared key are enough), takes each connected group as one
 incident, and names as its root the finding nothing else in the group leads
 to (the earliest when several). Every finding is in exactly one incident;
 findings that share nothing are incidents of their own.
@@ -151,7 +152,9 @@ def _follows(
         if link.root != root.rule or then.rule not in link.then:
             continue
         a, b = wall(root.start), wall(then.start)
-        if a is None or b is None or not -link.before_s <= (b - a).total_seconds() <= link.within_s:
+        if a is None and b is None and root.source == then.source and link.share:
+            pass  # a dateless paste: one source and a shared pid, session or endpoint tell the story alone
+        elif a is None or b is None or not -link.before_s <= (b - a).total_seconds() <= link.within_s:
             continue
         if not link.share or any(
             root_keys.get(key) is not None and root_keys.get(key) == then_keys.get(key) for key in link.share

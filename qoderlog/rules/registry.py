@@ -7,7 +7,7 @@ from functools import lru_cache, partial
 from typing import Any
 
 from ..model import Finding
-from . import Facts, Rule, cleanup, crash, ipc, pids, restarts, startup, update
+from . import Facts, Rule, cleanup, crash, ipc, pids, restarts, startup, unresponsive, update
 from .playbooks import Playbooks, bundle_place, load_playbooks, place_of, steps_for
 
 
@@ -21,6 +21,7 @@ def _registry() -> dict[str, Rule]:
         restarts.RESTART_LOOP,
         update.UPDATE_STUCK,
         crash.APP_CRASH,
+        unresponsive.EXTHOST_UNRESPONSIVE,
     ]
     return {rule.id: rule for rule in rules}
 

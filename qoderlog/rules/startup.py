@@ -110,6 +110,15 @@ def _failure_causes(errors: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(order))
 
 
+def _waits_for(attach: Session, starts: list[Session]) -> Session | None:
+    """The start an attach session in the same file waits for: the last one before it (one failure, two lanes).
+
+    Lines tell it where clocks may not: a file can mix local and UTC stamps.
+    """
+    before = [s for s in starts if s.source == attach.source and s.first_line <= attach.first_line]
+    return max(before, key=lambda s: s.first_line) if before else None
+
+
 def detect_failure(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
     """Start attempts failing, giving up, a readiness timeout, or ``.info.json`` never appearing.
 
@@ -117,13 +126,24 @@ def detect_failure(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
     process after 3 attempts`` (critical: the sidecar never came up), or a
     start with no ``.info.json`` read ``never_ready_s`` later while the log
     goes on, or before the next start (error). Attempts that failed but
-    were followed by a successful start are a warning.
+    were followed by a successful start are a warning. The extension host's
+    attach flow (``check start cosy async`` → ``Waiting for .info.json``) fails
+    the same way: ``.info.json file not found after N ms``, a socket that never
+    appears, or no answer ``never_ready_s`` later, even though it spawned
+    nothing itself.
     """
+    starts = [s for s in facts.sessions if s.is_start]
     for session in facts.sessions:
-        if not session.is_start:
-            continue
         failures = [e for e in session.events if e.type in START_FAILURES]
         never_ready = session.outcome is Outcome.NEVER_READY
+        if not session.is_start and not never_ready:
+            continue  # an attach that came up (or says nothing either way) is not a failed start
+        waited_for = None if session.is_start else _waits_for(session, starts)
+        if waited_for is not None and waited_for.outcome is Outcome.NEVER_READY:
+            continue  # the same wait, seen from the other lane of one file: the failed start says it
+        if not session.is_start:
+            # The extension host's attach flow: a socket that never appeared is its start failing too.
+            failures += [e for e in session.events if e.type == "ipc.socket_not_found"]
         if not failures and not never_ready:
             continue
         gave_up = any(e.type == "start.gave_up" for e in failures)
@@ -141,6 +161,8 @@ def detect_failure(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
             what = f"all {session.start_attempts} start attempts failed and the service gave up"
         elif any(e.type == "info.not_found" for e in failures):
             what = ".info.json never appeared"
+        elif any(e.type == "ipc.socket_not_found" for e in failures):
+            what = "the sidecar's socket never appeared"
         elif any(e.type == "start.not_ready" for e in failures):
             what = "the sidecar never became ready (readiness timeout)"
         elif never_ready:

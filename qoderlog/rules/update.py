@@ -9,7 +9,7 @@ from ..model import Event, Evidence, Severity
 from ..read.sources import stream_key
 from ..sessions import order_stream, seconds_between
 from . import Facts, Hit, Rule
-from .crash import is_crash
+from .crash import is_death
 
 BUSY_STATES = ("checking for updates", "downloading", "updating")
 FRESH_STATES = ("downloaded", "ready")
@@ -30,7 +30,7 @@ def detect(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
         stream = stream_key(event.source)[0]
         if event.type == "update.state":
             updates.setdefault(stream, []).append(event)
-        elif is_crash(event):
+        elif is_death(event):
             crashes.setdefault(stream, []).append(event)
     for stream, states in updates.items():
         ordered = order_stream(states)

@@ -15,7 +15,7 @@ noise weights of the corpus, the inbox and a single-scenario log) and
 
 - ``hosts``: ``Host`` (platform, user, paths) and ``Sidecar`` (pid, port, endpoint);
 - ``scenarios``: ``Step``/``Scenario`` read from the data, ``render_scenario``;
-- ``framings``: ``Entry`` and ``frame`` (catalog §2 framings);
+- ``framings``: ``Entry``, ``frame`` (catalog §2 framings and those real pastes add) and ``paste``;
 - ``noise``: ``Noise`` records and ``interleave``;
 - ``encodings``: codecs, BOMs, line endings, gzip and zip, the fake minidump;
 - ``corpus``: ``scenario_lines`` and the streaming ``write_corpus``;
@@ -29,7 +29,7 @@ entry point is ``qoderlog synth …`` (``samples``, ``corpus``, ``inbox``).
 from __future__ import annotations
 
 from .corpus import scenario_lines, write_corpus
-from .framings import FRAMINGS, Channel, Entry, Framing, frame
+from .framings import FRAMINGS, PASTE_STYLES, Channel, Entry, Framing, PasteStyle, frame, paste
 from .hosts import PLATFORMS, Host, Platform, Sidecar, make_host
 from .inbox import INBOX_MIX, INBOX_PLATFORMS, write_inbox
 from .noise import NOISE_FLAVOURS, Noise, interleave
@@ -41,6 +41,7 @@ __all__ = [
     "INBOX_MIX",
     "INBOX_PLATFORMS",
     "NOISE_FLAVOURS",
+    "PASTE_STYLES",
     "PLATFORMS",
     "SAMPLES",
     "SCENARIOS",
@@ -50,6 +51,7 @@ __all__ = [
     "Framing",
     "Host",
     "Noise",
+    "PasteStyle",
     "Platform",
     "Rendering",
     "Scenario",
@@ -59,6 +61,7 @@ __all__ = [
     "frame",
     "interleave",
     "make_host",
+    "paste",
     "render_scenario",
     "scenario_lines",
     "write_corpus",

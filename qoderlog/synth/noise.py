@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from .datafiles import fields, load
-from .framings import Channel, Entry
+from .framings import FRAMINGS, Channel, Entry, Framing
 from .hosts import Host, draw_pid, hex_digits, uuid
 
 
@@ -33,16 +33,25 @@ class _Template:
     fields: tuple[tuple[str, str], ...]
     category: str
     raw: bool
+    framing: Framing | None
+    origin: str
+    thread: str
 
 
-_TEMPLATE_KEYS = frozenset({"level", "text", "detail", "extra", "fields", "category", "raw"})
+_TEMPLATE_KEYS = frozenset(
+    {"level", "text", "detail", "extra", "fields", "category", "raw", "framing", "origin", "thread"}
+)
+_TIMED = frozenset({"chromium", "go_time"})
+"""Placeholders filled from the record's own time: a raw Chromium header's ids and time, Go's log.Printf stamp."""
 
 
 def _template(item: Mapping[str, Any], where: str) -> tuple[int, _Template]:
     fields(item, where=where, required=frozenset({"weight"}), optional=_TEMPLATE_KEYS)
     text, detail = item.get("text", ""), tuple(item.get("detail", ()))
     pairs = tuple(item.get("fields", {}).items())
-    parts = [text, *detail, *(value for _, value in pairs)]
+    parts = [text, *detail, *(value for _, value in pairs), item.get("thread", "")]
+    if item.get("framing") is not None and item["framing"] not in FRAMINGS:
+        raise ValueError(f"{where}: unknown framing {item['framing']!r}; use one of {', '.join(FRAMINGS)}")
     names = tuple(sorted({name for part in parts for _, name, _, _ in string.Formatter().parse(part) if name}))
     template = _Template(
         item.get("level"),
@@ -53,6 +62,9 @@ def _template(item: Mapping[str, Any], where: str) -> tuple[int, _Template]:
         pairs,
         item.get("category", ""),
         item.get("raw", False),
+        item.get("framing"),
+        item.get("origin", ""),
+        item.get("thread", ""),
     )
     return item["weight"], template
 
@@ -96,6 +108,7 @@ def _fillers(host: Host, rng: random.Random) -> dict[str, Callable[[], str]]:
 
     return {
         "pid": lambda: str(draw_pid(host, rng)),
+        "tid": lambda: str(draw_pid(host, rng)),  # thread ids come from the same pool as process ids
         **{name: number(low, high) for name, (low, high) in _DATA["numbers"].items()},
         **{name: choice(values) for name, values in _DATA["choices"].items()},
         "semver": semver,
@@ -116,9 +129,11 @@ class Noise:
 
     ``mix`` weighs the flavours of ``NOISE_FLAVOURS`` (``main``,
     ``exthost``, ``renderer``, ``shared``, ``agent``, ``zh``, ``service``
-    for JSON, ``chromium`` for console captures). Some records carry
-    continuation lines: stack traces, a pretty-printed JSON payload after
-    ``ToolInvoke : run_in_terminal``, a second line of a Node warning.
+    for JSON, ``chromium`` for console captures, ``chromium_lines`` for
+    Chromium's own lines in their framing, ``gopls`` for a Go language
+    server's output channel). Some records carry continuation lines: stack
+    traces, a pretty-printed JSON payload after ``ToolInvoke :
+    run_in_terminal``, a second line of a Node warning, Go's key=value lines.
     """
 
     def __init__(self, host: Host, rng: random.Random, mix: Mapping[str, int]) -> None:
@@ -135,10 +150,12 @@ class Noise:
         ]
 
     def _values(self, template: _Template, at: datetime | None) -> dict[str, str]:
-        values = {name: self._fill[name]() for name in template.names if name != "chromium"}
+        values = {name: self._fill[name]() for name in template.names if name not in _TIMED}
+        when = at or datetime(2000, 1, 1)
         if "chromium" in template.names:
-            when = at or datetime(2000, 1, 1)
             values["chromium"] = f"{self._fill['pid']()}:{when:%m%d/%H%M%S}.{when.microsecond:06d}"
+        if "go_time" in template.names:
+            values["go_time"] = f"{when:%Y/%m/%d %H:%M:%S}"
         return values
 
     def _detail(self, template: _Template, values: Mapping[str, str]) -> tuple[str, ...]:
@@ -180,6 +197,9 @@ class Noise:
             detail=self._detail(template, values),
             fields=tuple((k, _number(v.format_map(values))) for k, v in template.fields),
             raw=template.raw,
+            framing=template.framing,
+            origin=template.origin,
+            thread=template.thread.format_map(values),
         )
 
 

@@ -2,8 +2,8 @@
 
 Takes nothing but the data file and gives ``sample_logs/``: each sample is
 one host, the scenarios placed at fixed times, and the files (framing,
-encoding, noise, time window) they are written to, with a README row per
-file. The same data always gives byte-identical files.
+encoding, noise, time window, the prefix of a paste) they are written to,
+with a README row per file. The same data always gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from .datafiles import fields, load
 from .encodings import NEWLINES, Encoding, epoch, minidump, zip_bytes
-from .framings import Channel, Entry, Framing, frame
+from .framings import Channel, Entry, Framing, PasteStyle, frame, paste
 from .hosts import Host, Sidecar, make_host, uuid
 from .noise import Noise, interleave
 from .scenarios import SCENARIOS, TIMINGS, Step, render_scenario, steps_from
@@ -43,6 +43,7 @@ class _Log:
     utc_offset_h: float = 8.0
     lone_cr: tuple[datetime, datetime] | None = None
     elide_after: int | None = None
+    paste: PasteStyle | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,7 @@ _HOST_KEYS = frozenset({"key", "user", "remote", "arch", "version"})
 _PLACEMENT_KEYS = frozenset({"scenario", "steps", "at", "after_previous", "timings", "drift"})
 _LOG_KEYS = frozenset(
     {"framing", "exthost_framing", "channels", "noise", "noise_lines", "encoding", "logger", "utc_offset_h"}
-    | {"lone_cr", "elide_after"}
+    | {"lone_cr", "elide_after", "paste"}
 )
 _ENCODING_KEYS = frozenset({"codec", "bom", "newline", "gzip"})
 
@@ -183,6 +184,8 @@ def _log_lines(log: _Log, entries: Sequence[Entry], host: Host) -> tuple[list[st
         lines.extend(frame(entry, framing, utc_offset_h=log.utc_offset_h, logger=log.logger))
     if log.elide_after is not None:
         lines.insert(log.elide_after, "...")
+    if log.paste is not None:
+        lines = paste(lines, log.paste)
     return lines, (range(cr_from, len(lines) if cr_to is None else cr_to) if cr_from is not None else None)
 
 

@@ -11,6 +11,8 @@ In the data file a step is a mapping with a ``kind`` (``go``, ``ext``,
 channel and category it defaults to), a ``delay`` and a ``text``; a
 ``{use: BLOCK}`` item splices in a named block of steps, optionally with the
 first step's ``delay``/``after`` replaced and the block repeated ``times``.
+A step may be written in a framing of its own (``framing``, with the
+``origin`` and ``thread`` a Chromium or glog header prints) or ``raw``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from .datafiles import fields, load
-from .framings import Channel, Entry
+from .framings import FRAMINGS, Channel, Entry, Framing
 from .hosts import Host, Sidecar
 
 
@@ -37,7 +39,9 @@ class Step:
     ``only`` keeps a step to ``"windows"`` or ``"unix"`` hosts; ``spawn``
     starts a new sidecar before the line; ``drift`` is the same line in a
     later Qoder's wording; ``json_text`` and ``fields`` are what the JSON
-    framing shows instead of the text.
+    framing shows instead of the text. ``framing`` writes the line in a
+    framing of its own (``origin``, ``thread``: what a Chromium or glog header
+    names; ``thread`` is a template too); ``raw`` writes it with no header.
     """
 
     delay: float | str
@@ -54,6 +58,10 @@ class Step:
     json_text: str | None = None
     fields: tuple[tuple[str, str | int], ...] = ()
     detail: tuple[str, ...] = ()
+    framing: Framing | None = None
+    origin: str = ""
+    thread: str = ""
+    raw: bool = False
 
 
 Timing = tuple[float, float, float]
@@ -81,7 +89,7 @@ _DATA = load("scenarios")
 _KINDS: Mapping[str, Mapping[str, Any]] = _DATA["kinds"]
 _STEP_KEYS = frozenset(
     {"level", "text", "component", "channel", "category", "after", "label", "spawn", "only", "drift", "json_text"}
-    | {"fields", "detail"}
+    | {"fields", "detail", "framing", "origin", "thread", "raw"}
 )
 _USE_KEYS = frozenset({"delay", "after", "times"})
 
@@ -90,6 +98,9 @@ def _step(item: Mapping[str, Any], where: str) -> Step:
     fields(item, where=where, required=frozenset({"kind", "delay"}), optional=_STEP_KEYS)
     if item["kind"] not in _KINDS:
         raise ValueError(f"{where}: unknown kind {item['kind']!r}; use one of {', '.join(_KINDS)}")
+    framing = item.get("framing", _KINDS[item["kind"]].get("framing"))
+    if framing is not None and framing not in FRAMINGS:
+        raise ValueError(f"{where}: unknown framing {framing!r}; use one of {', '.join(FRAMINGS)}")
     values: dict[str, Any] = {"level": "info", "text": "", **_KINDS[item["kind"]]}
     values.update((key, value) for key, value in item.items() if key != "kind")
     values["fields"] = tuple(values.get("fields", {}).items())
@@ -198,6 +209,10 @@ def render_scenario(
                 detail=tuple(line.format_map(values) for line in step.detail),
                 fields=tuple((k, v.format_map(values) if isinstance(v, str) else v) for k, v in step.fields),
                 json_message=step.json_text,
+                raw=step.raw,
+                framing=step.framing,
+                origin=step.origin,
+                thread=step.thread.format_map(values),
             )
         )
     entries.sort(key=lambda entry: entry.at)

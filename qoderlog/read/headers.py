@@ -1,0 +1,469 @@
+"""Which framing a line's header is, and the record it makes: every header shape in one place.
+
+The text headers (VS Code, spdlog and electron-log, console, dateless VS
+Code lines, Chromium's stderr, language clients, glog, Go panics, bare
+JavaScript errors, DevTools console copies) and structured JSON lines, with
+the levels, timestamps and components they carry. ``read.framing`` decides
+from them how lines become records; the block scanner finds the same headers
+in bulk (``HEADER_SHAPES``, ``kept_line_literals``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from ..limits import DEFAULT_LIMITS
+from ..model import Framing, Record
+
+MAX_JSON_DEPTH = DEFAULT_LIMITS.max_json_depth
+
+VSCODE_HEADER = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\] ?", re.ASCII)
+# spdlog's [time] [logger] [level], and electron-log's [time] [level] (a known level word, the time maybe in UTC).
+SPDLOG_HEADER = re.compile(
+    r"\[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?)\] (?:\[([^\]]*)\] \[(\w+)\]"
+    r"|\[((?i:trace|debug|info|warn|warning|error|critical|fatal|verbose|silly))\]) ?",
+    re.ASCII,
+)
+CONSOLE_HEADER = re.compile(r"\[([A-Za-z][\w.-]*) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?)(Z?)\] ?", re.ASCII)
+# Chromium's stderr: [pid:tid:MMDD/HHMMSS.ffffff:LEVEL:file.cc(line)], [pid:MMDD/…] or [MMDD/…]; no year, no timestamp.
+CHROMIUM_HEADER = re.compile(
+    r"\[(?:(\d+):)?(?:(\d+):)?([01]\d[0-3]\d/\d{6}(?:\.\d+)?):([A-Z]+\d?):([^\]\s]*\(\d+\))\] ?", re.ASCII
+)
+# glog: E0628 12:37:38.181530 15509 file.go:60] (levels I, W, E, F; no year: no timestamp).
+GLOG_HEADER = re.compile(r"([IWEF])([01]\d[0-3]\d \d\d:\d\d:\d\d\.\d+) +(\d+) ([^\]\s]+:\d+)\] ?", re.ASCII)
+# A language client's output channel: [Error - 9:21:56 AM], [Error - 上午11:01:26] (time of day only: no timestamp).
+LSP_HEADER = re.compile(r"\[(Trace|Debug|Info|Warn|Error) *- ([^\]\n]*?\d{1,2}:\d\d:\d\d[^\]\n]*)\] ?", re.ASCII)
+# No date: a VS Code line pasted without its date (07:22:51.863 [error], or just [error]), the old console's
+# [main 3:45:14 PM].
+CLOCK_HEADER = re.compile(
+    r"(?:(\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\]|\[([A-Za-z][\w.-]*) (\d{1,2}:\d\d:\d\d(?: ?[AP]M)?)\]"
+    r"|\[(trace|debug|info|warning|error|critical)\](?= ))"
+    r" ?",
+    re.ASCII,
+)
+# A copy of the DevTools console: "abstractExtensionService.ts:644 message", "log.ts:437   ERR message", "INFO message".
+DEVTOOLS_HEADER = re.compile(r"(?:([\w.-]+\.(?:ts|js|mjs|cjs)):(\d+) +)?(?:(ERR|WARN|INFO|TRACE|DEBUG) +)?", re.ASCII)
+# A Go runtime crash: the goroutine dump that follows is its continuation.
+GO_PANIC_HEADER = re.compile(r"(?:panic|fatal error): ", re.ASCII)
+# A bare JavaScript error line, e.g. "TypeError: x" or "Error [ERR_MODULE_NOT_FOUND]: y"; its "    at" frames follow.
+ERROR_NAMES = (
+    "Error",
+    "TypeError",
+    "RangeError",
+    "ReferenceError",
+    "SyntaxError",
+    "EvalError",
+    "URIError",
+    "AggregateError",
+    "SystemError",
+    "AbortError",
+)
+STACK_HEADER = re.compile(r"(?:" + "|".join(ERROR_NAMES) + r")(?: \[[A-Z0-9_]+\])?: ", re.ASCII)
+_TAG = re.compile(r"\[([A-Za-z][\w.#-]*)\]:? ?")
+_PREFIX_COMPONENT = re.compile(r"([A-Za-z][\w]*)(?:#|: )")
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+_LEVELS = {
+    "trace": "trace",
+    "debug": "debug",
+    "info": "info",
+    "information": "info",
+    "warn": "warning",
+    "warning": "warning",
+    "err": "error",
+    "error": "error",
+    "fatal": "critical",
+    "crit": "critical",
+    "critical": "critical",
+}
+_GLOG_LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
+_JSON_TIME_KEYS = ("timestamp", "time", "ts", "@timestamp")
+_JSON_LEVEL_KEYS = ("level", "severity", "lvl")
+_JSON_MESSAGE_KEYS = ("message", "msg")
+_JSON_COMPONENT_KEYS = ("component", "logger")
+
+
+def normalise_level(level: str | None) -> str | None:
+    """``"WARN"`` → ``"warning"``; unknown levels are kept lower-cased."""
+    if level is None:
+        return None
+    lowered = level.lower()
+    return _LEVELS.get(lowered, lowered)
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """An ISO-like log timestamp → naive local datetime, or aware UTC when it has a zone (``Z``, ``+08:00``)."""
+    try:
+        stamp = datetime.fromisoformat(text)
+        # Aware stamps are kept in UTC so that every aware value means the same clock (tables mark them as UTC).
+        return stamp.astimezone(UTC) if stamp.tzinfo is not None else stamp
+    except (ValueError, OverflowError):
+        return None
+
+
+def split_component(rest: str) -> tuple[str | None, str]:
+    """``"[IPC] Checking…"`` → ``("IPC", "Checking…")``; ``"update#setState idle"`` → ``("update", …)``.
+
+    A leading ``[Tag]`` is removed from the message; a ``word#`` or
+    ``Word: `` prefix names the component but stays in the message.
+    """
+    tag = _TAG.match(rest)
+    if tag:
+        return tag[1], rest[tag.end() :]
+    prefix = _PREFIX_COMPONENT.match(rest)
+    return (prefix[1] if prefix else None), rest
+
+
+def json_depth(line: str, limit: int) -> int:
+    """How deep ``line``'s brackets nest outside strings, scanning only as far as needed to pass ``limit``.
+
+    Cheap for ordinary lines: a line with no more brackets than ``limit`` cannot nest deeper.
+    """
+    if line.count("{") + line.count("[") <= limit:
+        return 0
+    depth = deepest = 0
+    for token in _JSON_TOKEN.finditer(line):
+        char = token[0]
+        if char in "{[":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif char in "}]":
+            depth -= 1
+    return deepest
+
+
+def parse_json_record(line: str, max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any] | None:
+    """The object of a structured JSON log line, or ``None`` if the line is not one.
+
+    A structured record is a JSON object with a string message and a level or
+    timestamp; anything else starting with ``{`` (a payload) is not, and
+    neither is a line nested deeper than ``max_depth``.
+    """
+    if '"message"' not in line and '"msg"' not in line:
+        return None
+    if too_deep(line, max_depth):
+        return None
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if _ESCAPED_SURROGATE.search(line):
+        value = _scrub(value)
+    if not isinstance(value, dict):
+        return None
+    message = _first(value, _JSON_MESSAGE_KEYS)
+    if not isinstance(message, str):
+        return None
+    if _first(value, _JSON_LEVEL_KEYS) is None and _first(value, _JSON_TIME_KEYS) is None:
+        return None
+    return value
+
+
+def too_deep(line: str, limit: int) -> bool:
+    """Whether ``parse_json_record`` turned ``line`` down for its depth alone."""
+    return ('"message"' in line or '"msg"' in line) and json_depth(line, limit) > limit
+
+
+def _scrub(value: Any) -> Any:
+    """``value`` with lone surrogates in its strings (and keys) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub(key): _scrub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    return value
+
+
+def _first(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if key in obj:
+            return obj[key]
+    return None
+
+
+def _json_record(obj: dict[str, Any], *, source: str, line: int, text: str) -> Record:
+    stamp = _first(obj, _JSON_TIME_KEYS)
+    timestamp = None
+    if isinstance(stamp, str):
+        timestamp = parse_timestamp(stamp)
+    elif isinstance(stamp, int | float) and not isinstance(stamp, bool):
+        try:
+            seconds = stamp / 1000 if stamp > 1e11 else stamp
+            timestamp = datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            timestamp = None
+    level = _first(obj, _JSON_LEVEL_KEYS)
+    component, message = split_component(_first(obj, _JSON_MESSAGE_KEYS))
+    named = _first(obj, _JSON_COMPONENT_KEYS)
+    used = {*_JSON_TIME_KEYS, *_JSON_LEVEL_KEYS, *_JSON_MESSAGE_KEYS, *_JSON_COMPONENT_KEYS}
+    return Record(
+        source=source,
+        line=line,
+        framing=Framing.JSON,
+        timestamp=timestamp,
+        level=normalise_level(level) if isinstance(level, str) else None,
+        component=component or (named if isinstance(named, str) else None),
+        logger=obj.get("category") if isinstance(obj.get("category"), str) else None,
+        message=message,
+        text=text,
+        fields={k: v for k, v in obj.items() if k not in used},
+    )
+
+
+def _header_record(
+    framing: Framing,
+    match: re.Match[str],
+    *,
+    source: str,
+    line: int,
+    text: str,
+) -> Record:
+    stamp: str | None
+    if framing is Framing.VSCODE:
+        stamp, level, logger = match[1], match[2], None
+    elif framing is Framing.SPDLOG:
+        stamp, logger, level = match[1], match[2], match[3] or match[4]
+    elif framing is Framing.CONSOLE:
+        logger, stamp, level = match[1], match[2] + match[3], None
+    elif framing.self_describing:
+        # The header is the message: "panic: …" and "TypeError: …" stay whole, so templates and patterns see them.
+        level = "fatal" if framing is Framing.GO_PANIC else "error"
+        return Record(
+            source=source,
+            line=line,
+            framing=framing,
+            timestamp=None,
+            level=normalise_level(level),
+            component=None,
+            logger=None,
+            message=text,
+            text=text,
+        )
+    else:
+        stamp, level, logger = None, _raw_level(framing, match), _LOGGERS[framing](match)
+    level = _relayed(text, match.end(), level)
+    component, message = split_component(text[match.end() :])
+    return Record(
+        source=source,
+        line=line,
+        framing=framing,
+        timestamp=parse_timestamp(stamp) if stamp is not None else None,
+        level=normalise_level(level),
+        component=component,
+        logger=logger,
+        message=message,
+        text=text,
+    )
+
+
+_LOGGERS: dict[Framing, Callable[[re.Match[str]], str | None]] = {
+    Framing.CHROMIUM: lambda match: match[5],
+    Framing.GLOG: lambda match: match[4],
+    Framing.LSP: lambda match: "lsp",
+    Framing.CLOCK: lambda match: match[3],
+    Framing.DEVTOOLS: lambda match: f"{match[1]}:{match[2]}" if match[1] else None,
+}
+"""The writer a header without a timestamp names: Chromium's and glog's source file, a language client."""
+
+
+def bare_record(text: str, *, source: str, line: int) -> Record:
+    """A record for a headerless line (a pasted snippet): no timestamp, no level."""
+    component, message = split_component(text.strip())
+    return Record(
+        source=source,
+        line=line,
+        framing=Framing.BARE,
+        timestamp=None,
+        level=None,
+        component=component,
+        logger=None,
+        message=message,
+        text=text,
+    )
+
+
+def match_header(
+    text: str, max_json_depth: int = MAX_JSON_DEPTH, *, unframed: bool = True, console: bool | None = None
+) -> tuple[Framing, re.Match[str] | dict[str, Any]] | None:
+    """Which framing's header ``text`` starts with, and the match; ``None`` for headerless lines.
+
+    ``unframed`` says that the file has shown no header yet: only then is a
+    bare ``Error:`` line a header; ``console`` (by default ``unframed``)
+    that the file may be a DevTools console copy (see ``HEADER_SHAPES``).
+    """
+    first = text[:1]
+    if first.isdigit():
+        match = VSCODE_HEADER.match(text) or CLOCK_HEADER.match(text)
+        if match is not None:
+            return (Framing.VSCODE if match.re is VSCODE_HEADER else Framing.CLOCK), match
+        return _console(text) if (unframed if console is None else console) else None
+    if first == "[":
+        for framing, header in _BRACKETED:
+            match = header.match(text)
+            if match:
+                return framing, match
+        return None
+    if first == "{":
+        obj = parse_json_record(text, max_json_depth)
+        return (Framing.JSON, obj) if obj is not None else None
+    for framing, header in _BY_FIRST.get(first, ()):
+        match = header.match(text)
+        if match and (unframed or framing is not Framing.STACK):
+            return framing, match
+    return _console(text) if (unframed if console is None else console) else None
+
+
+def _console(text: str) -> tuple[Framing, re.Match[str]] | None:
+    """A DevTools console line: a source location, a level badge, or both, before the message."""
+    match = DEVTOOLS_HEADER.match(text)
+    if match is None or match.end() == 0 or not (match[1] or match[3]):
+        return None
+    return Framing.DEVTOOLS, match
+
+
+_BRACKETED = (
+    (Framing.SPDLOG, SPDLOG_HEADER),
+    (Framing.CONSOLE, CONSOLE_HEADER),
+    (Framing.CLOCK, CLOCK_HEADER),
+    (Framing.CHROMIUM, CHROMIUM_HEADER),
+    (Framing.LSP, LSP_HEADER),
+)
+_BY_FIRST: dict[str, tuple[tuple[Framing, re.Pattern[str]], ...]] = {}
+for _first_char in "IWF":
+    _BY_FIRST[_first_char] = ((Framing.GLOG, GLOG_HEADER),)
+_BY_FIRST["E"] = ((Framing.GLOG, GLOG_HEADER), (Framing.STACK, STACK_HEADER))
+_BY_FIRST["p"] = _BY_FIRST["f"] = ((Framing.GO_PANIC, GO_PANIC_HEADER),)
+for _name in ERROR_NAMES:
+    _BY_FIRST.setdefault(_name[0], ((Framing.STACK, STACK_HEADER),))
+"""The unbracketed headers by their first character, so that a line starting otherwise costs one dict miss."""
+
+
+def make_record(
+    framing: Framing, found: re.Match[str] | dict[str, Any], *, source: str, line: int, text: str
+) -> Record:
+    """Build the ``Record`` for a header found by ``match_header``."""
+    if isinstance(found, dict):
+        return _json_record(found, source=source, line=line, text=text)
+    return _header_record(framing, found, source=source, line=line, text=text)
+
+
+DATED_HEADERS: tuple[re.Pattern[str], ...] = (VSCODE_HEADER, SPDLOG_HEADER, CONSOLE_HEADER)
+"""The text headers that carry a date (JSON records aside): the ones a source's time span is read from."""
+HEADER_SHAPES: tuple[re.Pattern[str], ...] = (
+    *DATED_HEADERS,
+    CLOCK_HEADER,
+    CHROMIUM_HEADER,
+    LSP_HEADER,
+    GLOG_HEADER,
+    GO_PANIC_HEADER,
+)
+"""Every text header of a framed file (JSON records aside), for readers that find header lines in bulk.
+
+A bare ``Error:`` line (``STACK_HEADER``) is a header only before a file
+shows one of these: in a framed log it is the first line of the stack that
+the record before it printed. A DevTools console line (``DEVTOOLS_HEADER``)
+is one only in a file that starts as a console copy, which is then read
+line by line (a paste is small).
+"""
+
+
+def kept_line_literals(levels: Iterable[str]) -> frozenset[bytes]:
+    """Byte strings, one of which every header line kept for its level alone holds (``levels`` normalised).
+
+    The block scanner feeds the framer every line holding one of them, so
+    that both readers keep the same records; a ``\n`` in front anchors a
+    header that starts with a letter to the start of a line.
+    """
+    wanted = frozenset(levels)
+    spellings = level_spellings(wanted)
+    literals = {b"[" + word.encode() + b"]" for word in spellings}
+    literals.update(b":" + word.encode() + b":" for word in spellings if word.isupper())  # Chromium
+    literals.update(b"[" + word.encode() + b" " for word in spellings if word.istitle())  # language clients
+    for letter, level in _GLOG_LEVELS.items():
+        if level in wanted:
+            literals.update(b"\n" + letter.encode() + month for month in (b"0", b"1"))
+    if "critical" in wanted:
+        literals.update((b"\npanic: ", b"\nfatal error: "))
+    return frozenset(literals)
+
+
+def level_spellings(levels: Iterable[str]) -> frozenset[str]:
+    """The raw level words that keep a record for ``levels`` (normalised names such as ``"warning"``).
+
+    A level counts in lower, UPPER or Title case (``error``, ``ERROR``,
+    ``Error``) — the spellings loggers write; the fast block scanner looks
+    for exactly these words, so both readers keep the same records.
+    """
+    wanted = set(levels)
+    words = {raw for raw, norm in _LEVELS.items() if norm in wanted} | (wanted - set(_LEVELS.values()))
+    return frozenset(spelling for word in words for spelling in (word, word.upper(), word.title()))
+
+
+_RELAYED = (LSP_HEADER, CHROMIUM_HEADER)
+_RANKS = {"trace": 0, "debug": 1, "info": 2, "warning": 3, "error": 4, "critical": 5}
+
+
+def _relayed(text: str, at: int, level: str | None) -> str | None:
+    """The level of a line relayed inside a record (``[info] [Error - 4:55:53 PM] …``) when it is higher.
+
+    A language client's or Chromium's header at the start of the message is
+    the level the line really has; both show a literal (``[Error``,
+    ``:ERROR:``) that the block scanner looks for anywhere in a line.
+    """
+    if text[at : at + 1] != "[":
+        return level
+    for header in _RELAYED:
+        inner = header.match(text, at)
+        if inner is not None:
+            framing = Framing.LSP if header is LSP_HEADER else Framing.CHROMIUM
+            raw = _raw_level(framing, inner)
+            if _RANKS.get(normalise_level(raw) or "", -1) > _RANKS.get(normalise_level(level) or "", -1):
+                return raw
+            return level
+    return level
+
+
+def _raw_level(framing: Framing, match: re.Match[str]) -> str | None:
+    if framing is Framing.VSCODE:
+        return match[2]
+    if framing is Framing.SPDLOG:
+        return match[3] or match[4]
+    if framing is Framing.CHROMIUM:
+        return "debug" if match[4].startswith("VERBOSE") else match[4]  # VLOG levels VERBOSE1, VERBOSE2 …
+    if framing is Framing.GLOG:
+        return _GLOG_LEVELS[match[1]]
+    if framing is Framing.LSP:
+        return match[1]
+    if framing is Framing.CLOCK:
+        return match[2] or match[5]
+    if framing is Framing.DEVTOOLS:
+        return match[3]
+    if framing is Framing.GO_PANIC:
+        return "fatal"
+    if framing is Framing.STACK:
+        return "error"
+    return None
+
+
+def header_time(header: tuple[Framing, Any, str] | None) -> datetime | None:
+    if header is None:
+        return None
+    framing, match, text = header
+    return make_record(framing, match, source="", line=0, text=text).timestamp
+
+
+def gate_and_level(framing: Framing, match: re.Match[str] | dict[str, Any], text: str) -> tuple[Any, Any]:
+    """What a header line's prefilter gate looks at (a JSON record's message, else the line) and its raw level."""
+    if isinstance(match, dict):
+        return _first(match, _JSON_MESSAGE_KEYS), _first(match, _JSON_LEVEL_KEYS)
+    return text, _relayed(text, match.end(), _raw_level(framing, match))
