@@ -24,6 +24,7 @@ import click
 from .config import load_config, load_limits
 from .errors import QoderlogError, UsageError
 from .events import Accounting, iter_events
+from .i18n import LANGUAGES
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Severity
 from .patterns import PatternSet, load_patterns
@@ -275,7 +276,7 @@ def format_stats(accounting: Accounting) -> str:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option(
@@ -287,10 +288,13 @@ def format_stats(accounting: Accounting) -> str:
 @click.option(
     "--redact/--no-redact",
     default=None,
-    help="Replace user names, e-mails, IPs, tokens and machine ids (default: on for html and markdown).",
+    help="Replace user names, e-mails, IPs, tokens and machine ids (default: on for html, markdown and reply).",
 )
 @click.option("--assets", type=click.Path(file_okay=False), help="Markdown: write chart PNGs to this folder.")
 @click.option("--no-charts", is_flag=True, help="Leave the charts out.")
+@click.option(
+    "--lang", type=click.Choice(sorted(LANGUAGES)), default="en", show_default=True, help="The reply's language."
+)
 @click.option(
     "--baseline",
     type=click.Path(exists=True, file_okay=False),
@@ -307,12 +311,15 @@ def analyze(
     redact: bool | None,
     assets: str | None,
     no_charts: bool,
+    lang: str,
     baseline: str | None,
     pattern_dirs: tuple[str, ...],
     config_path: str | None,
     **limit_flags: Any,
 ) -> None:
     """Diagnose a bundle: sessions of the Go sidecar, findings with evidence and remedies.
+
+    With no PATH, analyses the Qoder logs of this machine (what `qoderlog collect` would take).
 
     \b
     Exit status: 0 done (findings or not); 1 a finding at or above
@@ -322,6 +329,8 @@ def analyze(
 
     config = load_config(config_path) if config_path else {}
     limits = _limits(config_path, limit_flags)
+    if not paths:
+        paths = _this_machines_logs()
     analysis = run_engine(paths, config=config, patterns=_load(pattern_dirs), limits=limits)
     if baseline:
         from .analysis import Analysis  # startup: the notebook front door's fleet context, only with --baseline
@@ -333,6 +342,7 @@ def analyze(
         assets=assets,
         charts=not no_charts,
         output=output,
+        lang=lang,
     )
     with _output(output) as out:
         REPORTERS[fmt](analysis, out, options)
@@ -512,14 +522,91 @@ def synth_warehouse(out: str, nights: int, uploads_per_night: int, seed: int) ->
     click.echo(json.dumps(made, indent=1))
 
 
+def _this_machines_logs() -> tuple[str, ...]:
+    """The log files and dumps ``collect`` would take on this machine; exit 3 with where it looked if none."""
+    from .collect import DEFAULT_SINCE, discover, nothing_found, parse_since, this_machine  # startup: no PATH only
+    from .locations import this_platform  # startup: no PATH only
+
+    home, env = this_machine()
+    found = discover(this_platform(), home=home, env=env, since=parse_since(DEFAULT_SINCE))
+    if not found.files:
+        click.echo(f"qoderlog: {nothing_found(found)}", err=True)
+        sys.exit(EXIT_NO_INPUT)
+    return tuple(str(item.path) for item in found.files) + tuple(str(dump.path) for dump in found.dumps)
+
+
+@cli.command()
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="The zip to write (default: qoder-logs-<time>.zip)."
+)
+@click.option("--since", default="3d", show_default=True, help="Only files written in this time: 30m, 12h, 3d, 1w.")
+@click.option(
+    "--path", "paths", multiple=True, type=click.Path(exists=True), help="Take the logs here instead of looking."
+)
+@click.option("--with-dumps", is_flag=True, help="Put the Crashpad minidumps in the zip (they are always listed).")
+@click.option("--redact/--no-redact", default=True, show_default=True, help="Hide user names, e-mails, IPs, tokens.")
+@click.option("--dry-run", is_flag=True, help="List what would be taken; write nothing.")
+@click.option(
+    "--platform",
+    type=click.Choice(["windows", "macos", "linux", "remote"]),
+    help="The layout to look for (default: this machine's).",
+)
+def collect(
+    output: str | None,
+    since: str,
+    paths: tuple[str, ...],
+    with_dumps: bool,
+    redact: bool,
+    dry_run: bool,
+    platform: str | None,
+) -> None:
+    """Gather this machine's Qoder logs into one zip with a manifest, redacted, ready to attach to a ticket.
+
+    \b
+    Exit status: 0 written (or listed); 2 usage error; 3 no log found.
+    """
+    from .collect import (  # startup: only the command that needs it loads it
+        default_bundle_name,
+        describe,
+        discover,
+        nothing_found,
+        parse_since,
+        this_machine,
+        write_bundle,
+    )
+    from .locations import this_platform  # startup: only the command that needs it loads it
+
+    home, env = this_machine()
+    found = discover(
+        platform or this_platform(), home=home, env=env, since=parse_since(since), paths=[Path(p) for p in paths]
+    )
+    if not found.files:
+        click.echo(f"qoderlog: {nothing_found(found)}", err=True)
+        sys.exit(EXIT_NO_INPUT)
+    if dry_run:
+        for line in describe(found, with_dumps=with_dumps):
+            click.echo(line)
+        total = sum(item.size for item in found.files)
+        click.echo(f"would take {len(found.files)} log file(s), {total:,} bytes; {len(found.dumps)} minidump(s)")
+        return
+    target = Path(output or default_bundle_name())
+    bundle = write_bundle(found, target, redact=redact, with_dumps=with_dumps, home=home)
+    manifest = bundle.manifest
+    dumps = len(found.dumps)
+    dump_note = f"{dumps} minidump(s) " + ("included" if with_dumps else "listed (--with-dumps to include)")
+    redaction = f"{manifest['replacements']} replacement(s)" if redact else "not redacted"
+    click.echo(f"wrote {target}: {len(manifest['files'])} log file(s), {dump_note}, {redaction}")
+
+
 @cli.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 def rules_command(fmt: str) -> None:
-    """Document every rule: id, title, what it detects, thresholds, causes, remedies."""
+    """Document every rule: id, title, what it detects, thresholds, causes, remedies (and with markdown, playbooks)."""
     from .rules.docs import rules_markdown, rules_text  # startup: only the command that needs it loads it
-    from .rules.registry import REGISTRY  # startup: only the command that needs it loads it
+    from .rules.registry import REGISTRY, playbooks  # startup: only the command that needs it loads it
 
-    click.echo(rules_markdown(REGISTRY) if fmt == "markdown" else rules_text(REGISTRY), nl=False)
+    text = rules_markdown(REGISTRY, playbooks().by_rule) if fmt == "markdown" else rules_text(REGISTRY)
+    click.echo(text, nl=False)
 
 
 @cli.group()

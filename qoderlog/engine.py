@@ -27,6 +27,7 @@ from .patterns import PatternSet, load_patterns
 from .read.sources import stream_key
 from .resources import package_version
 from .rules import Facts
+from .rules.incidents import Incident, group_incidents
 from .rules.registry import run_rules
 from .sessions import NEVER_READY_S, build_sessions, group_streams, is_lifecycle, wall
 from .tables import events_frame, findings_frame, sessions_frame
@@ -73,6 +74,7 @@ class Result:
     baseline: Mapping[str, Any] | None = None
     template_list: tuple[Template, ...] = ()
     records: Mapping[str, int] = field(default_factory=dict)
+    incident_list: tuple[Incident, ...] = ()
     known_noise: Mapping[str, int] = field(default_factory=dict)
     error_templates: tuple[ErrorTemplate, ...] = ()
 
@@ -115,7 +117,7 @@ class Result:
         return events_frame(self.event_list, load_patterns())
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document: schema_version, inputs, stats, sessions, findings, environment, unknown templates.
+        """The JSON document: schema_version, inputs, stats, sessions, findings, incidents, environment, templates.
 
         With a baseline (``analyze --baseline``) it also has ``baseline`` and,
         per finding, ``fleet_context`` sentences.
@@ -130,6 +132,7 @@ class Result:
             "environment": self.environment.to_dict(),
             "sessions": [s.to_dict() for s in self.session_list],
             "findings": [f.to_dict() for f in self.finding_list],
+            "incidents": [i.to_dict() for i in self.incident_list],
             "unknown_templates": [t.to_dict() for t in self.template_list],
             "coverage": self.coverage,
             "records": dict(self.records),
@@ -202,6 +205,7 @@ def analyze_events(
         config=settings,
         template_list=miner.templates() if miner is not None else (),
         records=_record_counts(events, miner),
+        incident_list=group_incidents(findings, sessions),
         known_noise=dict(miner.known_noise) if miner is not None else {},
         error_templates=miner.error_templates() if miner is not None else (),
     )

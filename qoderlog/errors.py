@@ -45,6 +45,10 @@ class PatternError(QoderlogError):
     """A pattern file is invalid: bad YAML, bad regex, an example that fails."""
 
 
+class PlaybookError(QoderlogError):
+    """A playbook file is invalid: bad YAML, an unknown platform or placeholder, a destructive step unguarded."""
+
+
 class ConfigError(QoderlogError):
     """A configuration file or option value is invalid."""
 

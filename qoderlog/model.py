@@ -410,16 +410,46 @@ class Template:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """One playbook step for one platform: an instruction and optionally one command in that platform's shell.
+
+    ``shell`` is ``powershell`` or ``sh`` when there is a ``command``, else ``None``; placeholders are filled.
+    ``template`` is the text as the playbook writes it and ``values`` what filled its placeholders, so that a
+    reply can give the same step in another language (neither is part of the JSON).
+    """
+
+    platform: str
+    text: str
+    shell: str | None = None
+    command: str | None = None
+    template: str = field(default="", compare=False)
+    values: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the ``remediation.steps`` entries)."""
+        return {"platform": self.platform, "text": self.text, "shell": self.shell, "command": self.command}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Remediation:
-    """What probably caused a finding (most likely first), what the user can try, what to escalate."""
+    """What probably caused a finding (most likely first), what the user can try, what to escalate.
+
+    ``steps`` is the rule's playbook for the bundle's platform (every platform's when it is unknown).
+    """
 
     causes: tuple[str, ...] = ()
     user_actions: tuple[str, ...] = ()
     escalate: tuple[str, ...] = ()
+    steps: tuple[Step, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return {"causes": list(self.causes), "user_actions": list(self.user_actions), "escalate": list(self.escalate)}
+        return {
+            "causes": list(self.causes),
+            "user_actions": list(self.user_actions),
+            "escalate": list(self.escalate),
+            "steps": [step.to_dict() for step in self.steps],
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

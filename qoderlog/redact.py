@@ -98,6 +98,12 @@ class Redactor:
         for text in texts:
             self._collect(text)
 
+    def learn_name(self, name: str) -> None:
+        """Hide the user name ``name`` wherever it stands, as if it had been seen in a home path."""
+        if _is_name(name):
+            self.placeholder("user", name)
+            self._bare = self._bare_pattern()
+
     def learn_document(self, document: Any) -> None:
         """Note the names and secrets in every string of a JSON-ready document."""
         self.learn(_strings(document))

@@ -10,6 +10,7 @@ their rule must give; ``check_case`` runs one.
 
 from __future__ import annotations
 
+import io
 import json
 import tempfile
 from collections.abc import Mapping
@@ -21,8 +22,10 @@ import yaml
 
 from .analysis import Analysis, analyze
 from .errors import PatternError
+from .i18n import LANGUAGES
 from .model import Framing, Severity
 from .patterns import PatternSet, check_example, check_examples, frame_example
+from .reporters import REPORTERS, RenderOptions
 
 _STAMP = "2025-08-22 10:23:45.123"
 
@@ -154,14 +157,29 @@ def samples(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.name != "README.md" and not p.name.startswith("."))
 
 
+def sample_reply(sample: Path, lang: str) -> str:
+    """The reply ``analyze --format reply --lang LANG`` gives for one sample (redacted, as by default)."""
+    out = io.StringIO()
+    REPORTERS["reply"](analyze([sample]), out, RenderOptions(redact=True, lang=lang))
+    return out.getvalue()
+
+
 def write_golden(folder: Path, out: Path) -> list[Path]:
-    """Regenerate the expected findings of every sample (``python -m qoderlog.testing SAMPLES OUT``)."""
+    """Regenerate the expected findings and replies of every sample (``python -m qoderlog.testing SAMPLES OUT``).
+
+    Findings go to ``OUT/<sample>.json``, replies to ``OUT/replies/<sample>.<lang>.txt``.
+    """
     out.mkdir(parents=True, exist_ok=True)
+    (out / "replies").mkdir(exist_ok=True)
     written = []
     for sample in samples(folder):
         target = out / f"{sample.name}.json"
         target.write_text(json.dumps(sample_findings(sample), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(target)
+        for lang in LANGUAGES:
+            reply = out / "replies" / f"{sample.name}.{lang}.txt"
+            reply.write_text(sample_reply(sample, lang), encoding="utf-8")
+            written.append(reply)
     return written
 
 

@@ -24,6 +24,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
 from ..baseline import anomaly_sentences
+from ..locations import BY_PLATFORM, SHELLS
 from ..model import LimitHit
 from ..redact import KINDS, Redactor
 from ..rules.registry import startup_thresholds
@@ -33,7 +34,9 @@ from .view import (
     AccountingView,
     EvidenceBlock,
     EvidenceLine,
+    FindingRef,
     FindingView,
+    IncidentView,
     InputRow,
     Location,
     Metric,
@@ -41,6 +44,8 @@ from .view import (
     Segment,
     SessionRow,
     SeverityGroup,
+    StepGroup,
+    StepView,
     TemplateRow,
     UnexplainedRow,
     UnknownView,
@@ -127,7 +132,11 @@ def report_document(result: Result) -> dict[str, Any]:
     counts = {sev: n for sev in SEVERITIES if (n := sum(1 for f in findings if f["severity"] == sev))}
     if len(findings) > MAX_SHOWN_FINDINGS:
         worst = sorted(range(len(findings)), key=lambda i: SEVERITIES.index(findings[i]["severity"]))
-        document["findings"] = [findings[i] for i in sorted(worst[:MAX_SHOWN_FINDINGS])]
+        kept = sorted(worst[:MAX_SHOWN_FINDINGS])
+        document["findings"] = [findings[i] for i in kept]
+        document["incidents"] = _shown_incidents(
+            document.get("incidents") or [], {old: new for new, old in enumerate(kept)}
+        )
     if len(sessions) > MAX_SHOWN_SESSIONS:
         named = {f.get("session") for f in document["findings"]}
         first = [i for i, s in enumerate(sessions) if s["id"] in named]
@@ -139,6 +148,16 @@ def report_document(result: Result) -> dict[str, Any]:
     document["timeline"] = marks[:MAX_MARKS]
     document["timeline_total"] = len(marks)
     return document
+
+
+def _shown_incidents(incidents: Sequence[Mapping[str, Any]], index: Mapping[int, int]) -> list[dict[str, Any]]:
+    """The incidents whose root is among the shown findings, their finding indices renumbered to the shown list."""
+    shown = []
+    for incident in incidents:
+        if incident["root"] in index:
+            members = [index[i] for i in incident["findings"] if i in index]
+            shown.append({**incident, "root": index[incident["root"]], "findings": members})
+    return shown
 
 
 def present(
@@ -161,6 +180,7 @@ def present(
     sessions = tuple(_session_row(n, s, names, limits) for n, s in enumerate(_ordered(session_docs), 1))
     by_id = {s["id"]: s for s in session_docs}
     views = [_finding_view(i, f, by_id, names) for i, f in enumerate(findings, 1)]
+    incidents = _incident_views(document.get("incidents") or [], views)
     groups = tuple(
         SeverityGroup(severity=sev, heading=GROUP_HEADINGS[sev], findings=tuple(v for v in views if v.severity == sev))
         for sev in SEVERITIES
@@ -172,7 +192,9 @@ def present(
         title="Qoder log report",
         generator=str(document.get("generator") or "qoderlog"),
         period=_period(document.get("inputs") or []),
-        verdict=_verdict(findings, sessions, shown.get("counts"), document.get("verdict") or {}),
+        verdict=_verdict(
+            findings, sessions, shown.get("counts"), document.get("verdict") or {}, document.get("incidents") or []
+        ),
         groups=groups,
         finding_count=int(shown.get("findings") or len(findings)),
         sessions=sessions,
@@ -187,6 +209,26 @@ def present(
         redacted=redacted,
         unknown=_unknown(document),
         redaction=tuple((kind, n) for kind, n in (replaced or {}).items() if kind in KINDS and n),
+        incidents=incidents,
+    )
+
+
+def _incident_views(incidents: Sequence[Mapping[str, Any]], views: Sequence[FindingView]) -> tuple[IncidentView, ...]:
+    """The incidents of more than one finding, each finding named by its anchor in the report."""
+
+    def ref(index: int) -> FindingRef:
+        view = views[index]
+        return FindingRef(anchor=view.anchor, title=view.title, rule=view.rule, severity=view.severity)
+
+    return tuple(
+        IncidentView(
+            id=incident["id"],
+            summary=incident["summary"],
+            root=ref(incident["root"]),
+            consequences=tuple(ref(i) for i in incident["findings"] if i != incident["root"]),
+        )
+        for incident in incidents
+        if len(incident["findings"]) > 1
     )
 
 
@@ -439,7 +481,34 @@ def _finding_view(
         locations=_locations(finding, session),
         evidence=_evidence_blocks(finding["rule"], finding.get("evidence") or [], names),
         fleet_context=tuple(finding.get("fleet_context") or ()),
+        steps=step_groups(remediation.get("steps") or ()),
     )
+
+
+_SHELL_LABELS = {"powershell": "PowerShell", "sh": "Terminal (sh)"}
+
+
+def step_groups(steps: Iterable[Mapping[str, Any]]) -> tuple[StepGroup, ...]:
+    """A finding's ``remediation.steps`` grouped by platform, in the order given, each numbered from 1."""
+    by_platform: dict[str, list[Mapping[str, Any]]] = {}
+    for step in steps:
+        by_platform.setdefault(step["platform"], []).append(step)
+    groups = []
+    for platform, items in by_platform.items():
+        where = BY_PLATFORM.get(platform)
+        shell = SHELLS.get(platform, "sh")
+        groups.append(
+            StepGroup(
+                platform=platform,
+                label=where.label if where else platform,
+                shell_label=_SHELL_LABELS[shell],
+                steps=tuple(
+                    StepView(number=n, text=item["text"], shell=item.get("shell"), command=item.get("command"))
+                    for n, item in enumerate(items, 1)
+                ),
+            )
+        )
+    return tuple(groups)
 
 
 QUIET_VERDICTS = {
@@ -455,6 +524,7 @@ def _verdict(
     sessions: Sequence[SessionRow],
     totals: Mapping[str, int] | None,
     verdict: Mapping[str, Any],
+    incidents: Sequence[Mapping[str, Any]] = (),
 ) -> Verdict:
     if totals is None:
         totals = {sev: sum(1 for f in findings if f["severity"] == sev) for sev in SEVERITIES}
@@ -485,7 +555,11 @@ def _verdict(
         sentence = plain(worst.get("metrics") or {}) if plain else worst["summary"]
     except (KeyError, TypeError, ValueError):
         sentence = worst["summary"]
-    remediation = worst.get("remediation") or {}
+    # When the worst finding follows from another, the root's cause and remedy are what to tell and try first.
+    at = findings.index(worst)
+    story = next((i for i in incidents if at in i["findings"] and len(i["findings"]) > 1), None)
+    root = findings[story["root"]] if story is not None else worst
+    remediation = root.get("remediation") or {}
     causes = remediation.get("causes") or []
     actions = remediation.get("user_actions") or []
     return Verdict(
@@ -499,6 +573,7 @@ def _verdict(
         kind=kind,
         unexplained=rows,
         unexplained_records=records,
+        incident=story["summary"] if story is not None else None,
     )
 
 

@@ -23,7 +23,7 @@ import jinja2
 
 from ..resources import resource_dir
 from .presentation import format_seconds
-from .view import EvidenceBlock
+from .view import EvidenceBlock, StepView
 
 _MAIN_TEMPLATE = "report.html.j2"
 
@@ -143,7 +143,13 @@ def markdown_environment() -> jinja2.Environment:
     """The Markdown environment: every value escaped by ``finalize`` unless a filter made it safe."""
     env = _environment(autoescape=False, keep_trailing_newline=True, finalize=_finalize)
     env.filters.update(
-        code=md_code, fence=md_fence, cell=md_cell, link_target=link_target, evidence=md_evidence, marks=evidence_marks
+        code=md_code,
+        fence=md_fence,
+        cell=md_cell,
+        link_target=link_target,
+        evidence=md_evidence,
+        marks=evidence_marks,
+        command=md_command,
     )
     return env
 
@@ -157,3 +163,9 @@ def md_evidence(block: EvidenceBlock) -> MarkdownSafe:
 def evidence_marks(block: EvidenceBlock) -> list[str]:
     """The distinct highlighted values of an evidence block, in order."""
     return list(dict.fromkeys(s.text for line in block.lines for s in line.segments if s.mark))
+
+
+def md_command(step: StepView) -> MarkdownSafe:
+    """A step's command as a fenced block in its shell's language, indented to sit inside its numbered item."""
+    block = md_fence([step.command or ""], "powershell" if step.shell == "powershell" else "sh")
+    return MarkdownSafe("\n".join("    " + line for line in block.splitlines()))

@@ -60,6 +60,26 @@ class Metric:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StepView:
+    """One playbook step: its number, instruction and (maybe) command in ``shell`` (``powershell`` or ``sh``)."""
+
+    number: int
+    text: str
+    shell: str | None
+    command: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepGroup:
+    """The steps for one platform, numbered from 1, under the platform's name and its shell's."""
+
+    platform: str
+    label: str
+    shell_label: str
+    steps: tuple[StepView, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FindingView:
     """A finding as a report shows it."""
 
@@ -75,6 +95,7 @@ class FindingView:
     locations: tuple[Location, ...]
     evidence: tuple[EvidenceBlock, ...]
     fleet_context: tuple[str, ...] = ()
+    steps: tuple[StepGroup, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,6 +143,28 @@ class Verdict:
     counts: tuple[tuple[str, int], ...]
     unexplained: tuple[UnexplainedRow, ...] = ()
     unexplained_records: int = 0
+    incident: str | None = None
+    """The story of the incident the worst finding is part of, root cause first, when it has more than one finding."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindingRef:
+    """A finding named from elsewhere in the report: its anchor, title and rule."""
+
+    anchor: str
+    title: str
+    rule: str
+    severity: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncidentView:
+    """Findings that follow from each other: the root cause, then its consequences, and the story."""
+
+    id: str
+    summary: str
+    root: FindingRef
+    consequences: tuple[FindingRef, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -262,6 +305,8 @@ class Report:
     redacted: bool
     unknown: UnknownView
     redaction: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+    incidents: tuple[IncidentView, ...] = ()
+    """The incidents of more than one finding (an incident of one finding is just that finding)."""
 
     @property
     def findings_shown(self) -> int:

@@ -42,6 +42,12 @@ def _markdown(result: Result, out: IO[str], options: RenderOptions) -> None:
     render(result, out, options)
 
 
-REPORTERS: dict[str, Render] = {"text": _text, "json": _json, "html": _html, "markdown": _markdown}
-REDACTED_BY_DEFAULT = frozenset({"html", "markdown"})
+def _reply(result: Result, out: IO[str], options: RenderOptions) -> None:
+    from .reply_report import render  # startup: loaded when this format is asked for (the gettext catalog)
+
+    render(result, out, options)
+
+
+REPORTERS: dict[str, Render] = {"text": _text, "json": _json, "html": _html, "markdown": _markdown, "reply": _reply}
+REDACTED_BY_DEFAULT = frozenset({"html", "markdown", "reply"})
 """Formats meant for people outside the support team: redaction is on unless --no-redact."""

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RenderOptions:
-    """What a reporter may be asked: colour (text), redaction, charts, where chart files go.
+    """What a reporter may be asked: colour (text), redaction, charts, where chart files go, language (reply).
 
     ``output`` is the report's own path (``None`` for stdout), so that a
     Markdown report can link chart files in ``assets`` relative to itself.
@@ -23,6 +23,7 @@ class RenderOptions:
     assets: str | None = None
     charts: bool = True
     output: str | None = None
+    lang: str = "en"
 
 
 Render = Callable[["Result", IO[str], RenderOptions], None]

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from collections.abc import Sequence
 from typing import IO, Any
 
 import click
 
 from ..baseline import anomaly_sentences, context_sentences
 from ..engine import Result
-from ..model import Severity
+from ..locations import BY_PLATFORM
+from ..model import Severity, Step
 from ..redact import Redactor
 from ..verdict import NO_COVERAGE
 from .base import RenderOptions
@@ -31,7 +33,7 @@ _COLOURS = {
 
 
 def render(result: Result, out: IO[str], options: RenderOptions) -> None:
-    """Write a compact summary: verdict, findings with evidence and first remedy, sessions, accounting."""
+    """Write a compact summary: verdict, findings with evidence, first remedy and steps, sessions, accounting."""
     if not options.redact:
         _write(result, out, options)
         return
@@ -57,6 +59,10 @@ def _write(result: Result, out: IO[str], options: RenderOptions) -> None:
         out.write(f"{verdict.sentence}\n")
     else:
         out.write(style(f"{len(findings)} finding(s), worst: {str(worst).upper()}", worst, bold=True) + "\n")
+    for incident in result.incident_list:
+        if len(incident.findings) > 1:
+            chain = " → ".join(findings[i].rule for i in incident.findings)
+            out.write(f"incident: {chain}\n          {incident.summary}\n")
     for finding in findings:
         label = style(f"{str(finding.severity).upper():<8}", finding.severity, bold=True)
         out.write(f"\n{label} {finding.rule}  {finding.summary}\n")
@@ -64,6 +70,7 @@ def _write(result: Result, out: IO[str], options: RenderOptions) -> None:
             out.write(f"         {evidence.source}:{evidence.line}  {_clip(evidence.text)}\n")
         if finding.remediation.user_actions:
             out.write(f"         try: {finding.remediation.user_actions[0]}\n")
+        _write_steps(finding.remediation.steps, out)
         if result.baseline is not None:
             for sentence in context_sentences(finding.to_dict(), result.baseline):
                 out.write(f"         fleet: {sentence}\n")
@@ -83,6 +90,23 @@ def _write(result: Result, out: IO[str], options: RenderOptions) -> None:
         out.write(style(f"limit hit: {hit.input}: {hit.describe()}", Severity.WARNING) + "\n")
     _write_unexplained(result, out, style)
     _write_unknown(result, out, style)
+
+
+_PROMPTS = {"powershell": "PS> ", "sh": "$ "}
+
+
+def _write_steps(steps: Sequence[Step], out: IO[str]) -> None:
+    """The playbook's steps, numbered per platform, each command on its own line behind its shell's prompt."""
+    by_platform: dict[str, list[Step]] = {}
+    for step in steps:
+        by_platform.setdefault(step.platform, []).append(step)
+    for platform, items in by_platform.items():
+        where = BY_PLATFORM.get(platform)
+        out.write(f"         steps ({where.label if where else platform}):\n")
+        for number, step in enumerate(items, 1):
+            out.write(f"          {number:>2}. {step.text}\n")
+            if step.command:
+                out.write(f"              {_PROMPTS.get(step.shell or '', '')}{step.command}\n")
 
 
 def _write_unexplained(result: Result, out: IO[str], style: Any) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..model import Event, Evidence, Finding, Minidump, Remediation, Session, Severity
+from ..model import Event, Evidence, Finding, Minidump, Remediation, Session, Severity, Step
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,8 +80,11 @@ class Rule:
     detect: Detector
     cause_actions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def finding(self, hit: Hit) -> Finding:
-        """The finding for one hit, with the remediation rendered for its values."""
+    def finding(self, hit: Hit, steps: Callable[[tuple[str, ...]], tuple[Step, ...]] | None = None) -> Finding:
+        """The finding for one hit, with the remediation rendered for its values.
+
+        ``steps`` gives the playbook's steps for the hit's ranked cause keys (``registry.run_rules`` passes it).
+        """
         values = _Values({key: _plain(value) for key, value in hit.metrics.items()})
         order = hit.causes or tuple(self.causes)
         ranked = [key for key in order if key in self.causes]
@@ -101,6 +104,7 @@ class Rule:
                 causes=tuple(self.causes[key] for key in ranked),
                 user_actions=tuple(_render(text, values) for text in (*specific, *self.user_actions)),
                 escalate=tuple(_render(text, values) for text in self.escalate),
+                steps=steps(tuple(ranked)) if steps is not None else (),
             ),
             signature=f"{self.id}:{hit.signature}" if hit.signature else self.id,
         )

@@ -1,12 +1,14 @@
-"""The rule registry: every rule by id, and ``run_rules``, which runs the enabled ones over the facts."""
+"""The rule registry: every rule by id, its playbook, and ``run_rules``, which runs the enabled ones over the facts."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache, partial
 from typing import Any
 
 from ..model import Finding
 from . import Facts, Rule, cleanup, crash, ipc, pids, restarts, startup, unresponsive, update
+from .playbooks import Playbooks, bundle_place, load_playbooks, place_of, steps_for
 
 
 def _registry() -> dict[str, Rule]:
@@ -27,15 +29,30 @@ def _registry() -> dict[str, Rule]:
 REGISTRY: dict[str, Rule] = _registry()
 
 
+@lru_cache(maxsize=1)
+def playbooks() -> Playbooks:
+    """The playbooks shipped in ``rules/playbooks/``, checked against the registered rules' cause keys."""
+    return load_playbooks(causes={rule.id: tuple(rule.causes) for rule in REGISTRY.values()})
+
+
 def run_rules(facts: Facts, config: Mapping[str, Mapping[str, Any]] | None = None) -> list[Finding]:
-    """Every enabled rule over ``facts``, worst first; ``config`` overrides thresholds per rule id."""
+    """Every enabled rule over ``facts``, worst first, each finding with its playbook's steps for the bundle.
+
+    ``config`` overrides thresholds per rule id.
+    """
     findings: list[Finding] = []
+    books = playbooks().by_rule
+    bundle = bundle_place(facts)
     for rule in REGISTRY.values():
         overrides = dict((config or {}).get(rule.id, {}))
         if overrides.pop("enabled", True) is False:
             continue
         limits = {**rule.thresholds, **overrides}
-        findings.extend(rule.finding(hit) for hit in rule.detect(facts, limits))
+        book = books.get(rule.id)
+        findings.extend(
+            rule.finding(hit, partial(steps_for, book, place=place_of(hit, facts, bundle)))
+            for hit in rule.detect(facts, limits)
+        )
     findings.sort(key=lambda f: (-f.severity, f.source, f.evidence[0].line if f.evidence else 0, f.rule))
     return findings
 
