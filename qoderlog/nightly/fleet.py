@@ -1,17 +1,21 @@
-"""Warehouse → the fleet model: what is common, what is new, what is getting worse.
+"""Warehouse → the fleet model: release health, what is common, what is new, what is getting worse.
 
 Computes, from the warehouse's uploads, sessions and findings, a
-format-neutral dict that the fleet templates present: uploads per night;
+format-neutral dict that the fleet templates present (and ``fleet --format
+json`` prints, ``schemas/fleet.schema.json``): uploads per night; release
+health per (version, platform) and its regressions (``nightly.release``);
 the share of analysed uploads hit by each rule, tonight and over the last
 ``NIGHTS`` nights, overall and per platform; startup latency percentiles
-(p50/p90/p99) per night, per platform and per binary version; and the top
-signatures with first and last seen, uploads affected, example uploads and
-whether they are **new** tonight or **regressed** (a share tonight well
-above their recent average); and the unknown-line templates first seen
-tonight, with the uploads they appeared in. Also gives one bundle's fleet
-context for ``analyze --baseline``, including an anomaly score: how far the
-bundle's error rate and share of unknown Qoder lines lie from the fleet's
-(robust z-scores over the uploads, median and MAD).
+(p50/p90/p99) per night, per platform and per binary version, and p50/p95
+per night and release version; every signature of the nights shown with its
+lifecycle status over the whole history (``nightly.lifecycle``: new,
+regressed, escalating, ongoing, resolved), first and last seen, uploads
+affected and example uploads, and the daily share of the top ones; and the
+unknown-line templates first seen tonight, with the uploads they appeared
+in. Also gives one bundle's fleet context for ``analyze --baseline``,
+including an anomaly score: how far the bundle's error rate and share of
+unknown Qoder lines lie from the fleet's (robust z-scores over the uploads,
+median and MAD).
 """
 
 from __future__ import annotations
