@@ -16,18 +16,19 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from .config import load_config, load_limits
 from .errors import QoderlogError, UsageError
-from .events import Accounting, iter_events
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Severity
-from .patterns import PatternSet, load_patterns
 from .reporters import REDACTED_BY_DEFAULT, REPORTERS, RenderOptions
-from .tables import write_csv, write_parquet
+from .version import __version__
+
+if TYPE_CHECKING:
+    from .events import Accounting
+    from .patterns import PatternSet
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -60,7 +61,7 @@ def main() -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="qoderlog")
+@click.version_option(version=__version__, prog_name="qoderlog")
 def cli() -> None:
     """Diagnose Qoder IDE logs: the Go sidecar's starts, IPC, cleanups, crashes.
 
@@ -72,6 +73,8 @@ def cli() -> None:
 
 
 def _load(pattern_dirs: tuple[str, ...]) -> PatternSet:
+    from .patterns import load_patterns  # startup: the pattern library, only for the commands that read logs
+
     return load_patterns(pattern_dirs)
 
 
@@ -155,7 +158,11 @@ def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _limits(config_path: str | None, flags: dict[str, Any]) -> Limits:
     """The defaults, then the config file's ``[limits]``, then the flags given."""
-    base = load_limits(config_path) if config_path else DEFAULT_LIMITS
+    base = DEFAULT_LIMITS
+    if config_path:
+        from .config import load_limits  # startup: only with --config
+
+        base = load_limits(config_path)
     given = {name: value for name, value in flags.items() if value is not None}
     return dataclasses.replace(base, **given)
 
@@ -181,11 +188,15 @@ def _write_json(events: Iterator[Any], output: str | None, patterns: PatternSet)
 
 
 def _write_csv(events: Iterator[Any], output: str | None, patterns: PatternSet) -> None:
+    from .tables import write_csv  # startup: only this format needs it
+
     with _output(output) as out:
         write_csv(events, out, patterns)
 
 
 def _write_parquet(events: Iterator[Any], output: str | None, patterns: PatternSet) -> None:
+    from .tables import write_parquet  # startup: only this format needs it
+
     write_parquet(events, output or "", patterns)  # parse has checked that parquet goes to a file
 
 
@@ -226,6 +237,8 @@ def parse(
         raise UsageError(f"events are written as {', '.join(_EVENT_WRITERS)}, not {fmt}")
     if fmt == "parquet" and output is None:
         raise UsageError("parquet output needs a file", hint="add -o events.parquet")
+    from .events import Accounting, iter_events  # startup: only the commands that read logs load it
+
     limits = _limits(config_path, limit_flags)
     patterns = _load(pattern_dirs)
     accounting = Accounting()
@@ -319,7 +332,11 @@ def analyze(
     """
     from .engine import analyze as run_engine  # startup: only the command that needs it loads it
 
-    config = load_config(config_path) if config_path else {}
+    config = {}
+    if config_path:
+        from .config import load_config  # startup: only with --config
+
+        config = load_config(config_path)
     limits = _limits(config_path, limit_flags)
     analysis = run_engine(paths, config=config, patterns=_load(pattern_dirs), limits=limits)
     if baseline:
@@ -543,6 +560,7 @@ def patterns_test(folder: str | None) -> None:
     Each example must match its own pattern with exactly its listed fields and
     no other pattern; bare examples are also checked in every framing.
     """
+    from .patterns import load_patterns  # startup: only the commands that use patterns load them
     from .testing import check_library  # startup: only the command that needs it loads it
 
     library = load_patterns((folder,) if folder else (), check=False)

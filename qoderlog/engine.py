@@ -24,7 +24,7 @@ from .mining.miner import ERROR_LEVELS, QODER_LITERALS, Miner
 from .model import Event, Finding, Session, Severity, Template
 from .noise import load_noise
 from .patterns import PatternSet, load_patterns
-from .read.sources import stream_key
+from .read.streams import stream_key
 from .resources import package_version
 from .rules import Facts
 from .rules.registry import run_rules

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import qoderlog
 from qoderlog.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,3 +196,37 @@ def test_folder_without_log_files_warns_and_exits_3(tmp_path: Path) -> None:
     )
     assert result.returncode == 3
     assert "no log files found" in result.stderr and "1 other file(s) ignored" in result.stderr
+
+
+# --- start-up ----------------------------------------------------------------------------------
+
+
+def test_version_is_answered_before_click_loads_and_says_what_click_says() -> None:
+    shown = run_module("--version")
+    assert shown.returncode == 0
+    assert shown.stdout.decode() == run("--version").output == f"qoderlog, version {qoderlog.__version__}\n"
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.argv = ['qoderlog', '--version']; import qoderlog.__main__ as m; "
+            "m.main(); print(sorted(n for n in sys.modules if n.startswith(('click', 'qoderlog.'))))",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    assert loaded.stdout.decode().splitlines()[-1] == "['qoderlog.__main__', 'qoderlog.version']"
+
+
+def test_commands_that_read_no_logs_load_no_reading_stage() -> None:
+    stages = ["qoderlog.read.sources", "qoderlog.read.scan", "qoderlog.patterns", "qoderlog.events"]
+    stages += ["qoderlog.engine", "pandas", "regex", "drain3", "yaml"]
+    code = (
+        "import sys; from qoderlog.cli import main; sys.argv = ['qoderlog', 'rules']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print([n for n in {stages!r} if n in sys.modules])"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
+    assert "startup-slow" in loaded.stdout.decode()
+    # The exit-code table (rules/exit_codes.yaml) is part of what `rules` documents; nothing else is loaded.
+    assert loaded.stdout.decode().splitlines()[-1] == "['yaml']"

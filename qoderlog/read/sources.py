@@ -39,17 +39,16 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from ..limits import DEFAULT_LIMITS, LimitExceeded, LimitHit, Limits
 from ..model import Minidump
+from .streams import stream_key
 
 HEAD_BYTES = 64 * 1024
 READ_BUFFER = 1 << 20
 _LOG_NAME = re.compile(r"(?i).*(\.log(\.\d+)?|\.txt)(\.gz)?$")
-_ROTATED = re.compile(r"(?i)^(?P<stem>.*?\.log)\.(?P<n>\d+)$")
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 T = TypeVar("T")
 _READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError)
@@ -339,19 +338,6 @@ class _Walk:
             hit = LimitHit(input=shown, limit="max_bytes", allowed=budget.allowed, value=budget.used, count=left)
             self.discovery.limit(hit, f"{left} {what} not read: the input's decompressed bytes reached the limit")
         return True
-
-
-@lru_cache(maxsize=4096)
-def stream_key(name: str) -> tuple[str, int]:
-    """``("…/main.log", 2)`` for ``…/main.log.2.gz``: the log stream and its rotation index.
-
-    The live file has index 0; a higher index is older.
-    """
-    base = name[:-3] if name.lower().endswith(".gz") else name
-    match = _ROTATED.match(base)
-    if match:
-        return match["stem"], int(match["n"])
-    return base, 0
 
 
 def _stdin() -> BinaryIO:
