@@ -27,7 +27,7 @@ from .reporters import REDACTED_BY_DEFAULT, REPORTERS, RenderOptions
 from .version import __version__
 
 if TYPE_CHECKING:
-    from .events import Accounting
+    from .events import Accounting, Progress
     from .patterns import PatternSet
 
 EXIT_OK = 0
@@ -38,6 +38,8 @@ MAX_IGNORED_SHOWN = 5
 """Files not read named one by one in the warning; the rest are counted (all are in the accounting)."""
 
 _STATS_FORMATS = ("text", "json")
+PROGRESS_DELAY_S = 1.0
+"""A source's bar appears once its reading has taken this long: short runs never show one."""
 
 
 def main() -> None:
@@ -117,6 +119,57 @@ def _reason_of(accounting: Accounting, source: str) -> str:
 def _exit_for(accounting: Accounting) -> int:
     readable = [r for r in accounting.inputs if r.status not in ("error", "ignored")]
     return EXIT_NO_INPUT if not readable else EXIT_OK
+
+
+def show_progress(*, wanted: bool, stderr_tty: bool, stdout_tty: bool, output: str | None, streams: bool) -> bool:
+    """Whether to draw progress bars: asked for, on a terminal, and not amid output written to that terminal.
+
+    The bars go to stderr, so only a terminal there sees them (never a pipe, a file or a JSON reader); a
+    command that ``streams`` its output to stdout while it reads (``parse`` without ``--stats``) gets none
+    while stdout is a terminal too, so bars and events do not interleave.
+    """
+    return wanted and stderr_tty and not (streams and output is None and stdout_tty)
+
+
+def _progress(show: bool) -> Progress | None:
+    """A tqdm bar per source on stderr (bytes read of its size, with the rate), or ``None`` for no bars."""
+    if not show:
+        return None
+
+    @contextmanager
+    def bar(name: str, total: int | None) -> Iterator[Callable[[int], object]]:
+        from tqdm import tqdm  # tqdm: only when drawing on a terminal
+
+        with tqdm(
+            desc=name if len(name) <= 40 else "…" + name[-39:],
+            total=total,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            delay=PROGRESS_DELAY_S,
+            leave=False,
+            file=sys.stderr,
+        ) as shown:
+            yield lambda done: shown.update(done - shown.n)
+
+    return bar
+
+
+def _progress_wanted(no_progress: bool, output: str | None, *, streams: bool) -> Progress | None:
+    return _progress(
+        show_progress(
+            wanted=not no_progress,
+            stderr_tty=sys.stderr.isatty(),
+            stdout_tty=sys.stdout.isatty(),
+            output=output,
+            streams=streams,
+        )
+    )
+
+
+progress_option = click.option(
+    "--no-progress", is_flag=True, help="No progress bar (one is shown on a terminal for inputs that take a while)."
+)
 
 
 pattern_option = click.option(
@@ -219,6 +272,7 @@ _EVENT_WRITERS: dict[str, Callable[[Iterator[Any], str | None, PatternSet], None
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option("--stats", is_flag=True, help="Print the line accounting instead of the events.")
+@progress_option
 @pattern_option
 @limit_options
 def parse(
@@ -226,6 +280,7 @@ def parse(
     fmt: str | None,
     output: str | None,
     stats: bool,
+    no_progress: bool,
     pattern_dirs: tuple[str, ...],
     config_path: str | None,
     **limit_flags: Any,
@@ -242,7 +297,8 @@ def parse(
     limits = _limits(config_path, limit_flags)
     patterns = _load(pattern_dirs)
     accounting = Accounting()
-    events = iter_events(paths, patterns=patterns, accounting=accounting, limits=limits)
+    progress = _progress_wanted(no_progress, output, streams=not stats)
+    events = iter_events(paths, patterns=patterns, accounting=accounting, limits=limits, progress=progress)
     if stats:
         for _ in events:
             pass
@@ -308,6 +364,7 @@ def format_stats(accounting: Accounting) -> str:
     type=click.Path(exists=True, file_okay=False),
     help="A warehouse: put each value in fleet context (latency rank, signature history).",
 )
+@progress_option
 @pattern_option
 @limit_options
 def analyze(
@@ -320,6 +377,7 @@ def analyze(
     assets: str | None,
     no_charts: bool,
     baseline: str | None,
+    no_progress: bool,
     pattern_dirs: tuple[str, ...],
     config_path: str | None,
     **limit_flags: Any,
@@ -338,7 +396,8 @@ def analyze(
 
         config = load_config(config_path)
     limits = _limits(config_path, limit_flags)
-    analysis = run_engine(paths, config=config, patterns=_load(pattern_dirs), limits=limits)
+    progress = _progress_wanted(no_progress, output, streams=False)
+    analysis = run_engine(paths, config=config, patterns=_load(pattern_dirs), limits=limits, progress=progress)
     if baseline:
         from .analysis import Analysis  # startup: the notebook front door's fleet context, only with --baseline
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,10 @@ ESCAPE_WARNING = "the member's name escapes the archive (../ or absolute): read 
 
 Unknown = Callable[[Record, tuple[str, ...]], None]
 """Called with every yielded record (and its continuation lines) that no pattern recognised."""
+
+Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], object] | None]]
+"""Given a source's name and size in bytes (``None`` when unknown), a context around its reading whose value is
+told the bytes read so far after each read (the CLI's progress bar); ``None`` as the value means not to tell."""
 
 
 @dataclass(slots=True)
@@ -90,6 +95,7 @@ def iter_events(
     keep_levels: Iterable[str] = (),
     keep_literals: Iterable[str] = (),
     fast: bool = True,
+    progress: Progress | None = None,
 ) -> Iterator[Event]:
     """Stream the events of every input under ``paths`` in reading order.
 
@@ -108,6 +114,9 @@ def iter_events(
     the literal gate (see ``framing.frame_lines``); ``keep_literals`` widens
     the gate by these literals, so that lines naming a Qoder component are
     built too. None of this changes how a line is counted.
+
+    ``progress`` (see ``Progress``) is opened around the reading of each
+    source and told the bytes read; it changes nothing else.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -119,16 +128,18 @@ def iter_events(
     levels = frozenset(keep_levels)
     for source in iter_sources(paths, discovery, max_line=max_line, limits=limits):
         reported = _report_failures(tally, reported)
-        yield from _source_events(
-            source,
-            library,
-            tally,
-            limits=limits,
-            unknown=unknown,
-            keep_levels=levels,
-            keep_literals=literals,
-            fast=fast,
-        )
+        with progress(source.name, source.size) if progress is not None else nullcontext() as advance:
+            source.progress = advance
+            yield from _source_events(
+                source,
+                library,
+                tally,
+                limits=limits,
+                unknown=unknown,
+                keep_levels=levels,
+                keep_literals=literals,
+                fast=fast,
+            )
     _report_failures(tally, reported)
 
 
