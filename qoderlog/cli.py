@@ -533,11 +533,16 @@ def synth_samples(out_dir: str) -> None:
 @click.option("--lines", type=click.IntRange(min=0), default=1_000_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--qoder-share", type=click.FloatRange(0.0, 1.0), default=0.02, show_default=True)
-def synth_corpus(out_file: str, lines: int, seed: int, qoder_share: float) -> None:
+@click.option(
+    "--loud-share",
+    type=click.FloatRange(0.0, 1.0),
+    help="The share of noise records at warning level or above (default: the noise mix's own).",
+)
+def synth_corpus(out_file: str, lines: int, seed: int, qoder_share: float, loud_share: float | None) -> None:
     """Stream a main.log-style benchmark corpus of exactly LINES lines, about QODER_SHARE of them Qoder lines."""
     from .synth import write_corpus  # startup: the generator loads its data files; only synth needs them
 
-    write_corpus(Path(out_file), lines=lines, seed=seed, qoder_share=qoder_share)
+    write_corpus(Path(out_file), lines=lines, seed=seed, qoder_share=qoder_share, loud_share=loud_share)
 
 
 @synth.command("inbox")
