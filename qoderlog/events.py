@@ -26,6 +26,9 @@ KINDS: tuple[str, ...] = tuple(kind.value for kind in LineKind)
 
 ESCAPE_WARNING = "the member's name escapes the archive (../ or absolute): read under its label, never extracted"
 
+MAX_REMEMBERED_MISSES = 65_536
+"""Distinct messages per source remembered as matching no pattern (each is then not tried again)."""
+
 Unknown = Callable[[Record, tuple[str, ...]], None]
 """Called with every yielded record (and its continuation lines) that no pattern recognised."""
 
@@ -205,8 +208,17 @@ def _source_events(
             records = frame_lines(
                 source.lines(), source=source.name, is_candidate=library.gate_with(keep_literals), **reading
             )
+        # Whether a record is recognised depends on its message alone while no pattern runs under a time bound
+        # (user patterns do): then a message no pattern matched is not tried again. Most such records are the
+        # warnings kept for mining, repeated many times; a message that matched is always matched again.
+        misses: set[str] | None = None if any(p.timeout is not None for p in library.patterns) else set()
         for record, detail in records:
-            event = match(record, detail, timeouts)
+            if misses is not None and record.message in misses:
+                event = None
+            else:
+                event = match(record, detail, timeouts)
+                if event is None and misses is not None and len(misses) < MAX_REMEMBERED_MISSES:
+                    misses.add(record.message)
             if event is None:
                 unrecognised += 1
                 if unknown is not None:
