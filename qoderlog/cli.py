@@ -17,19 +17,20 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from .config import load_config, load_limits
 from .errors import QoderlogError, UsageError
-from .events import Accounting, iter_events
 from .i18n import LANGUAGES
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Severity
-from .patterns import PatternSet, load_patterns
 from .reporters import REDACTED_BY_DEFAULT, REPORTERS, RenderOptions
-from .tables import write_csv, write_parquet
+from .version import __version__
+
+if TYPE_CHECKING:
+    from .events import Accounting, Progress
+    from .patterns import PatternSet
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -39,6 +40,8 @@ MAX_IGNORED_SHOWN = 5
 """Files not read named one by one in the warning; the rest are counted (all are in the accounting)."""
 
 _STATS_FORMATS = ("text", "json")
+PROGRESS_DELAY_S = 1.0
+"""A source's bar appears once its reading has taken this long: short runs never show one."""
 
 
 def main() -> None:
@@ -62,7 +65,7 @@ def main() -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="qoderlog")
+@click.version_option(version=__version__, prog_name="qoderlog")
 def cli() -> None:
     """Diagnose Qoder IDE logs: the Go sidecar's starts, IPC, cleanups, crashes.
 
@@ -74,6 +77,8 @@ def cli() -> None:
 
 
 def _load(pattern_dirs: tuple[str, ...]) -> PatternSet:
+    from .patterns import load_patterns  # startup: the pattern library, only for the commands that read logs
+
     return load_patterns(pattern_dirs)
 
 
@@ -118,6 +123,57 @@ def _exit_for(accounting: Accounting) -> int:
     return EXIT_NO_INPUT if not readable else EXIT_OK
 
 
+def show_progress(*, wanted: bool, stderr_tty: bool, stdout_tty: bool, output: str | None, streams: bool) -> bool:
+    """Whether to draw progress bars: asked for, on a terminal, and not amid output written to that terminal.
+
+    The bars go to stderr, so only a terminal there sees them (never a pipe, a file or a JSON reader); a
+    command that ``streams`` its output to stdout while it reads (``parse`` without ``--stats``) gets none
+    while stdout is a terminal too, so bars and events do not interleave.
+    """
+    return wanted and stderr_tty and not (streams and output is None and stdout_tty)
+
+
+def _progress(show: bool) -> Progress | None:
+    """A tqdm bar per source on stderr (bytes read of its size, with the rate), or ``None`` for no bars."""
+    if not show:
+        return None
+
+    @contextmanager
+    def bar(name: str, total: int | None) -> Iterator[Callable[[int], object]]:
+        from tqdm import tqdm  # tqdm: only when drawing on a terminal
+
+        with tqdm(
+            desc=name if len(name) <= 40 else "…" + name[-39:],
+            total=total,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            delay=PROGRESS_DELAY_S,
+            leave=False,
+            file=sys.stderr,
+        ) as shown:
+            yield lambda done: shown.update(done - shown.n)
+
+    return bar
+
+
+def _progress_wanted(no_progress: bool, output: str | None, *, streams: bool) -> Progress | None:
+    return _progress(
+        show_progress(
+            wanted=not no_progress,
+            stderr_tty=sys.stderr.isatty(),
+            stdout_tty=sys.stdout.isatty(),
+            output=output,
+            streams=streams,
+        )
+    )
+
+
+progress_option = click.option(
+    "--no-progress", is_flag=True, help="No progress bar (one is shown on a terminal for inputs that take a while)."
+)
+
+
 pattern_option = click.option(
     "--patterns",
     "pattern_dirs",
@@ -157,7 +213,11 @@ def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _limits(config_path: str | None, flags: dict[str, Any]) -> Limits:
     """The defaults, then the config file's ``[limits]``, then the flags given."""
-    base = load_limits(config_path) if config_path else DEFAULT_LIMITS
+    base = DEFAULT_LIMITS
+    if config_path:
+        from .config import load_limits  # startup: only with --config
+
+        base = load_limits(config_path)
     given = {name: value for name, value in flags.items() if value is not None}
     return dataclasses.replace(base, **given)
 
@@ -183,11 +243,15 @@ def _write_json(events: Iterator[Any], output: str | None, patterns: PatternSet)
 
 
 def _write_csv(events: Iterator[Any], output: str | None, patterns: PatternSet) -> None:
+    from .tables import write_csv  # startup: only this format needs it
+
     with _output(output) as out:
         write_csv(events, out, patterns)
 
 
 def _write_parquet(events: Iterator[Any], output: str | None, patterns: PatternSet) -> None:
+    from .tables import write_parquet  # startup: only this format needs it
+
     write_parquet(events, output or "", patterns)  # parse has checked that parquet goes to a file
 
 
@@ -210,6 +274,7 @@ _EVENT_WRITERS: dict[str, Callable[[Iterator[Any], str | None, PatternSet], None
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option("--stats", is_flag=True, help="Print the line accounting instead of the events.")
+@progress_option
 @pattern_option
 @limit_options
 def parse(
@@ -217,6 +282,7 @@ def parse(
     fmt: str | None,
     output: str | None,
     stats: bool,
+    no_progress: bool,
     pattern_dirs: tuple[str, ...],
     config_path: str | None,
     **limit_flags: Any,
@@ -228,10 +294,13 @@ def parse(
         raise UsageError(f"events are written as {', '.join(_EVENT_WRITERS)}, not {fmt}")
     if fmt == "parquet" and output is None:
         raise UsageError("parquet output needs a file", hint="add -o events.parquet")
+    from .events import Accounting, iter_events  # startup: only the commands that read logs load it
+
     limits = _limits(config_path, limit_flags)
     patterns = _load(pattern_dirs)
     accounting = Accounting()
-    events = iter_events(paths, patterns=patterns, accounting=accounting, limits=limits)
+    progress = _progress_wanted(no_progress, output, streams=not stats)
+    events = iter_events(paths, patterns=patterns, accounting=accounting, limits=limits, progress=progress)
     if stats:
         for _ in events:
             pass
@@ -300,6 +369,7 @@ def format_stats(accounting: Accounting) -> str:
     type=click.Path(exists=True, file_okay=False),
     help="A warehouse: put each value in fleet context (latency rank, signature history).",
 )
+@progress_option
 @pattern_option
 @limit_options
 def analyze(
@@ -313,6 +383,7 @@ def analyze(
     no_charts: bool,
     lang: str,
     baseline: str | None,
+    no_progress: bool,
     pattern_dirs: tuple[str, ...],
     config_path: str | None,
     **limit_flags: Any,
@@ -327,11 +398,16 @@ def analyze(
     """
     from .engine import analyze as run_engine  # startup: only the command that needs it loads it
 
-    config = load_config(config_path) if config_path else {}
+    config = {}
+    if config_path:
+        from .config import load_config  # startup: only with --config
+
+        config = load_config(config_path)
     limits = _limits(config_path, limit_flags)
     if not paths:
         paths = _this_machines_logs()
-    analysis = run_engine(paths, config=config, patterns=_load(pattern_dirs), limits=limits)
+    progress = _progress_wanted(no_progress, output, streams=False)
+    analysis = run_engine(paths, config=config, patterns=_load(pattern_dirs), limits=limits, progress=progress)
     if baseline:
         from .analysis import Analysis  # startup: the notebook front door's fleet context, only with --baseline
 
@@ -489,11 +565,16 @@ def synth_samples(out_dir: str) -> None:
 @click.option("--lines", type=click.IntRange(min=0), default=1_000_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--qoder-share", type=click.FloatRange(0.0, 1.0), default=0.02, show_default=True)
-def synth_corpus(out_file: str, lines: int, seed: int, qoder_share: float) -> None:
+@click.option(
+    "--loud-share",
+    type=click.FloatRange(0.0, 1.0),
+    help="The share of noise records at warning level or above (default: the noise mix's own).",
+)
+def synth_corpus(out_file: str, lines: int, seed: int, qoder_share: float, loud_share: float | None) -> None:
     """Stream a main.log-style benchmark corpus of exactly LINES lines, about QODER_SHARE of them Qoder lines."""
     from .synth import write_corpus  # startup: the generator loads its data files; only synth needs them
 
-    write_corpus(Path(out_file), lines=lines, seed=seed, qoder_share=qoder_share)
+    write_corpus(Path(out_file), lines=lines, seed=seed, qoder_share=qoder_share, loud_share=loud_share)
 
 
 @synth.command("inbox")
@@ -666,6 +747,7 @@ def patterns_test(folder: str | None) -> None:
     Each example must match its own pattern with exactly its listed fields and
     no other pattern; bare examples are also checked in every framing.
     """
+    from .patterns import load_patterns  # startup: only the commands that use patterns load them
     from .testing import check_library  # startup: only the command that needs it loads it
 
     library = load_patterns((folder,) if folder else (), check=False)

@@ -18,13 +18,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .baseline import context_sentences
-from .events import Accounting, iter_events
+from .events import Accounting, Progress, iter_events
 from .limits import DEFAULT_LIMITS, Limits
 from .mining.miner import ERROR_LEVELS, QODER_LITERALS, ErrorTemplate, Miner
 from .model import Event, Finding, Session, Severity, Template
 from .noise import load_noise
 from .patterns import PatternSet, load_patterns
-from .read.sources import stream_key
+from .read.streams import stream_key
 from .resources import package_version
 from .rules import Facts
 from .rules.incidents import Incident, group_incidents
@@ -158,12 +158,14 @@ def analyze(
     mine: bool = True,
     fast: bool = True,
     limits: Limits = DEFAULT_LIMITS,
+    progress: Progress | None = None,
 ) -> Result:
     """Read everything under ``paths`` within ``limits``, rebuild the sessions, run every rule.
 
     With ``mine`` (the default) the records no pattern recognised are mined
     into ``template_list`` (see ``mining.miner.Miner``). ``fast=False`` reads
     line by line, the reference the block scanner is tested against.
+    ``progress`` is told how far the reading of each source is (``events.Progress``).
     """
     library = patterns if patterns is not None else load_patterns(pattern_dirs)
     accounting = Accounting()
@@ -171,7 +173,11 @@ def analyze(
     hooks: dict[str, Any] = (
         {"unknown": miner, "keep_levels": miner.keep_levels, "keep_literals": QODER_LITERALS} if miner else {}
     )
-    events = tuple(iter_events(paths, patterns=library, accounting=accounting, fast=fast, limits=limits, **hooks))
+    events = tuple(
+        iter_events(
+            paths, patterns=library, accounting=accounting, fast=fast, limits=limits, progress=progress, **hooks
+        )
+    )
     return analyze_events(events, accounting, config=config, miner=miner)
 
 

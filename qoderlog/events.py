@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,8 +26,15 @@ KINDS: tuple[str, ...] = tuple(kind.value for kind in LineKind)
 
 ESCAPE_WARNING = "the member's name escapes the archive (../ or absolute): read under its label, never extracted"
 
+MAX_REMEMBERED_MISSES = 65_536
+"""Distinct messages per source remembered as matching no pattern (each is then not tried again)."""
+
 Unknown = Callable[[Record, tuple[str, ...]], None]
 """Called with every yielded record (and its continuation lines) that no pattern recognised."""
+
+Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], object] | None]]
+"""Given a source's name and size in bytes (``None`` when unknown), a context around its reading whose value is
+told the bytes read so far after each read (the CLI's progress bar); ``None`` as the value means not to tell."""
 
 
 @dataclass(slots=True)
@@ -90,6 +98,7 @@ def iter_events(
     keep_levels: Iterable[str] = (),
     keep_literals: Iterable[str] = (),
     fast: bool = True,
+    progress: Progress | None = None,
 ) -> Iterator[Event]:
     """Stream the events of every input under ``paths`` in reading order.
 
@@ -108,6 +117,9 @@ def iter_events(
     the literal gate (see ``framing.frame_lines``); ``keep_literals`` widens
     the gate by these literals, so that lines naming a Qoder component are
     built too. None of this changes how a line is counted.
+
+    ``progress`` (see ``Progress``) is opened around the reading of each
+    source and told the bytes read; it changes nothing else.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -119,16 +131,18 @@ def iter_events(
     levels = frozenset(keep_levels)
     for source in iter_sources(paths, discovery, max_line=max_line, limits=limits):
         reported = _report_failures(tally, reported)
-        yield from _source_events(
-            source,
-            library,
-            tally,
-            limits=limits,
-            unknown=unknown,
-            keep_levels=levels,
-            keep_literals=literals,
-            fast=fast,
-        )
+        with progress(source.name, source.size) if progress is not None else nullcontext() as advance:
+            source.progress = advance
+            yield from _source_events(
+                source,
+                library,
+                tally,
+                limits=limits,
+                unknown=unknown,
+                keep_levels=levels,
+                keep_literals=literals,
+                fast=fast,
+            )
     _report_failures(tally, reported)
 
 
@@ -194,8 +208,17 @@ def _source_events(
             records = frame_lines(
                 source.lines(), source=source.name, is_candidate=library.gate_with(keep_literals), **reading
             )
+        # Whether a record is recognised depends on its message alone while no pattern runs under a time bound
+        # (user patterns do): then a message no pattern matched is not tried again. Most such records are the
+        # warnings kept for mining, repeated many times; a message that matched is always matched again.
+        misses: set[str] | None = None if any(p.timeout is not None for p in library.patterns) else set()
         for record, detail in records:
-            event = match(record, detail, timeouts)
+            if misses is not None and record.message in misses:
+                event = None
+            else:
+                event = match(record, detail, timeouts)
+                if event is None and misses is not None and len(misses) < MAX_REMEMBERED_MISSES:
+                    misses.add(record.message)
             if event is None:
                 unrecognised += 1
                 if unknown is not None:

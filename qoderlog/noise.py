@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from .errors import PatternError
 from .patterns import LineLoader
 from .resources import resource_dir
 
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
 NOISE_FOLDER = "noise"
 """The folder of known-noise files inside the pattern folder."""
 
@@ -53,12 +54,32 @@ class NoiseEntry:
 
 @dataclass(frozen=True, slots=True)
 class NoiseTable:
-    """Every known-noise entry, asked in order; a record's first match names it."""
+    """Every known-noise entry, asked in order; a record's first match names it.
+
+    Most records asked about are not noise: one search of every entry's
+    regex at once (their alternation, which matches exactly where one of
+    them does) answers those with two searches instead of two per entry.
+    """
 
     entries: tuple[NoiseEntry, ...]
+    _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        sources = [entry.regex.pattern for entry in self.entries]
+        combined = None
+        # An entry's numbered backreference would point elsewhere in the alternation: then none is built.
+        if sources and not any(_BACKREFERENCE.search(source) for source in sources):
+            try:
+                combined = re.compile("|".join(f"(?:{source})" for source in sources))
+            except re.error:  # e.g. an entry's inline global flag, valid only at the start of its own regex
+                combined = None
+        object.__setattr__(self, "_any", combined)
 
     def match(self, message: str, text: str) -> NoiseEntry | None:
         """The entry a record is, or ``None`` when it is not known noise."""
+        combined = self._any
+        if combined is not None and combined.search(message) is None and combined.search(text) is None:
+            return None
         for entry in self.entries:
             if entry.matches(message, text):
                 return entry

@@ -1,4 +1,5 @@
-"""Where the data folders of the repo (``patterns/``, ``reports/``) are, in a checkout or a wheel; the version.
+"""Where the data folders of the repo (``patterns/``, ``reports/``) are, in a checkout or a wheel; the cache
+folder; the version.
 
 In a source checkout (and an editable install) they sit beside the package;
 a wheel installs them as data files under ``share/qoderlog/<folder>``.
@@ -6,11 +7,13 @@ a wheel installs them as data files under ``share/qoderlog/<folder>``.
 
 from __future__ import annotations
 
+import os
+import sys
 import sysconfig
-from functools import lru_cache
 from pathlib import Path
 
 from .errors import QoderlogError
+from .version import __version__
 
 
 def resource_dir(folder: str, marker: str) -> Path:
@@ -33,12 +36,16 @@ def resource_dir(folder: str, marker: str) -> Path:
     raise QoderlogError(f"{folder}/ not found (looked in {local} and {installed})", hint="reinstall qoderlog")
 
 
-@lru_cache(maxsize=1)
-def package_version() -> str:
-    """The installed qoderlog's version (``unknown`` when it is not installed)."""
-    from importlib import metadata  # 30 ms to import: only a report's generator line needs it
+def cache_dir() -> Path:
+    """The folder of qoderlog's rebuildable caches: ``%LOCALAPPDATA%\\qoderlog\\Cache`` on Windows, else
+    ``$XDG_CACHE_HOME/qoderlog`` or ``~/.cache/qoderlog``. Safe to delete; it may not exist yet."""
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "qoderlog" / "Cache"
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    # The XDG spec: a relative XDG_CACHE_HOME is invalid and to be ignored.
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "qoderlog"
 
-    try:
-        return metadata.version("qoderlog")
-    except metadata.PackageNotFoundError:
-        return "unknown"
+
+def package_version() -> str:
+    """This qoderlog's version (``qoderlog.__version__``, which the distribution's metadata is built from)."""
+    return __version__

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .model import IPC_FAILURES, SIDECAR_ENDS, START_TYPES, Event, Outcome, Session
-from .read.sources import stream_key
+from .read.streams import stream_key
 
 LIFECYCLE_PREFIXES = (
     "process.",

@@ -29,12 +29,20 @@ def test_quick_benchmark_times_every_command_against_grep(tmp_path: Path) -> Non
     names = set(report["results"])
     assert {"grep -c", "parse --stats", "analyze --format json", "analyze --format html", "read_events"} <= names
     assert {"batch 1 worker(s)", "batch 2 worker(s)", "parse --format parquet"} <= names
-    grep = report["results"]["grep -c"]["median_s"]
-    for value in report["results"].values():
-        assert value["median_s"] > 0 and value["peak_rss_mb"] > 0
-        assert value["x_grep"] == round(value["median_s"] / grep, 1)
-    assert report["results"]["grep -c"]["x_grep"] == 1.0
-    assert "| `parse --stats` |" in (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
+    sections = [(report["results"], "grep -c"), (report["loud"], "grep -c"), (report["startup"], "python -I -c pass")]
+    sections += [(results, "parse --stats") for results in report["mining"].values()]
+    for results, base in sections:
+        floor = results[base]["median_s"]
+        for value in results.values():
+            assert value["median_s"] > 0 and value["peak_rss_mb"] > 0
+            assert value["x_base"] == round(value["median_s"] / floor, 1)
+        assert results[base]["x_base"] == 1.0
+    assert {"qoderlog --version", "qoderlog rules", "analyze --format json (2 MB bundle)"} <= set(report["startup"])
+    assert set(report["mining"]["loud"]) == {"parse --stats", "engine, mine=False", "engine, mine=True"}
+    # The loud mix is what it says: ~15% of its lines warning-and-above headers, against the default's own share.
+    assert 0.12 <= report["loud_lines"]["loud"] <= 0.18
+    text = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
+    assert "| `parse --stats` |" in text and "## Start-up and a 2 MB bundle" in text and "Mining, loud mix:" in text
 
 
 def test_the_block_scanner_reads_the_quick_corpus_faster_than_the_line_reader(tmp_path: Path) -> None:

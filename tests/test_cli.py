@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tqdm import tqdm
 
-from qoderlog.cli import cli
+import qoderlog
+from qoderlog.cli import cli, show_progress
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG = (
@@ -195,3 +197,141 @@ def test_folder_without_log_files_warns_and_exits_3(tmp_path: Path) -> None:
     )
     assert result.returncode == 3
     assert "no log files found" in result.stderr and "1 other file(s) ignored" in result.stderr
+
+
+# --- start-up ----------------------------------------------------------------------------------
+
+
+def test_version_is_answered_before_click_loads_and_says_what_click_says() -> None:
+    shown = run_module("--version")
+    assert shown.returncode == 0
+    assert shown.stdout.decode() == run("--version").output == f"qoderlog, version {qoderlog.__version__}\n"
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.argv = ['qoderlog', '--version']; import qoderlog.__main__ as m; "
+            "m.main(); print(sorted(n for n in sys.modules if n.startswith(('click', 'qoderlog.'))))",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    assert loaded.stdout.decode().splitlines()[-1] == "['qoderlog.__main__', 'qoderlog.version']"
+
+
+def test_commands_that_read_no_logs_load_no_reading_stage() -> None:
+    stages = ["qoderlog.read.sources", "qoderlog.read.scan", "qoderlog.patterns", "qoderlog.events"]
+    stages += ["qoderlog.engine", "pandas", "regex", "drain3", "yaml"]
+    code = (
+        "import sys; from qoderlog.cli import main; sys.argv = ['qoderlog', 'rules']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print([n for n in {stages!r} if n in sys.modules])"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
+    assert "startup-slow" in loaded.stdout.decode()
+    # The exit-code table (rules/exit_codes.yaml) is part of what `rules` documents; nothing else is loaded.
+    assert loaded.stdout.decode().splitlines()[-1] == "['yaml']"
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("wanted", "stderr_tty", "stdout_tty", "output", "streams", "shown"),
+    [
+        (True, True, True, None, False, True),  # analyze or parse --stats on a terminal
+        (True, True, False, None, True, True),  # parse's events piped on, the bar on the terminal
+        (True, True, True, "out.jsonl", True, True),  # parse's events to a file
+        (True, True, True, None, True, False),  # parse's events on the same terminal: no bar amid them
+        (True, False, True, None, False, False),  # stderr a pipe or a file
+        (False, True, True, None, False, False),  # --no-progress
+    ],
+)
+def test_show_progress(
+    wanted: bool, stderr_tty: bool, stdout_tty: bool, output: str | None, streams: bool, shown: bool
+) -> None:
+    assert (
+        show_progress(wanted=wanted, stderr_tty=stderr_tty, stdout_tty=stdout_tty, output=output, streams=streams)
+        is shown
+    )
+
+
+def _run_with_terminal_stderr(*args: str) -> tuple[bytes, bytes]:
+    """Run the CLI (its bar delay set to 0) with stderr on a pseudo-terminal: (stdout, what the terminal got)."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+    import threading
+
+    leader, follower = pty.openpty()
+    # A pseudo-terminal starts 0 columns wide, where tqdm draws nothing; give it a terminal's size.
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    got: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            got.append(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    code = "import sys, qoderlog.cli as c; c.PROGRESS_DELAY_S = 0.0; sys.argv[0] = 'qoderlog'; c.main()"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=follower, cwd=ROOT, timeout=60
+        )
+    finally:
+        os.close(follower)
+        reader.join(timeout=10)
+        os.close(leader)
+    return done.stdout, b"".join(got)
+
+
+def test_a_terminal_sees_a_bar_per_input_with_bytes_and_rate_and_the_output_none(write) -> None:
+    log = write("main.log", LOG * 200)
+    stdout, terminal = _run_with_terminal_stderr("parse", str(log), "--stats", "--format", "json")
+    assert json.loads(stdout)["lines_read"] == LOG.count("\n") * 200
+    size = tqdm.format_sizeof(log.stat().st_size, divisor=1024)
+    assert b"main.log:   0%|" in terminal and f"/{size} [".encode() in terminal and b"B/s]" in terminal
+
+
+def test_progress_is_told_the_stored_bytes_read_of_each_source(write, tmp_path: Path) -> None:
+    import gzip
+    from contextlib import contextmanager
+
+    from qoderlog.events import iter_events
+
+    plain = write("logs/main.log", LOG * 3000)
+    packed = write("logs/old/main.log.1.gz", gzip.compress((LOG * 3000).encode()))
+    told: dict[str, list[int]] = {}
+    sizes: dict[str, int | None] = {}
+
+    @contextmanager
+    def progress(name: str, total: int | None):
+        sizes[name] = total
+        yield told.setdefault(name, []).append
+
+    with_bars = list(iter_events([str(tmp_path / "logs")], progress=progress))
+    assert [e.to_dict() for e in with_bars] == [e.to_dict() for e in iter_events([str(tmp_path / "logs")])]
+    by_name = {Path(name).name: name for name in told}
+    for path in (plain, packed):
+        name = by_name[path.name]
+        assert sizes[name] == path.stat().st_size
+        assert told[name] == sorted(told[name]) and told[name][-1] == path.stat().st_size
+    assert len(told[by_name[plain.name]]) > 1  # told as it goes, not only at the end
+
+
+def test_no_progress_and_pipes_show_no_bar(write) -> None:
+    log = write("main.log", LOG * 200)
+    _, terminal = _run_with_terminal_stderr("parse", str(log), "--stats", "--no-progress")
+    assert b"B/s" not in terminal
+    piped = run_module("analyze", str(log), "--format", "json")
+    assert piped.stderr == b""
+    assert json.loads(piped.stdout)["stats"]["lines_read"] == LOG.count("\n") * 200

@@ -279,3 +279,48 @@ def test_csv_has_one_column_per_field(bundle: Path) -> None:
     assert read_row["timestamp_utc"] == "false"
     health = dict(zip(header, body[2], strict=True))
     assert health["detail"] == "    at TCP.onStreamRead (node:internal/stream_base_commons:217:20)"
+
+
+def test_messages_no_pattern_matched_are_not_tried_again_and_nothing_changes(tmp_path: Path, monkeypatch) -> None:
+    from qoderlog.mining.miner import QODER_LITERALS, WARNING_LEVELS
+    from qoderlog.patterns import PatternSet
+    from qoderlog.read.framing import frame_lines
+    from qoderlog.synth import write_corpus
+
+    corpus = tmp_path / "main.log"
+    write_corpus(corpus, lines=20_000, seed=5, qoder_share=0.03, loud_share=0.2)
+    library = load_patterns()
+    kept = {"keep_levels": WARNING_LEVELS, "keep_literals": QODER_LITERALS}
+    # Every record as the line reader frames it, each matched on its own: what the stream must give.
+    framed = frame_lines(
+        corpus.read_text(encoding="utf-8").splitlines(),
+        source=str(corpus),
+        is_candidate=library.gate_with(QODER_LITERALS),
+        recognises=library.recognises,
+        counts={},
+        keep_levels=WARNING_LEVELS,
+    )
+    expected, missed = [], []
+    for record, detail in framed:
+        event = library.match(record, detail)
+        (missed if event is None else expected).append(record if event is None else event)
+    tried: list[str] = []
+    real_match = PatternSet.match
+
+    def counting(self, record, detail=(), timeouts=None):
+        tried.append(record.message)
+        return real_match(self, record, detail, timeouts)
+
+    monkeypatch.setattr(PatternSet, "match", counting)
+    unknown: list[int] = []
+    for fast in (True, False):
+        tried.clear()
+        unknown.clear()
+        events = list(
+            iter_events([corpus], patterns=library, fast=fast, unknown=lambda r, d: unknown.append(r.line), **kept)
+        )
+        assert [e.to_dict() for e in events] == [e.to_dict() for e in expected]
+        assert unknown == [r.line for r in missed]
+        distinct_misses = {r.message for r in missed}
+        assert len(missed) > 2 * len(distinct_misses)  # the loud mix repeats its warnings
+        assert len(tried) == len(expected) + len(distinct_misses)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -65,6 +66,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     cache = root / "mplcache"
     cache.mkdir()
     env = {**os.environ, "HOME": str(root / "home"), "TMPDIR": str(root / "tmp"), "MPLCONFIGDIR": str(cache)}
+    # The user cache folder, where qoderlog keeps its compiled pattern library (and nothing else).
+    env["XDG_CACHE_HOME"] = str(root / "xdgcache")
     (root / "tmp").mkdir()
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {case.name: pool.submit(_run, case, corpus, work, env) for case in CASES}
@@ -127,6 +130,10 @@ def test_nothing_is_written_outside_the_output_path(hostile: dict[str, Any]) -> 
         assert stray == [], (name, stray)
     root = hostile["root"]
     assert not (root / "home").exists()
+    cached = sorted(p.relative_to(root / "xdgcache").as_posix() for p in (root / "xdgcache").rglob("*"))
+    assert cached[0] == "qoderlog" and all(
+        re.fullmatch(r"qoderlog/patterns-[0-9a-f]{32}\.pickle", p) for p in cached[1:]
+    )
     assert list((root / "tmp").iterdir()) == []
     assert not Path("/tmp/qoderlog-evil.log").exists()
     assert not any(root.rglob("evil.log"))

@@ -2,7 +2,8 @@
 
 ``lint-imports`` holds the layer order in CI; this test holds the weaker, always-on property in the suite, and
 that a function-level import is only ever for a heavy optional dependency, with its reason beside it, or is one of
-the start-up deferrals of the two dispatchers (``cli``'s commands, ``reporters``' formats), marked ``# startup:``.
+the start-up deferrals of the dispatchers (``cli``'s commands, ``reporters``' formats, the package's names, the entry point), marked
+``# startup:``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ PACKAGE = Path(qoderlog.__file__).parent
 # and importlib.metadata (30 ms; the version line and wheel installs only).
 HEAVY = ("pandas", "matplotlib", "drain3", "dask", "pyarrow", "playwright", "tqdm", "importlib", "scipy", "fsspec")
 # A command or a format loads its own stack when it runs, so that `qoderlog parse` does not pay for the analysis,
-# report, nightly and generator modules (~0.15 s and ~15 MB on the 1M-line benchmark corpus). Only here, downward only.
-DISPATCHERS = ("qoderlog/cli.py", "qoderlog/reporters/__init__.py")
+# report, nightly and generator modules (~0.15 s and ~15 MB on the 1M-line benchmark corpus), and the package's
+# front door loads a stage when one of its names is first used and the command's entry point loads the CLI for
+# everything but --version, so that `qoderlog --version` loads none. Only here, downward only.
+DISPATCHERS = ("qoderlog/cli.py", "qoderlog/reporters/__init__.py", "qoderlog/__init__.py", "qoderlog/__main__.py")
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:

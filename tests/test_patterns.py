@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
 
+from qoderlog import patterns as patterns_module
+from qoderlog import resources
 from qoderlog.errors import PatternError
 from qoderlog.model import Framing
 from qoderlog.patterns import (
     Example,
     Pattern,
+    PatternSet,
     check_example,
     check_examples,
     convert,
@@ -400,3 +404,97 @@ def test_gate_and_dispatch_agree_with_trying_every_literal_and_every_pattern() -
         event = library.match(record)
         assert (event.pattern_id if event else None) == (first.id if first else None), text
         assert library.recognises(record) == (first is not None)
+
+
+# --- the compiled cache ------------------------------------------------------------------------
+
+
+def _fresh_load(extra: list[Path]) -> PatternSet:
+    """``load_patterns`` as a new process would run it: without this process's in-memory copy."""
+    patterns_module._load.cache_clear()
+    return load_patterns(extra)
+
+
+def _cache_files(cache: Path) -> list[Path]:
+    return sorted((cache / "qoderlog").glob("patterns-*.pickle"))
+
+
+def test_the_compiled_library_is_cached_and_read_back_by_the_next_run(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    user = pattern_folder(tmp_path, GOOD).parent
+    first = _fresh_load([user])
+    (cached,) = _cache_files(tmp_path / "cache")
+    # The next run uses what the file holds: a cache holding only the user's pattern gives only that pattern.
+    (mine,) = [p for p in first.patterns if p.id == "demo.hello"]
+    cached.write_bytes(pickle.dumps((mine,)))
+    again = _fresh_load([user])
+    assert [p.id for p in again.patterns] == ["demo.hello"]
+    event = again.match(frame_example("hello world 7"))
+    assert event is not None and event.fields == {"count": 7}
+    assert mine.regex.pattern == again.patterns[0].regex.pattern
+
+
+def test_a_cached_library_matches_as_the_compiled_one(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    compiled = _fresh_load([])
+    assert len(_cache_files(tmp_path / "cache")) == 1
+    cached = _fresh_load([])
+    assert [(p.id, p.regex.pattern, p.types, p.examples) for p in cached.patterns] == [
+        (p.id, p.regex.pattern, p.types, p.examples) for p in compiled.patterns
+    ]
+    assert check_examples(cached) == []
+
+
+def test_a_changed_pattern_file_is_compiled_again_not_read_from_the_stale_cache(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = pattern_folder(tmp_path, GOOD)
+    _fresh_load([path.parent])
+    path.write_text(GOOD.replace("hello world", "hello there"), encoding="utf-8")
+    library = _fresh_load([path.parent])
+    (mine,) = [p for p in library.patterns if p.id == "demo.hello"]
+    assert mine.prefilter == "hello there"
+    assert len(_cache_files(tmp_path / "cache")) == 2
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", pickle.dumps(["a list"]), pickle.dumps(())])
+def test_an_unreadable_cache_file_is_ignored_and_replaced(tmp_path: Path, monkeypatch, damage: bytes) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _fresh_load([])
+    (cached,) = _cache_files(tmp_path / "cache")
+    cached.write_bytes(damage)
+    assert len(_fresh_load([]).patterns) == len(LIBRARY.patterns)
+    assert pickle.loads(cached.read_bytes())[0].id == LIBRARY.patterns[0].id
+
+
+def test_the_cache_is_never_required(tmp_path: Path, monkeypatch) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert len(_fresh_load([]).patterns) == len(LIBRARY.patterns)
+    assert blocked.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_a_library_that_does_not_load_is_not_cached(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = pattern_folder(tmp_path, GOOD.replace("id: demo.hello", "id: process.gone"))
+    with pytest.raises(PatternError):
+        _fresh_load([path.parent])
+    assert _cache_files(tmp_path / "cache") == []
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "expected"),
+    [
+        ("linux", {"XDG_CACHE_HOME": "/x/cache"}, "/x/cache/qoderlog"),
+        ("linux", {"XDG_CACHE_HOME": "relative/ignored", "HOME": "/home/u"}, "/home/u/.cache/qoderlog"),
+        ("darwin", {"HOME": "/Users/u"}, "/Users/u/.cache/qoderlog"),
+        ("win32", {"LOCALAPPDATA": "/c/Users/u/AppData/Local"}, "/c/Users/u/AppData/Local/qoderlog/Cache"),
+    ],
+)
+def test_cache_dir_follows_the_platform(monkeypatch, platform: str, env: dict[str, str], expected: str) -> None:
+    for name in ("XDG_CACHE_HOME", "LOCALAPPDATA"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(resources.sys, "platform", platform)
+    assert resources.cache_dir() == Path(expected)

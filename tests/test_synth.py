@@ -927,3 +927,24 @@ def test_the_gutter_paste_counts_warnings_apart_and_its_one_error_as_known_noise
     verdict = _analysis("gutter-tcp-fallback.txt")["verdict"]
     assert verdict["unexplained_records"] == 0 and verdict["unexplained"] == []
     assert verdict["known_noise"] == {"noise.request_context_canceled": 1}  # line 39: a chat request cancelled
+
+
+def _loud_lines(data: bytes) -> float:
+    lines = data.decode("utf-8").splitlines()
+    loud = [line for line in lines if re.match(r"\d{4}-\d\d-\d\d [\d:.]+ \[(warning|error|critical)\]", line)]
+    return len(loud) / len(lines)
+
+
+@pytest.mark.parametrize(("share", "low", "high"), [(0.0, 0.0, 0.01), (0.2, 0.13, 0.17), (0.5, 0.27, 0.37)])
+def test_corpus_loud_share_sets_the_share_of_warning_and_above_noise(tmp_path: Path, share, low, high) -> None:
+    data = _corpus(tmp_path, lines=20000, seed=3, qoder_share=0.0, loud_share=share)
+    assert data.count(b"\n") == 20000
+    assert low <= _loud_lines(data) <= high
+
+
+def test_corpus_without_loud_share_is_the_noise_mix_as_before(tmp_path: Path) -> None:
+    default = _corpus(tmp_path, lines=5000, seed=4)
+    assert _corpus(tmp_path, lines=5000, seed=4, loud_share=None) == default
+    assert 0.1 <= _loud_lines(default) <= 0.2  # the mix's own share, ~15% of lines
+    with pytest.raises(ValueError, match="loud_share"):
+        _corpus(tmp_path, lines=10, loud_share=1.5)

@@ -400,3 +400,31 @@ def test_analyze_baseline_reports_the_anomaly_in_json_and_text(tmp_path: Path) -
     assert document["baseline"]["anomaly"]["unusual"] is True
     text = run("analyze", "--baseline", str(warehouse), str(REWORDED)).output
     assert "anomaly: share of Qoder lines no pattern recognised: 0.8 — UNUSUAL, far above the fleet" in text
+
+
+def test_each_distinct_message_is_masked_once_and_each_distinct_masked_message_mined_once(monkeypatch) -> None:
+    import qoderlog.mining.miner as miner_module
+
+    masked: list[str] = []
+    real_mask = miner_module.mask
+    monkeypatch.setattr(miner_module, "mask", lambda message: masked.append(message) or real_mask(message))
+    miner = Miner()
+    messages = [f"Extension host lost {n % 3} handles, port={4000 + n % 2}" for n in range(60)]
+    for line, message in enumerate(messages, 1):
+        miner(
+            Record(
+                source="s",
+                line=line,
+                framing="vscode",  # type: ignore[arg-type]
+                timestamp=None,
+                level="warning",
+                component=None,
+                logger=None,
+                message=message,
+                text=message,
+            )
+        )
+    assert sorted(masked) == sorted(set(messages))  # 6 distinct messages, each masked once, 60 records
+    assert set(miner._clusters) == {"Extension host lost <NUM> handles, port=<PORT>"}
+    (template,) = miner.templates()
+    assert template.count == 60

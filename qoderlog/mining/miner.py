@@ -272,6 +272,7 @@ class Miner:
         self.errors = 0
         self.qoder_unknown = 0
         self._seen: dict[str, tuple[_Tally, bool]] = {}
+        self._mentions: dict[str, bool] = {}
         self._clusters: dict[str, _Tally] = {}
         self._by_id: dict[int, _Tally] = {}
         self._miner: TemplateMiner | None = None
@@ -285,8 +286,15 @@ class Miner:
             self.errors += 1
         entry = self._seen.get(message)
         if entry is None:
-            if level not in self.keep_levels and not is_qoder_related(record.component, message):
-                return
+            if level not in self.keep_levels and record.component not in QODER_COMPONENTS:
+                # ``is_qoder_related`` by parts: what the message says is remembered, the component asked each time.
+                mentions = self._mentions.get(message)
+                if mentions is None:
+                    mentions = _QODER_MESSAGE.search(message) is not None
+                    if len(self._mentions) < MAX_CACHED_MESSAGES:
+                        self._mentions[message] = mentions
+                if not mentions:
+                    return
             entry = self._learn(message)
         tally, mentions = entry
         qoder = mentions or record.component in QODER_COMPONENTS

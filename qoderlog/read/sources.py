@@ -39,17 +39,16 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from ..limits import DEFAULT_LIMITS, LimitExceeded, LimitHit, Limits
 from ..model import Minidump
+from .streams import stream_key
 
 HEAD_BYTES = 64 * 1024
 READ_BUFFER = 1 << 20
 _LOG_NAME = re.compile(r"(?i).*(\.log(\.\d+)?|\.txt)(\.gz)?$")
-_ROTATED = re.compile(r"(?i)^(?P<stem>.*?\.log)\.(?P<n>\d+)$")
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 T = TypeVar("T")
 _READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError)
@@ -108,6 +107,8 @@ class Source:
     limits: Limits = DEFAULT_LIMITS
     budget: ByteBudget | None = None
     packed: Packed | None = None
+    progress: Callable[[int], object] | None = None
+    """Told, after each read, how many of the ``size`` bytes on disk (or in the archive) have been read so far."""
 
     @property
     def max_line(self) -> int:
@@ -158,7 +159,7 @@ def open_raw(source: Source) -> BinaryIO:
     except BaseException:
         handle.close()
         raise
-    return _Bounded(unpacked, source)  # type: ignore[return-value]
+    return _Bounded(unpacked, source, handle.tell if source.progress is not None else None)  # type: ignore[return-value]
 
 
 def note_cut_lines(source: Source) -> None:
@@ -185,8 +186,10 @@ class _Bounded(io.RawIOBase):
     and the next read raises, so no line before the bound is lost.
     """
 
-    def __init__(self, raw: BinaryIO, source: Source) -> None:
+    def __init__(self, raw: BinaryIO, source: Source, position: Callable[[], int] | None = None) -> None:
         self._raw = raw
+        self._position = position  # of the bytes as stored (compressed for gzip), for source.progress
+        self._given = 0
         self._read = getattr(raw, "read1", raw.read)
         self._source = source
         self._budget = source.budget or ByteBudget(input=source.name, allowed=source.limits.max_bytes)
@@ -244,7 +247,20 @@ class _Bounded(io.RawIOBase):
                     )
                 )
         buffer[: len(data)] = data
+        if self._position is not None:
+            self._given += len(data)
+            self._report()
         return len(data)
+
+    def _report(self) -> None:
+        """Tell ``source.progress`` the stored bytes read so far (the bytes given, where the stream cannot tell)."""
+        try:
+            done = self._position() if self._position is not None else self._given
+        except (OSError, ValueError):
+            self._position = None
+            done = self._given
+        if self._source.progress is not None:
+            self._source.progress(done)
 
     def _stop(self, hit: LimitHit) -> None:
         if self._over is None:
@@ -339,19 +355,6 @@ class _Walk:
             hit = LimitHit(input=shown, limit="max_bytes", allowed=budget.allowed, value=budget.used, count=left)
             self.discovery.limit(hit, f"{left} {what} not read: the input's decompressed bytes reached the limit")
         return True
-
-
-@lru_cache(maxsize=4096)
-def stream_key(name: str) -> tuple[str, int]:
-    """``("…/main.log", 2)`` for ``…/main.log.2.gz``: the log stream and its rotation index.
-
-    The live file has index 0; a higher index is older.
-    """
-    base = name[:-3] if name.lower().endswith(".gz") else name
-    match = _ROTATED.match(base)
-    if match:
-        return match["stem"], int(match["n"])
-    return base, 0
 
 
 def _stdin() -> BinaryIO:

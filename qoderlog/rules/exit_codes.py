@@ -166,7 +166,8 @@ def build_table(document: Mapping[str, Any]) -> ExitTable:
 def load_table(path: Path = TABLE_PATH) -> ExitTable:
     """The exit-code table shipped with qoderlog (read and checked once)."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader when PyYAML is built with it: ~5 ms instead of ~35 ms, paid by every analysis.
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"cannot read the exit-code table: {error}", path=str(path)) from None
     if not isinstance(document, dict):

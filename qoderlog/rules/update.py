@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from ..model import Event, Evidence, Severity
-from ..read.sources import stream_key
+from ..read.streams import stream_key
 from ..sessions import order_stream, seconds_between
 from . import Facts, Hit, Rule
 from .crash import is_death

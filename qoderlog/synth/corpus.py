@@ -81,7 +81,9 @@ def _corpus_session(rng: random.Random, names: Sequence[str], host: Host, sideca
     )
 
 
-def write_corpus(path: Path, *, lines: int, seed: int = 0, qoder_share: float = 0.02) -> None:
+def write_corpus(
+    path: Path, *, lines: int, seed: int = 0, qoder_share: float = 0.02, loud_share: float | None = None
+) -> None:
     """Stream a ``main.log``-style file of exactly ``lines`` physical lines in the VS Code framing.
 
     Noise records (with stack traces, JSON payloads, non-ASCII names, blank
@@ -90,13 +92,17 @@ def write_corpus(path: Path, *, lines: int, seed: int = 0, qoder_share: float = 
     sidecar identity carries over, main-process and extension-host lines
     interleaved) start whenever the Qoder share of the lines, counted to the
     session's middle, is at most ``qoder_share``; a session never overlaps
-    another and is never cut by the end of the file. Memory stays constant
-    whatever ``lines`` is.
+    another and is never cut by the end of the file. With ``loud_share``,
+    that share of the noise records is at warning level or above (their
+    continuation lines make the share of lines a little lower). Memory stays
+    constant whatever ``lines`` is.
     """
     if lines < 0:
         raise ValueError("lines must be >= 0")
     if not 0.0 <= qoder_share <= 1.0:
         raise ValueError("qoder_share must be between 0 and 1")
+    if loud_share is not None and not 0.0 <= loud_share <= 1.0:
+        raise ValueError("loud_share must be between 0 and 1")
     rng = random.Random(seed)
     host = make_host(PLATFORMS[seed % len(PLATFORMS)], rng=rng)
     sidecar = Sidecar(host, rng)
@@ -137,7 +143,7 @@ def write_corpus(path: Path, *, lines: int, seed: int = 0, qoder_share: float = 
             else:
                 now = upcoming
                 upcoming = now + timedelta(seconds=gap(rng))
-                level, message, detail = noise.record()
+                level, message, detail = noise.record(loud_share)
                 physical = [""] if level is None else [f"{stamp(now)} [{level}] {message}", *detail]
                 # A record that no longer fits before the end keeps its header line only.
                 physical = physical[: remaining - pending_lines]

@@ -78,6 +78,8 @@ _FLAVOURS: dict[str, tuple[Channel, tuple[tuple[int, _Template], ...]]] = {
     for flavour, spec in _DATA["flavours"].items()
 }
 NOISE_FLAVOURS: tuple[str, ...] = tuple(_FLAVOURS)
+LOUD_LEVELS = frozenset({"warning", "error", "critical"})
+"""The levels ``Noise.record``'s ``loud_share`` is the share of."""
 _WORDS: Mapping[str, Any] = _DATA["words"]
 
 
@@ -148,6 +150,8 @@ class Noise:
             for count, template in _FLAVOURS[flavour][1]
             for _ in range(count * weight)
         ]
+        self._loud: list[tuple[_Template, bool]] = []
+        self._quiet: list[tuple[_Template, bool]] = []
 
     def _values(self, template: _Template, at: datetime | None) -> dict[str, str]:
         values = {name: self._fill[name]() for name in template.names if name not in _TIMED}
@@ -176,9 +180,20 @@ class Noise:
             return tuple(json.dumps(payload, ensure_ascii=False, indent=2).splitlines())
         return tuple(line.format_map(values) for line in template.detail)
 
-    def record(self) -> tuple[str | None, str, tuple[str, ...]]:
-        """``(level, message, continuation lines)`` of one noise record; ``level`` is ``None`` for a blank line."""
-        template, _ = self._rng.choice(self._pool)
+    def record(self, loud_share: float | None = None) -> tuple[str | None, str, tuple[str, ...]]:
+        """``(level, message, continuation lines)`` of one noise record; ``level`` is ``None`` for a blank line.
+
+        With ``loud_share``, that share of the records is drawn from the warning, error and critical templates
+        and the rest from the others (instead of drawing from the whole mix).
+        """
+        pool = self._pool
+        if loud_share is not None:
+            loud = self._loud or [entry for entry in pool if entry[0].level in LOUD_LEVELS]
+            self._loud = loud
+            quiet = self._quiet or [entry for entry in pool if entry[0].level not in LOUD_LEVELS]
+            self._quiet = quiet
+            pool = loud if self._rng.random() < loud_share else quiet
+        template, _ = self._rng.choice(pool)
         values = self._values(template, None)
         return template.level, template.text.format_map(values), self._detail(template, values)
 
