@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from qoderlog.analysis import Analysis, analyze
 from qoderlog.cli import cli
-from qoderlog.report.presentation import QUIET_VERDICTS
+from qoderlog.report.banner import QUIET_VERDICTS
 from qoderlog.report.templating import md_escape, template_dir
 from qoderlog.reporters import REPORTERS
 from qoderlog.testing import rule_cases

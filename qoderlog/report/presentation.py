@@ -17,10 +17,9 @@ value looks, and escape it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import islice
-from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
 from ..baseline import anomaly_sentences
@@ -29,8 +28,11 @@ from ..model import LimitHit
 from ..redact import KINDS, Redactor
 from ..rules.registry import startup_thresholds
 from ..verdict import NO_COVERAGE
+from .banner import verdict_view
+from .names import base_name, clip, short_names
 from .timeline import chart_list, lane_summaries, mark_of, parse_time, time_text, timeline_marks
 from .view import (
+    SEVERITIES,
     AccountingView,
     EvidenceBlock,
     EvidenceLine,
@@ -47,49 +49,23 @@ from .view import (
     StepGroup,
     StepView,
     TemplateRow,
-    UnexplainedRow,
     UnknownView,
-    Verdict,
 )
 
 if TYPE_CHECKING:
     from ..engine import Result
 
-SEVERITIES: tuple[str, ...] = ("critical", "error", "warning", "info")
 GROUP_HEADINGS = {"critical": "Critical", "error": "Errors", "warning": "Warnings", "info": "Information"}
 MAX_MARKS = 5000
 MAX_SHOWN_FINDINGS = 150
 """A report shows at most this many findings, the worst first; the JSON output has them all."""
 MAX_SHOWN_SESSIONS = 300
 """A report lists at most this many sessions (those the shown findings name first); the JSON output has them all."""
-MAX_EVIDENCE_CHARS = 4000
 MAX_TEMPLATE_ROWS = 15
 """Unknown templates shown in a report (Qoder-related first, then the most frequent); the JSON has all."""
 
 # Rules whose offence is a time gap: the time of each evidence line is the value to look at.
 _TIMING_RULES = frozenset({"startup-slow", "restart-loop", "update-stuck"})
-
-_PLAIN: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "startup-slow": lambda m: (
-        f"Qoder's background AI service took {m['latency_s']:.1f} s to start, where under "
-        f"{m['warning_s']:g} s is normal: AI features wait that long after every start."
-    ),
-    "startup-failure": lambda m: "Qoder's background AI service could not start, so its AI features are unavailable.",
-    "stale-pid": lambda m: (
-        "Qoder tried to talk to a background AI service process that had already stopped "
-        "(left-over files from an earlier run)."
-    ),
-    "ipc-failure": lambda m: f"Qoder failed {m['failures']} time(s) in a row to connect to its background AI service.",
-    "cleanup-anomaly": lambda m: (
-        "Qoder's background AI service did not shut down cleanly; left-over files can break the next start."
-    ),
-    "restart-loop": lambda m: (
-        f"Qoder's background AI service keeps stopping and being restarted ({m['starts']} starts in "
-        f"{m['span_s']:.0f} s)."
-    ),
-    "update-stuck": lambda m: "Qoder's updater got stuck, or the editor crashed right after an update.",
-    "app-crash": lambda m: "The Qoder editor itself crashed or stopped responding.",
-}
 
 _METRIC_LABELS = {
     "latency_s": "start latency",
@@ -176,7 +152,7 @@ def present(
         for key in tuple(limits):
             if isinstance(slow["metrics"].get(key), int | float):
                 limits[key] = float(slow["metrics"][key])
-    names = _short_names([*(s["source"] for s in session_docs), *(f["source"] for f in findings)])
+    names = short_names([*(s["source"] for s in session_docs), *(f["source"] for f in findings)])
     sessions = tuple(_session_row(n, s, names, limits) for n, s in enumerate(_ordered(session_docs), 1))
     by_id = {s["id"]: s for s in session_docs}
     views = [_finding_view(i, f, by_id, names) for i, f in enumerate(findings, 1)]
@@ -192,8 +168,8 @@ def present(
         title="Qoder log report",
         generator=str(document.get("generator") or "qoderlog"),
         period=_period(document.get("inputs") or []),
-        verdict=_verdict(
-            findings, sessions, shown.get("counts"), document.get("verdict") or {}, document.get("incidents") or []
+        verdict=verdict_view(
+            findings, shown.get("counts"), document.get("verdict") or {}, document.get("incidents") or []
         ),
         groups=groups,
         finding_count=int(shown.get("findings") or len(findings)),
@@ -235,11 +211,11 @@ def _incident_views(incidents: Sequence[Mapping[str, Any]], views: Sequence[Find
 def _unknown(document: Mapping[str, Any]) -> UnknownView:
     templates = list(document.get("unknown_templates") or [])
     ordered = sorted(templates, key=lambda t: not t.get("qoder_related"))[:MAX_TEMPLATE_ROWS]
-    names = _short_names(t["example"]["source"] for t in ordered if t.get("example"))
+    names = short_names(t["example"]["source"] for t in ordered if t.get("example"))
     rows = []
     for item in ordered:
         example = item.get("example") or {"source": "", "line": 0, "text": ""}
-        text = _clip(example["text"])
+        text = clip(example["text"])
         rows.append(
             TemplateRow(
                 template_id=str(item["template_id"]),
@@ -249,7 +225,7 @@ def _unknown(document: Mapping[str, Any]) -> UnknownView:
                 component=str(item.get("component") or "—"),
                 qoder_related=bool(item.get("qoder_related")),
                 source=str(example["source"]),
-                source_name=names.get(example["source"], _base(str(example["source"]))),
+                source_name=names.get(example["source"], base_name(str(example["source"]))),
                 example=EvidenceLine(line=int(example["line"] or 0), time="", segments=(Segment(text),)),
             )
         )
@@ -303,33 +279,6 @@ def format_seconds(value: float | None) -> str:
     return f"{value:.2g} s"
 
 
-def _base(path: str) -> str:
-    windows = PureWindowsPath(path)
-    name = windows.name if "\\" in path else PurePosixPath(path).name
-    return name or path
-
-
-def _short_names(sources: Iterable[str]) -> dict[str, str]:
-    """Each source's file name, with its parent folders added until the names are unique."""
-    unique = list(dict.fromkeys(sources))
-    names: dict[str, str] = {}
-    for source in unique:
-        parts = re.split(r"[\\/]", source)
-        depth = 1
-        while True:
-            candidate = "/".join(p for p in parts[-depth:] if p) or source
-            clash = [
-                other
-                for other in unique
-                if other != source and "/".join(p for p in re.split(r"[\\/]", other)[-depth:] if p) == candidate
-            ]
-            if not clash or depth >= len(parts):
-                names[source] = candidate
-                break
-            depth += 1
-    return names
-
-
 def _ordered(sessions: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return sorted(
         sessions, key=lambda s: (s["source"], parse_time(s.get("start_time") or s.get("info_time")) or datetime.min)
@@ -354,7 +303,7 @@ def _session_row(
 ) -> SessionRow:
     start, info = parse_time(session.get("start_time")), parse_time(session.get("info_time"))
     latency = session.get("startup_latency_s")
-    name = names.get(session["source"], _base(session["source"]))
+    name = names.get(session["source"], base_name(session["source"]))
     first, last = session.get("first_line"), session.get("last_line")
     outcome = str(session.get("outcome") or "unknown")
     exit_code = session.get("exit_code")
@@ -421,7 +370,7 @@ def _evidence_blocks(
     current: list[EvidenceLine] = []
     source: str | None = None
     for item in items:
-        text = _clip(item.get("text") or "")
+        text = clip(item.get("text") or "")
         line = EvidenceLine(
             line=int(item.get("line") or 0),
             time=time_text(parse_time(item.get("timestamp")), ms=True),
@@ -438,7 +387,7 @@ def _evidence_blocks(
 
 
 def _block(source: str, lines: list[EvidenceLine], names: Mapping[str, str]) -> EvidenceBlock:
-    return EvidenceBlock(source=source, name=names.get(source, _base(source)), lines=tuple(lines))
+    return EvidenceBlock(source=source, name=names.get(source, base_name(source)), lines=tuple(lines))
 
 
 def _line_list(numbers: Iterable[int]) -> str:
@@ -509,100 +458,6 @@ def step_groups(steps: Iterable[Mapping[str, Any]]) -> tuple[StepGroup, ...]:
             )
         )
     return tuple(groups)
-
-
-QUIET_VERDICTS = {
-    "unexplained": ("warning", "UNEXPLAINED"),
-    "nothing-to-diagnose": ("info", "NOTHING TO DIAGNOSE"),
-    "all-clear": ("ok", "OK"),
-}
-"""The banner of a verdict that no finding carries: its colour and its label."""
-
-
-def _verdict(
-    findings: Sequence[Mapping[str, Any]],
-    sessions: Sequence[SessionRow],
-    totals: Mapping[str, int] | None,
-    verdict: Mapping[str, Any],
-    incidents: Sequence[Mapping[str, Any]] = (),
-) -> Verdict:
-    if totals is None:
-        totals = {sev: sum(1 for f in findings if f["severity"] == sev) for sev in SEVERITIES}
-    counts = tuple((sev, n) for sev in SEVERITIES if (n := totals.get(sev, 0)))
-    kind = str(verdict.get("kind") or ("problems" if findings else "all-clear"))
-    rows = _unexplained_rows(verdict.get("unexplained") or [])
-    records = int(verdict.get("unexplained_records") or 0)
-    if not findings:
-        severity, label = QUIET_VERDICTS.get(kind, ("ok", "OK"))
-        return Verdict(
-            severity=severity,
-            label=label,
-            headline=str(verdict.get("headline") or "No problems found"),
-            sentence=str(verdict.get("sentence") or ""),
-            likely_cause=None,
-            first_action=None,
-            counts=(),
-            kind=kind,
-            unexplained=rows,
-            unexplained_records=records,
-        )
-    worst = findings[0]
-    for finding in findings:
-        if SEVERITIES.index(finding["severity"]) < SEVERITIES.index(worst["severity"]):
-            worst = finding
-    plain = _PLAIN.get(worst["rule"])
-    try:
-        sentence = plain(worst.get("metrics") or {}) if plain else worst["summary"]
-    except (KeyError, TypeError, ValueError):
-        sentence = worst["summary"]
-    # When the worst finding follows from another, the root's cause and remedy are what to tell and try first.
-    at = findings.index(worst)
-    story = next((i for i in incidents if at in i["findings"] and len(i["findings"]) > 1), None)
-    root = findings[story["root"]] if story is not None else worst
-    remediation = root.get("remediation") or {}
-    causes = remediation.get("causes") or []
-    actions = remediation.get("user_actions") or []
-    return Verdict(
-        severity=worst["severity"],
-        label=worst["severity"].upper(),
-        headline=worst["title"],
-        sentence=sentence,
-        likely_cause=causes[0] if causes else None,
-        first_action=actions[0] if actions else None,
-        counts=counts,
-        kind=kind,
-        unexplained=rows,
-        unexplained_records=records,
-        incident=story["summary"] if story is not None else None,
-    )
-
-
-def _unexplained_rows(items: Sequence[Mapping[str, Any]]) -> tuple[UnexplainedRow, ...]:
-    shown = list(items[:MAX_TEMPLATE_ROWS])
-    names = _short_names(str(item["example"]["source"]) for item in shown)
-    rows = []
-    for item in shown:
-        example = item["example"]
-        rows.append(
-            UnexplainedRow(
-                template=str(item["template"]),
-                count=int(item["count"]),
-                level=str(item["level"]),
-                source=str(example["source"]),
-                source_name=names.get(str(example["source"]), _base(str(example["source"]))),
-                example=EvidenceLine(
-                    line=int(example["line"] or 0), time="", segments=(Segment(_clip(example["text"])),)
-                ),
-                detail=tuple(_clip(line) for line in item.get("detail") or ()),
-            )
-        )
-    return tuple(rows)
-
-
-def _clip(text: object) -> str:
-    """A log line as a report shows it: at most ``MAX_EVIDENCE_CHARS`` characters."""
-    text = str(text)
-    return text[:MAX_EVIDENCE_CHARS] + " …" if len(text) > MAX_EVIDENCE_CHARS else text
 
 
 def _size(value: int | None) -> str:

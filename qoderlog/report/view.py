@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+SEVERITIES: tuple[str, ...] = ("critical", "error", "warning", "info")
+"""The severities a report groups findings by, worst first."""
+
 
 @dataclass(frozen=True, slots=True)
 class Segment:
