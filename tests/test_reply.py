@@ -8,9 +8,9 @@ change, ``python -m qoderlog.catalogs`` first) and reviewed in the diff.
 from __future__ import annotations
 
 import re
-import tomllib
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
