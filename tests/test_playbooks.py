@@ -24,12 +24,6 @@ from qoderlog.testing import samples
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = samples(ROOT / "sample_logs")
-# Rules and cause keys that the lead's branch adds: their playbooks are written ahead and only warned about here.
-PENDING_RULES = {"exthost-unresponsive"}
-PENDING_CRASH_CAUSES = {
-    "memory", "killed", "gpu", "sandbox", "native-crash", "fatal-check", "shm", "stack-overflow", "install",
-    "extension", "code", "permission", "in-use",
-}  # fmt: skip
 PLATFORM_OF_SAMPLE = {
     "windows-slow-start": "windows",
     "windows-gbk-slow-start": "windows",
@@ -72,13 +66,23 @@ def _every_platform(windows: str, other: str = "      - text: Restart Qoder.\n")
     )
 
 
-def test_the_builtin_playbooks_load_and_only_warn_about_what_another_branch_adds() -> None:
+def test_the_builtin_playbooks_load_and_every_rule_and_cause_key_is_a_registered_ones() -> None:
     books = playbooks()
-    assert set(REGISTRY) <= set(books.by_rule)
-    for warning in books.warnings:
-        pending_rule = any(f"'{rule}'" in warning for rule in PENDING_RULES)
-        keys = set(re.findall(r"[a-z-]+", warning.split("cause keys ", 1)[-1].split(" are not")[0]))
-        assert pending_rule or (warning.startswith("app-crash.yaml") and keys <= PENDING_CRASH_CAUSES), warning
+    assert set(books.by_rule) == set(REGISTRY)
+    assert books.warnings == ()
+
+
+def test_every_cause_of_every_rule_has_steps_on_every_platform_it_can_happen_on() -> None:
+    linux_only = {("app-crash", "shm")}  # /dev/shm is a Linux (container, VM) cause
+    for rule in REGISTRY.values():
+        for platform in PLATFORMS:
+            missing = [
+                key
+                for key in rule.causes
+                if key not in playbooks().by_rule[rule.id].steps[platform]
+                and not ((rule.id, key) in linux_only and platform in ("windows", "macos"))
+            ]
+            assert missing == [], (rule.id, platform)
 
 
 def test_every_rule_has_a_default_list_for_every_platform() -> None:

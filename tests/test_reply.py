@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,16 @@ def test_the_cli_writes_the_reply_in_the_language_asked_and_redacts_by_default()
     assert plain.startswith("Hello,\n") and "李娜" in plain
     refused = subprocess.run([*run, "--lang", "fr"], capture_output=True, text=True, check=False)
     assert refused.returncode == 2
+
+
+def test_the_wheel_carries_the_compiled_catalogs_the_playbooks_and_the_incident_links() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = pyproject["tool"]["setuptools"]["package-data"]["qoderlog"]
+    package = ROOT / "qoderlog"
+    files = [
+        *package.glob("locale/*/LC_MESSAGES/qoderlog.mo"),
+        *package.glob("rules/playbooks/*.yaml"),
+        package / "rules" / "incidents.yaml",
+    ]
+    assert len(files) == 2 + 9 + 1
+    assert all(any(path.relative_to(package).match(glob) for glob in globs) for path in files)

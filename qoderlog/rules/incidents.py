@@ -26,6 +26,7 @@ from ..sessions import wall
 
 INCIDENTS_FILE = Path(__file__).with_name("incidents.yaml")
 SHARED_KEYS = frozenset({"pid", "session", "endpoint"})
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when built with it, as patterns.py does
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,7 +65,7 @@ class Incident:
 def load_incident_rules(path: Path = INCIDENTS_FILE) -> IncidentRules:
     """The links of ``path``, checked; ``ConfigError`` with the file for anything malformed."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", path=str(path)) from None
     links = []
