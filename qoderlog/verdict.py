@@ -109,9 +109,12 @@ def unexplained_errors(
         )
         for item in errors
     ]
+    events = tuple(events)
+    # A finding shows a few of its lines: the other lines of the same kind in that file are what it explains too.
+    explained = {(e.source, e.type) for e in events if (e.source, e.line) in cited}
     by_type: dict[str, list[Event]] = {}
     for event in events:
-        if event.level in ERROR_LEVELS and (event.source, event.line) not in cited:
+        if event.level in ERROR_LEVELS and (event.source, event.type) not in explained:
             by_type.setdefault(event.type, []).append(event)
     for kind, items in by_type.items():
         first = items[0]
