@@ -35,6 +35,12 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+LEVELS: tuple[str, ...] = ("trace", "debug", "info", "warning", "error", "critical")
+"""The normalised record levels, least severe first."""
+LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVELS)}
+"""Each level's rank in ``LEVELS`` (higher is more severe)."""
+
+
 class LineKind(enum.StrEnum):
     """What a physical line turned out to be. Every line read is exactly one of these."""
 

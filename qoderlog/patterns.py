@@ -33,7 +33,7 @@ import yaml
 
 from .errors import PatternError
 from .limits import DEFAULT_LIMITS
-from .model import EVENT_COLUMNS, Event, Framing, Record
+from .model import EVENT_COLUMNS, LEVEL_RANK, LEVELS, Event, Framing, Record
 from .read.headers import bare_record, make_record, match_header
 from .resources import cache_dir, resource_dir
 
@@ -41,7 +41,6 @@ USER_REGEX_TIMEOUT = DEFAULT_LIMITS.regex_timeout_s
 """Seconds a user pattern's regex may run on one message (``Limits.regex_timeout_s`` overrides it per run)."""
 
 _PATTERN_KEYS = {"id", "type", "description", "component", "level", "prefilter", "regex", "fields", "kv", "examples"}
-_LEVEL_ORDER = ("trace", "debug", "info", "warning", "error", "critical")
 _REQUIRED = ("id", "type", "prefilter", "regex", "examples")
 _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 _KV_PAIR = re.compile(r"([A-Za-z_][\w.-]*)\s*=\s*(.*?)(?=,?\s+[A-Za-z_][\w.-]*\s*=|,?\s*$)")
@@ -213,7 +212,7 @@ class Pattern:
     def _level(self, level: str | None) -> str | None:
         """The record's level, raised to the pattern's own when the pattern's is higher (or the record has none)."""
         mine = self.level
-        if mine is None or (level in _LEVEL_ORDER and _LEVEL_ORDER.index(level) >= _LEVEL_ORDER.index(mine)):
+        if mine is None or (level in LEVEL_RANK and LEVEL_RANK[level] >= LEVEL_RANK[mine]):
             return level
         return mine
 
@@ -395,8 +394,8 @@ def _build(entry: Any, path: str, component: str | None, user: bool) -> Pattern:
     if not isinstance(entry.get("component", ""), str):
         raise fail("'component' must be a string")
     level = entry.get("level")
-    if level is not None and level not in _LEVEL_ORDER:
-        raise fail(f"level {level!r} is not a level", f"levels: {', '.join(_LEVEL_ORDER)}")
+    if level is not None and level not in LEVEL_RANK:
+        raise fail(f"level {level!r} is not a level", f"levels: {', '.join(LEVELS)}")
     types = {k: v for k, v in types.items() if k != "__line__"}
     kv = {str(k).lower(): v for k, v in kv.items() if k != "__line__"}
     for name, kind in types.items():

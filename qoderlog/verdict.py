@@ -28,9 +28,8 @@ from typing import Any
 
 from .locations import ask_for_logs
 from .mining.miner import ERROR_LEVELS, ErrorTemplate
-from .model import Event, Evidence, Finding, Severity
+from .model import LEVEL_RANK, Event, Evidence, Finding, Severity
 
-_RANK = {"critical": 0, "error": 1}
 NO_COVERAGE = "— (no Qoder sidecar line in these logs)"
 """What the coverage figure reads when there is nothing to cover: not 0 %, not 100 %."""
 
@@ -118,7 +117,7 @@ def unexplained_errors(
             by_type.setdefault(event.type, []).append(event)
     for kind, items in by_type.items():
         first = items[0]
-        worst = min((e.level or "error" for e in items), key=lambda level: _RANK.get(level, 2))
+        worst = min((e.level or "error" for e in items), key=lambda level: -LEVEL_RANK.get(level, 0))
         found.append(
             Unexplained(
                 template=f"{kind}: {first.message}",
@@ -129,7 +128,7 @@ def unexplained_errors(
                 detail=first.detail[:3],
             )
         )
-    found.sort(key=lambda item: (_RANK.get(item.level, 2), -item.count, item.example.source, item.example.line))
+    found.sort(key=lambda item: (-LEVEL_RANK.get(item.level, 0), -item.count, item.example.source, item.example.line))
     return tuple(found)
 
 

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..model import Evidence, Record, Template
+from ..model import LEVEL_RANK, Evidence, Record, Template
 from ..noise import NoiseTable
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ MAX_EXAMPLE_DETAIL = 3
 """Continuation lines kept with a template's first example."""
 MAX_CACHED_MESSAGES = 200_000
 """Distinct raw messages remembered; beyond this a message is masked again each time it is seen."""
-_LEVEL_RANK = {"trace": 0, "debug": 1, "info": 2, "warning": 3, "error": 4, "critical": 5}
 
 
 # --------------------------------------------------------------------------- what is Qoder's
@@ -304,7 +303,7 @@ class Miner:
             self.qoder_unknown += 1
             tally.qoder = True
         tally.count += 1
-        rank = _LEVEL_RANK.get(level or "", -1)
+        rank = LEVEL_RANK.get(level or "", -1)
         if rank > tally.rank:
             tally.rank, tally.level = rank, level
         evidence = None

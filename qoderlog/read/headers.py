@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..limits import DEFAULT_LIMITS
-from ..model import Framing, Record
+from ..model import LEVEL_RANK, Framing, Record
 
 MAX_JSON_DEPTH = DEFAULT_LIMITS.max_json_depth
 
@@ -410,7 +410,6 @@ def level_spellings(levels: Iterable[str]) -> frozenset[str]:
 
 
 _RELAYED = (LSP_HEADER, CHROMIUM_HEADER)
-_RANKS = {"trace": 0, "debug": 1, "info": 2, "warning": 3, "error": 4, "critical": 5}
 
 
 def _relayed(text: str, at: int, level: str | None) -> str | None:
@@ -427,7 +426,7 @@ def _relayed(text: str, at: int, level: str | None) -> str | None:
         if inner is not None:
             framing = Framing.LSP if header is LSP_HEADER else Framing.CHROMIUM
             raw = _raw_level(framing, inner)
-            if _RANKS.get(normalise_level(raw) or "", -1) > _RANKS.get(normalise_level(level) or "", -1):
+            if LEVEL_RANK.get(normalise_level(raw) or "", -1) > LEVEL_RANK.get(normalise_level(level) or "", -1):
                 return raw
             return level
     return level
