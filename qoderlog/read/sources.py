@@ -109,6 +109,8 @@ class Source:
     packed: Packed | None = None
     progress: Callable[[int], object] | None = None
     """Told, after each read, how many of the ``size`` bytes on disk (or in the archive) have been read so far."""
+    path: str | None = None
+    """The file on disk when the source is a whole file (not an archive member, not stdin): a chunked read opens it."""
 
     @property
     def max_line(self) -> int:
@@ -428,7 +430,7 @@ def _file_source(path: Path, shown: str, size: int, walk: _Walk) -> Source:
     def opener() -> BinaryIO:
         return _open_regular(path)
 
-    return walk.source(name=shown, container=None, opener=opener, size=size, packed=Packed(size=size))
+    return walk.source(name=shown, container=None, opener=opener, size=size, packed=Packed(size=size), path=str(path))
 
 
 def _is_archive(path: Path) -> bool:
