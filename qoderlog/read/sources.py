@@ -804,11 +804,12 @@ def text_lines(raw: io.RawIOBase, encoding: str, state: SourceState, max_line: i
                 state.longest_line = max(state.longest_line, limit)
                 line = line[:max_line]
             yield line
+            # Count only our own reads' replacements: another source may have been decoded while we waited. The
+            # rest of a cut line is ours: its replacements (and those of what was decoded with it) count too.
+            before = counter[0]
             if cut:
                 # Skipped after the yield: a read error in the rest of the line must not lose the part counted.
                 state.longest_line = max(state.longest_line, limit + _skip_rest(readline))
-            # Count only our own reads' replacements: another source may have been decoded while we waited.
-            before = counter[0]
         state.replacements += counter[0] - before
     except _READ_ERRORS as exc:
         state.replacements += counter[0] - before
