@@ -356,11 +356,14 @@ def _plan(source: Source, library: PatternSet, limits: Limits, jobs: int) -> Chu
     """Where to cut ``source`` for a pool of ``jobs`` processes; ``None`` to read it in one pass.
 
     Only a plain file of ``PARALLEL_BYTES`` or more whose bytes its input's
-    budget covers whole; not with a pattern under a time bound.
+    budget covers whole; not with a pattern under a time bound; only where
+    processes can be forked (not on Windows).
     """
     size = source.size
     if jobs < 2 or source.path is None or size is None or size < PARALLEL_BYTES or _timed(library):
         return None
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None  # workers get the compiled patterns by fork: they do not pickle (Aho-Corasick automata)
     budget = source.budget
     if size > limits.max_bytes or (budget is not None and budget.allowed - budget.used < size):
         return None
@@ -503,11 +506,10 @@ def _chunked_events(
     Raises ``_NotFramed``, having changed nothing, when the first chunk's
     reader still read pastes at its end.
     """
-    chunks = iter(plan.chunks)
-    workers = min(jobs, len(plan.chunks))
-    # Forked workers share the loaded patterns without pickling them; where there is no fork, the job is pickled.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunks = plan.chunks()
+    workers = jobs
+    # Forked workers inherit the compiled patterns (and the job) as they are: nothing is pickled or loaded again.
+    context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(job,))
     pending: deque[tuple[Chunk, Future[_ChunkRead]]] = deque()
     state = source.state
@@ -535,6 +537,7 @@ def _chunked_events(
             if state.status != "ok":
                 break  # a read error ends the source where it ended the chunk, as in one pass
     finally:
+        chunks.close()
         pool.shutdown(wait=True, cancel_futures=True)
         if state.encoding is not None:
             note_cut_lines(source)

@@ -46,7 +46,7 @@ def chunked(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], list[int]]:
     original = events_module._chunked_events
 
     def counted(source: Any, plan: Any, *args: Any) -> Iterator[Any]:
-        reads.append(len(plan.chunks))
+        reads.append(sum(1 for _ in plan.chunks()))
         return original(source, plan, *args)
 
     def setup(chunk_bytes: int) -> list[int]:
@@ -255,13 +255,17 @@ def test_a_replayed_digest_keeps_a_clusters_first_examples_in_line_order() -> No
     assert miner.error_templates()[0].level == "critical" and miner.errors == 4
 
 
-def test_one_pass_when_jobs_is_one_or_the_file_is_small(
+def test_one_pass_when_jobs_is_one_the_file_is_small_or_there_is_no_fork(
     corpora: dict[str, Path], chunked: Callable[[int], list[int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads = chunked(64 * 1024)
     analyze([corpora["default"]], jobs=1)
     assert reads == []
     monkeypatch.setattr(events_module, "PARALLEL_BYTES", 1 << 40)
+    analyze([corpora["default"]], jobs=2)
+    assert reads == []
+    monkeypatch.setattr(events_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(events_module.multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # Windows
     analyze([corpora["default"]], jobs=2)
     assert reads == []
 
@@ -310,14 +314,16 @@ def test_plans_cut_at_header_lines_and_count_lines_as_the_reader_does(
     path = tmp_path / "p.log"
     path.write_bytes(text)
     plan = plan_chunks(path, chunk_bytes=500, max_line=1 << 20, max_json_depth=64)
-    assert plan is not None and len(plan.chunks) > 10
+    assert plan is not None
+    chunks = list(plan.chunks())
+    assert len(chunks) > 10
     data = path.read_bytes()
-    for chunk in plan.chunks:
+    for chunk in chunks:
         before = data[: chunk.start]
         assert chunk.index == 0 or before.endswith(b"\n")
         assert chunk.index == 0 or data[chunk.start : chunk.start + 4] == b"2025"
         assert chunk.lines_before == len(before.decode().splitlines())
-    assert [c.end for c in plan.chunks[:-1]] == [c.start for c in plan.chunks[1:]] and plan.chunks[-1].end is None
+    assert [c.end for c in chunks[:-1]] == [c.start for c in chunks[1:]] and chunks[-1].end is None
 
 
 def test_no_plan_for_gzip_utf16_snippets_or_a_single_chunk(tmp_path: Path) -> None:

@@ -11,16 +11,19 @@ reader can start as the whole file's reader stands there
 counted as the line reader counts them (CRLF and a lone CR end a line), so
 its records carry the same line numbers as in one pass.
 
-The plan only reads: one pass of counting over the file (C speed), and a
-look at the bytes around each cut.
+The plan only reads: a look at the bytes around each cut, and one pass of
+counting over the file (C speed) while the chunks before are being read.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from .framing import Framer
+from .headers import match_header
 from .scan import _HEADER_LINE, BLOCK, FAST_ENCODINGS
 from .sources import HEAD_BYTES, detect_encoding
 
@@ -29,6 +32,8 @@ _COUNT_READ = 8 << 20
 """Bytes read at a time while counting lines."""
 _LOOK = 1 << 20
 """Bytes looked at, at a time, for a header line after a cut's target offset."""
+_HEADER_BYTES = 4096
+"""Bytes of a line enough to tell a header: a longer line is judged by these (a header is at its start)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,17 +48,40 @@ class Chunk:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChunkPlan:
-    """Where one file is cut: its chunks in file order (at least two), and the encoding its head shows."""
+    """How one file is to be cut: from ``first`` (after a BOM), at header lines about ``chunk_bytes`` apart.
+
+    ``second`` is where the second chunk starts (a plan has two chunks at
+    least). ``chunks()`` finds the cuts and counts the lines as the chunks
+    are asked for, so that the first ones can be read while the rest of the
+    file is still being counted.
+    """
 
     path: str
     encoding: str
-    chunks: tuple[Chunk, ...]
+    first: int
+    second: int
+    chunk_bytes: int
+    max_json_depth: int
+
+    def chunks(self) -> Iterator[Chunk]:
+        """The chunks in file order, each with the lines before it; the last one ends at the end of the file."""
+        with open(self.path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            start, end, lines, index = self.first, self.second, 0, 0
+            while True:
+                yield Chunk(index=index, start=start, end=end, lines_before=lines)
+                if end is None:
+                    return
+                lines += _count_lines(handle, start, end)
+                start, index = end, index + 1
+                target = start + self.chunk_bytes
+                end = _record_start(handle, target, self.max_json_depth) if target < size else None
 
 
 def plan_chunks(
     path: str | os.PathLike[str], *, chunk_bytes: int, max_line: int, max_json_depth: int
 ) -> ChunkPlan | None:
-    """Where to cut the file at ``path`` into chunks of about ``chunk_bytes``; ``None`` when it is not to be cut.
+    """How to cut the file at ``path`` into chunks of about ``chunk_bytes``; ``None`` when it is not to be cut.
 
     ``None`` for a file that is gzip, not UTF-8 by its head, read line by
     line by the scanner (``max_line`` under ``HEAD_BYTES``), not framed by
@@ -69,23 +97,19 @@ def plan_chunks(
         handle.seek(first)
         if not _framed_early(handle.read(BLOCK), max_line, max_json_depth):
             return None
+        chunk_bytes = max(chunk_bytes, 1)
         size = os.fstat(handle.fileno()).st_size
-        cuts = [first]
-        target = first + chunk_bytes
-        while target < size:
-            cut = _record_start(handle, max(target, cuts[-1] + 1))
-            if cut is None:
-                break
-            cuts.append(cut)
-            target = cut + chunk_bytes
-        if len(cuts) < 2:
-            return None
-        lines = _lines_between(handle, cuts)
-    chunks = tuple(
-        Chunk(index=i, start=cut, end=cuts[i + 1] if i + 1 < len(cuts) else None, lines_before=lines[i])
-        for i, cut in enumerate(cuts)
+        second = _record_start(handle, first + chunk_bytes, max_json_depth) if first + chunk_bytes < size else None
+    if second is None:
+        return None
+    return ChunkPlan(
+        path=os.fspath(path),
+        encoding=encoding,
+        first=first,
+        second=second,
+        chunk_bytes=chunk_bytes,
+        max_json_depth=max_json_depth,
     )
-    return ChunkPlan(path=os.fspath(path), encoding=encoding, chunks=chunks)
 
 
 def _framed_early(block: bytes, max_line: int, max_json_depth: int) -> bool:
@@ -103,58 +127,59 @@ def _never(_: object) -> bool:
     return False
 
 
-def _record_start(handle: os.PathLike[str] | object, at: int) -> int | None:
+def _record_start(handle: BinaryIO, at: int, max_json_depth: int) -> int | None:
     """The offset of the first header line that starts after a line feed at or after ``at``; ``None`` if none."""
-    seek, read = handle.seek, handle.read  # type: ignore[attr-defined]
-    offset = at - 1
+    offset = at - 1  # the byte before ``at``: the line feed of a header line starting right at ``at``
     while True:
-        seek(offset)
-        window = read(_LOOK)
-        if len(window) < 2:
-            return None
+        handle.seek(offset)
+        window = handle.read(_LOOK)
         pos = window.find(b"\n")
         while pos != -1:
             start = pos + 1
             end = window.find(b"\n", start)
-            if end == -1:
-                break  # the line is not whole in this window: look again from its start
-            if _HEADER_LINE.match(window, start, end):
+            line = window[start:] if end == -1 else window[start:end]
+            if end == -1 and len(line) < _HEADER_BYTES and len(window) == _LOOK:
+                break  # too little of the line in this window to judge it: look again from its line feed
+            if _starts_record(line[:_HEADER_BYTES], max_json_depth):
                 return offset + start
             pos = end
-        if pos == -1 or pos + 1 >= len(window):
-            offset += len(window)  # no line feed left to look behind: go on from the window's end
-            if len(window) < _LOOK:
-                return None
-            offset -= 1  # the last byte again, in case it is the line feed before a header
-        else:
-            if len(window) < _LOOK:
-                return None
-            offset += pos
+        if len(window) < _LOOK:
+            return None  # the end of the file
+        offset += pos if pos > 0 else len(window)
 
 
-def _lines_between(handle: object, cuts: list[int]) -> list[int]:
-    """The lines before each cut, counted as the line reader counts them (CRLF, LF and a lone CR end a line).
+def _starts_record(line: bytes, max_json_depth: int) -> bool:
+    """Whether a line (its first bytes) is a header, read as the framer reads it in a framed file that is no paste.
 
-    Every cut after the first follows a line feed, so no CRLF is split by one.
+    The block scanner's header shapes find it; the framer's own test
+    confirms it, so that a cut is never where one pass sees a continuation.
     """
-    seek, read = handle.seek, handle.read  # type: ignore[attr-defined]
-    seek(cuts[0])
-    before = [0]
+    line = line.split(b"\r", 1)[0]  # a CR ends the line (CRLF, or a lone CR)
+    if _HEADER_LINE.match(line) is None:
+        return False
+    return match_header(line.decode("utf-8", "replace"), max_json_depth, unframed=False) is not None
+
+
+def _count_lines(handle: BinaryIO, start: int, end: int) -> int:
+    """The lines in bytes ``start`` to ``end``, counted as the line reader counts them (CRLF, LF, a lone CR).
+
+    ``end`` follows a line feed (a cut), so no CRLF is split there.
+    """
+    handle.seek(start)
+    read = handle.read
     lines = 0
     held_cr = False
-    position = cuts[0]
-    for cut in cuts[1:]:
-        while position < cut:
-            data = read(min(_COUNT_READ, cut - position))
-            if not data:
-                break
-            position += len(data)
-            lines += data.count(b"\n")
-            crs = data.count(b"\r")
-            if crs:
-                lines += crs - data.count(b"\r\n")
-            if held_cr and data[:1] == b"\n":
-                lines -= 1  # a CRLF split by a read: its CR was counted as a lone one
-            held_cr = data[-1:] == b"\r"
-        before.append(lines)
-    return before
+    position = start
+    while position < end:
+        data = read(min(_COUNT_READ, end - position))
+        if not data:
+            break
+        position += len(data)
+        lines += data.count(b"\n")
+        crs = data.count(b"\r")
+        if crs:
+            lines += crs - data.count(b"\r\n")
+        if held_cr and data[:1] == b"\n":
+            lines -= 1  # a CRLF split by a read: its CR was counted as a lone one
+        held_cr = data[-1:] == b"\r"
+    return lines
