@@ -166,15 +166,17 @@ def _count_lines(handle: BinaryIO, start: int, end: int) -> int:
     ``end`` follows a line feed (a cut), so no CRLF is split there.
     """
     handle.seek(start)
-    read = handle.read
+    buffer = bytearray(min(_COUNT_READ, max(end - start, 1)))  # read into, again and again: no fresh pages
+    view = memoryview(buffer)
     lines = 0
     held_cr = False
-    position = start
-    while position < end:
-        data = read(min(_COUNT_READ, end - position))
-        if not data:
+    left = end - start
+    while left > 0:
+        got = handle.readinto(view[: min(len(buffer), left)])
+        if not got:
             break
-        position += len(data)
+        left -= got
+        data = buffer if got == len(buffer) else view[:got].tobytes()
         lines += data.count(b"\n")
         crs = data.count(b"\r")
         if crs:
