@@ -45,11 +45,17 @@ MAX_REMEMBERED_MISSES = 65_536
 Unknown = Callable[[Record, tuple[str, ...]], None]
 """Called with every yielded record (and its continuation lines) that no pattern recognised."""
 
-PARALLEL_BYTES = 24 << 20
-"""A plain file this big or bigger is read in chunks on a process pool (when ``jobs`` is more than one)."""
+PARALLEL_BYTES = 16 << 20
+"""A plain file this big or bigger is read in chunks on a process pool (when ``jobs`` is more than one). Measured
+on two cores (medians of 3, README's Speed): at 11 MiB the pool about breaks even (its start and the wait for the
+first chunk eat the gain); at 22 MiB ``analyze`` takes ~0.75 of one pass's time and ``parse --stats`` ~0.85."""
 CHUNK_BYTES = 8 << 20
-"""About how many bytes each chunk of such a file has: big enough that a worker's start and a chunk's results
-cost little against its reading, small enough that two cores share a file evenly."""
+"""At most this many bytes per chunk: big enough that a chunk's start and results cost little against its
+reading, small enough that the first events come soon and the workers finish together."""
+CHUNKS_PER_WORKER = 4
+"""A smaller file is cut into at least this many chunks per worker (of at least ``MIN_CHUNK_BYTES``), so that no
+worker waits long for the last one."""
+MIN_CHUNK_BYTES = 1 << 20
 CHUNKS_AHEAD = 2
 """Chunks given to the pool per worker beyond the one being taken in: bounds the results held at once."""
 
@@ -369,7 +375,10 @@ def _plan(source: Source, library: PatternSet, limits: Limits, jobs: int) -> Chu
         return None
     try:
         return plan_chunks(
-            source.path, chunk_bytes=CHUNK_BYTES, max_line=source.max_line, max_json_depth=limits.max_json_depth
+            source.path,
+            chunk_bytes=min(CHUNK_BYTES, max(size // (jobs * CHUNKS_PER_WORKER), MIN_CHUNK_BYTES)),
+            max_line=source.max_line,
+            max_json_depth=limits.max_json_depth,
         )
     except OSError:
         return None  # the one pass meets it too, and reports it
