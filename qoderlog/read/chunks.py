@@ -17,6 +17,7 @@ counting over the file (C speed) while the chunks before are being read.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -67,7 +68,8 @@ class ChunkPlan:
         """The chunks in file order, each with the lines before it; the last one ends at the end of the file."""
         with open(self.path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
-            start, end, lines, index = self.first, self.second, 0, 0
+            start, lines, index = self.first, 0, 0
+            end: int | None = self.second
             while True:
                 yield Chunk(index=index, start=start, end=end, lines_before=lines)
                 if end is None:
@@ -160,7 +162,7 @@ def _starts_record(line: bytes, max_json_depth: int) -> bool:
     return match_header(line.decode("utf-8", "replace"), max_json_depth, unframed=False) is not None
 
 
-def _count_lines(handle: BinaryIO, start: int, end: int) -> int:
+def _count_lines(handle: io.BufferedReader, start: int, end: int) -> int:
     """The lines in bytes ``start`` to ``end``, counted as the line reader counts them (CRLF, LF, a lone CR).
 
     ``end`` follows a line feed (a cut), so no CRLF is split there.
