@@ -363,13 +363,16 @@ def _plan(source: Source, library: PatternSet, limits: Limits, jobs: int) -> Chu
 
     Only a plain file of ``PARALLEL_BYTES`` or more whose bytes its input's
     budget covers whole; not with a pattern under a time bound; only where
-    processes can be forked (not on Windows).
+    processes can be forked (not on Windows) and by a process that may
+    start others (not a daemonic worker).
     """
     size = source.size
     if jobs < 2 or source.path is None or size is None or size < PARALLEL_BYTES or _timed(library):
         return None
     if "fork" not in multiprocessing.get_all_start_methods():
         return None  # workers get the compiled patterns by fork: they do not pickle (Aho-Corasick automata)
+    if multiprocessing.current_process().daemon:
+        return None  # a daemonic process (a multiprocessing.Pool or Dask worker) may not start processes
     budget = source.budget
     if size > limits.max_bytes or (budget is not None and budget.allowed - budget.used < size):
         return None
@@ -486,7 +489,7 @@ def _read(job: _Job, chunk: Chunk, unknown: Unknown | None) -> _ChunkRead:
         span=span,
         keep_levels=job.keep_levels,
         keep_literals=job.keep_literals,
-        recognises=library.recognises,
+        recognises=lambda record: library.recognises(record, timeouts),
         max_json_depth=limits.max_json_depth,
         limit_hits=hits,
         pasted=pasted,

@@ -255,7 +255,7 @@ def test_a_replayed_digest_keeps_a_clusters_first_examples_in_line_order() -> No
     assert miner.error_templates()[0].level == "critical" and miner.errors == 4
 
 
-def test_one_pass_when_jobs_is_one_the_file_is_small_or_there_is_no_fork(
+def test_one_pass_when_jobs_is_one_the_file_is_small_there_is_no_fork_or_a_daemon_reads(
     corpora: dict[str, Path], chunked: Callable[[int], list[int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads = chunked(64 * 1024)
@@ -267,6 +267,11 @@ def test_one_pass_when_jobs_is_one_the_file_is_small_or_there_is_no_fork(
     monkeypatch.setattr(events_module, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(events_module.multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # Windows
     analyze([corpora["default"]], jobs=2)
+    assert reads == []
+    monkeypatch.undo()
+    reads = chunked(64 * 1024)
+    monkeypatch.setattr(events_module.multiprocessing.current_process(), "daemon", True, raising=False)
+    analyze([corpora["default"]], jobs=2)  # a daemonic Pool or Dask worker: no pool of its own
     assert reads == []
 
 
