@@ -157,6 +157,18 @@ def test_awkward_lines_at_chunk_boundaries_read_the_same(
     assert any(hit.limit == "max_line" for hit in report.limits)
 
 
+def test_a_bom_and_bare_lines_before_the_first_header_read_the_same(
+    tmp_path: Path, corpora: dict[str, Path], chunked: Callable[[int], list[int]]
+) -> None:
+    reads = chunked(64 * 1024)
+    path = tmp_path / "bom.log"
+    bare = b"Error: spawn cosy ENOENT\n    at run (main.js:1:1)\nsome words before the log\n\n"
+    path.write_bytes(b"\xef\xbb\xbf" + bare + corpora["default"].read_bytes()[:3_000_000])
+    one, _ = same_analysis(path)
+    assert reads and reads[0] > 20
+    assert one.accounting.inputs[0].encoding == "utf-8-sig"
+
+
 def test_lone_cr_lines_are_counted_as_one_pass_counts_them(tmp_path: Path, chunked: Callable[[int], list[int]]) -> None:
     reads = chunked(1)
     text = b""
