@@ -15,6 +15,7 @@ the accounting and what the hook learns are those of one pass.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 from collections import deque
@@ -66,8 +67,9 @@ class Replaying(Protocol):
     ``digester()`` gives a picklable factory of empty summaries (each is
     called like the hook, with every unknown record of one chunk);
     ``replay(summary)`` takes one in, in file order, and returns ``False``
-    (having taken nothing) when it cannot stand for its records: then the
-    chunk is read again in this process with the hook itself.
+    (having taken nothing) when it cannot stand for its records: then that
+    chunk and the rest of the file are read in this process, in one pass,
+    with the hook itself.
     ``mining.miner.Miner`` is one.
     """
 
@@ -466,6 +468,13 @@ def _read_chunk(chunk: Chunk) -> _ChunkRead:
 
 def _read(job: _Job, chunk: Chunk, unknown: Unknown | None) -> _ChunkRead:
     """Scan and match the bytes of ``chunk`` as one pass over the whole file would; unknown records to ``unknown``."""
+    done: list[_ChunkRead] = []
+    events = list(_reading(job, chunk, unknown, done))
+    return dataclasses.replace(done[0], events=events)
+
+
+def _reading(job: _Job, chunk: Chunk, unknown: Unknown | None, done: list[_ChunkRead]) -> Iterator[Event]:
+    """The events of ``chunk`` as they are read; at the end, how it was read (without the events) goes to ``done``."""
     library, limits = job.library, job.limits
     timeouts = Timeouts(seconds=limits.regex_timeout_s, limit=limits.max_regex_timeouts)
     counts: dict[str, int] = dict.fromkeys(KINDS, 0)
@@ -495,18 +504,20 @@ def _read(job: _Job, chunk: Chunk, unknown: Unknown | None) -> _ChunkRead:
         pasted=pasted,
         ended=ended,
     )
-    events = list(_matched(records, library, timeouts, unknown, matched))
-    return _ChunkRead(
-        events=events,
-        matched=matched,
-        counts=counts,
-        first=span.get("first"),
-        last=span.get("last"),
-        ended=ended,
-        state=state,
-        too_deep=hits.get("max_json_depth", 0),
-        pasted=pasted.get("lines", 0),
-        digest=unknown,
+    yield from _matched(records, library, timeouts, unknown, matched)
+    done.append(
+        _ChunkRead(
+            events=[],
+            matched=matched,
+            counts=counts,
+            first=span.get("first"),
+            last=span.get("last"),
+            ended=ended,
+            state=state,
+            too_deep=hits.get("max_json_depth", 0),
+            pasted=pasted.get("lines", 0),
+            digest=unknown,
+        )
     )
 
 
@@ -541,7 +552,17 @@ def _chunked_events(
                     raise _NotFramed
                 _start_state(source, plan)
             if read.digest is not None and unknown is not None and not _replay(unknown, read.digest):
-                read = _read(job, chunk, unknown)  # the digest cannot stand for its records: feed them here
+                # The digest cannot stand for its records (the miner judged a message otherwise, or its caches are
+                # full, so that it judges record by record): this chunk and the rest are read here, in one pass.
+                pool.shutdown(wait=False, cancel_futures=True)
+                pending.clear()
+                rest = Chunk(index=chunk.index, start=chunk.start, end=None, lines_before=chunk.lines_before)
+                done: list[_ChunkRead] = []
+                yield from _reading(job, rest, unknown, done)
+                _add(parts, state, done[0])
+                if source.progress is not None:
+                    source.progress(source.size or 0)
+                break
             _add(parts, state, read)
             if source.progress is not None:
                 source.progress(chunk.end if chunk.end is not None else source.size or 0)

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import qoderlog.events as events_module
+import qoderlog.mining.miner as miner_module
 import qoderlog.read.chunks as chunks_module
 from qoderlog import Accounting, iter_events, load_patterns
 from qoderlog.engine import Result, analyze
@@ -216,9 +217,28 @@ def test_chunks_whose_digest_cannot_be_replayed_are_read_again_here(
     one = analyze([corpora["loud"]], jobs=1)
     monkeypatch.setattr(Miner, "replay", refuse)
     two = analyze([corpora["loud"]], jobs=2)
-    assert reads and len(refused) == reads[0]
+    assert reads and reads[0] > 10 and len(refused) == 1  # the first refusal: the rest is read in one pass here
     assert two.to_dict() == one.to_dict() and two.template_list == one.template_list
     assert two.error_templates == one.error_templates
+    assert two.event_list == one.event_list and two.accounting.inputs == one.accounting.inputs
+
+
+def test_more_distinct_messages_than_the_miner_remembers_mine_the_same(
+    corpora: dict[str, Path], chunked: Callable[[int], list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = chunked(64 * 1024)
+    monkeypatch.setattr(miner_module, "MAX_CACHED_MESSAGES", 300)  # full part-way: then judged record by record
+    answers: list[bool] = []
+    replay = Miner.replay
+
+    def told(self: Miner, digest: Digest) -> bool:
+        answers.append(replay(self, digest))
+        return answers[-1]
+
+    monkeypatch.setattr(Miner, "replay", told)
+    one, _ = same_analysis(corpora["loud"])
+    assert reads and reads[0] > 50 and one.known_noise
+    assert answers[-1] is False and answers.count(False) == 1  # refused once the cache would overflow
 
 
 def _record(line: int, message: str, level: str = "warning", component: str | None = None) -> Record:
