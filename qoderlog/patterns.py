@@ -176,11 +176,13 @@ class Pattern:
     def fields_of(self, match: regex.Match[str], record: Record) -> dict[str, Any]:
         """Typed fields from the regex groups, the ``kv`` list and a JSON record's keys."""
         values: dict[str, Any] = {}
-        for name, text in match.groupdict().items():
+        groups = match.groupdict()
+        types = self.types
+        for name, text in groups.items():
             if text is None or name == "kv":
                 continue
-            _put(values, name, self.types.get(name, "str"), text)
-        kv_text = match.groupdict().get("kv")
+            _put(values, name, types.get(name, "str"), text)
+        kv_text = groups.get("kv")
         if kv_text and self.kv:
             for key, text in _KV_PAIR.findall(kv_text):
                 name = self.kv.get(key.lower())
@@ -270,6 +272,8 @@ class PatternSet:
         if not hits:
             return []
         by_literal = self._by_literal
+        if len(hits) == 1:
+            return [self.patterns[i] for i in by_literal[hits[0][0]]]
         chosen = sorted({i for literal, _, _ in hits for i in by_literal[literal]})
         return [self.patterns[i] for i in chosen]
 

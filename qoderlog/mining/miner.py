@@ -193,6 +193,10 @@ def template_id(template: str) -> str:
 # --------------------------------------------------------------------------- mining one bundle
 
 
+_UNSEEN: Any = object()
+"""A message the known-noise cache has not been asked about yet."""
+
+
 def _drain(config_overrides: dict[str, Any] | None = None) -> TemplateMiner:
     """A Drain3 miner without masking of its own (messages arrive masked) and without persistence."""
     from drain3 import TemplateMiner  # drain3 (~0.3 s): only when mining
@@ -279,8 +283,14 @@ class Miner:
     def __call__(self, record: Record, detail: tuple[str, ...] = ()) -> None:
         level = record.level
         message = record.message
-        if self.noise is not None and level in self.keep_levels and self._is_noise(record):
-            return
+        if self.noise is not None and level in self.keep_levels:
+            found = self._noise_of.get(message, _UNSEEN)  # the cache asked here: most kept records repeat a message
+            if found is _UNSEEN:
+                if self._is_noise(record):
+                    return
+            elif found is not None:
+                self.known_noise[found] += 1
+                return
         if level in ERROR_LEVELS:
             self.errors += 1
         entry = self._seen.get(message)
