@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import ahocorasick_rs
+
 from ..model import LEVEL_RANK, Evidence, Record, Template
 from ..noise import NoiseTable
 
@@ -69,6 +71,17 @@ QODER_LITERALS: tuple[str, ...] = (
 )
 """Literals that widen the pattern gate while mining, so that every line ``is_qoder_related`` can accept
 is built into a record (a superset: the predicate decides)."""
+_QODER_GATE = ahocorasick_rs.AhoCorasick(QODER_LITERALS, matchkind=ahocorasick_rs.MatchKind.LeftmostFirst)
+
+
+def _mentions_qoder(message: str) -> bool:
+    """``_QODER_MESSAGE.search(message)``, asked only of messages holding one of ``QODER_LITERALS``.
+
+    Each alternative of the regex holds one of the literals, so a message
+    with none cannot match; one literal scan (~1 µs) spares most messages
+    the regex's search from every position (~20 µs on a 300-character line).
+    """
+    return bool(_QODER_GATE.find_matches_as_indexes(message)) and _QODER_MESSAGE.search(message) is not None
 
 
 def is_qoder_related(component: str | None, message: str) -> bool:
@@ -82,7 +95,7 @@ def is_qoder_related(component: str | None, message: str) -> bool:
     shutdown messages. Not every line that says "connection" or "IPC", not
     the updater (``update#setState``), not the editor (``CodeWindow: …``).
     """
-    return component in QODER_COMPONENTS or _QODER_MESSAGE.search(message) is not None
+    return component in QODER_COMPONENTS or _mentions_qoder(message)
 
 
 # --------------------------------------------------------------------------- masking, as data
@@ -299,7 +312,7 @@ class Miner:
                 # ``is_qoder_related`` by parts: what the message says is remembered, the component asked each time.
                 mentions = self._mentions.get(message)
                 if mentions is None:
-                    mentions = _QODER_MESSAGE.search(message) is not None
+                    mentions = _mentions_qoder(message)
                     if len(self._mentions) < MAX_CACHED_MESSAGES:
                         self._mentions[message] = mentions
                 if not mentions:
@@ -358,7 +371,7 @@ class Miner:
             cluster_id = self._miner.add_log_message(masked)["cluster_id"]
             tally = self._by_id.setdefault(cluster_id, _Tally())
             self._clusters[masked] = tally
-        entry = (tally, _QODER_MESSAGE.search(message) is not None)
+        entry = (tally, _mentions_qoder(message))
         if len(self._seen) < MAX_CACHED_MESSAGES:
             self._seen[message] = entry
         return entry
