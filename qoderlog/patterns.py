@@ -545,14 +545,18 @@ def _cache_key(files: list[tuple[Path, bool, bytes]]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _cache_file(key: str) -> Path:
-    return cache_dir() / f"patterns-{key}.pickle"
+def _cache_file(key: str) -> Path | None:
+    folder = cache_dir()
+    return folder / f"patterns-{key}.pickle" if folder is not None else None
 
 
 def _cached(key: str) -> tuple[Pattern, ...] | None:
-    """The patterns cached under ``key``, or ``None`` when there is no usable cache file."""
+    """The patterns cached under ``key``, or ``None`` when there is no usable cache file (or caching is off)."""
+    path = _cache_file(key)
+    if path is None:
+        return None
     try:
-        data = _cache_file(key).read_bytes()
+        data = path.read_bytes()
     except OSError:
         return None
     try:
@@ -566,9 +570,9 @@ def _cached(key: str) -> tuple[Pattern, ...] | None:
 
 def _store(key: str, patterns: tuple[Pattern, ...]) -> None:
     """Keep ``patterns`` under ``key`` (atomically, so a concurrent run reads a whole file or none); best effort."""
-    if not patterns:
-        return
     target = _cache_file(key)
+    if not patterns or target is None:
+        return
     try:
         data = pickle.dumps(patterns, protocol=pickle.HIGHEST_PROTOCOL)
         target.parent.mkdir(parents=True, exist_ok=True)
