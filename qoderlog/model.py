@@ -78,17 +78,23 @@ class Framing(enum.StrEnum):
     @property
     def dated(self) -> bool:
         """Whether a header of this framing carries a date: only these tell the time span a source covers."""
-        return self in (Framing.VSCODE, Framing.SPDLOG, Framing.CONSOLE, Framing.JSON)
+        return self in _DATED
 
     @property
     def snippet_only(self) -> bool:
         """Whether a header of this framing counts only in a snippet or console copy, never amid a framed log."""
-        return self in (Framing.STACK, Framing.DEVTOOLS)
+        return self in _SNIPPET_ONLY
 
     @property
     def self_describing(self) -> bool:
         """Whether the header *is* the message (a Go panic, a bare ``Error:`` line): no other text can be framed so."""
-        return self in (Framing.GO_PANIC, Framing.STACK)
+        return self in _SELF_DESCRIBING
+
+
+# Sets, not tuples: a framing is asked on every header line, and a set answers with one hash (a tuple compares).
+_DATED = frozenset({Framing.VSCODE, Framing.SPDLOG, Framing.CONSOLE, Framing.JSON})
+_SNIPPET_ONLY = frozenset({Framing.STACK, Framing.DEVTOOLS})
+_SELF_DESCRIBING = frozenset({Framing.GO_PANIC, Framing.STACK})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

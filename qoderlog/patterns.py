@@ -176,11 +176,13 @@ class Pattern:
     def fields_of(self, match: regex.Match[str], record: Record) -> dict[str, Any]:
         """Typed fields from the regex groups, the ``kv`` list and a JSON record's keys."""
         values: dict[str, Any] = {}
-        for name, text in match.groupdict().items():
+        groups = match.groupdict()
+        types = self.types
+        for name, text in groups.items():
             if text is None or name == "kv":
                 continue
-            _put(values, name, self.types.get(name, "str"), text)
-        kv_text = match.groupdict().get("kv")
+            _put(values, name, types.get(name, "str"), text)
+        kv_text = groups.get("kv")
         if kv_text and self.kv:
             for key, text in _KV_PAIR.findall(kv_text):
                 name = self.kv.get(key.lower())
@@ -270,6 +272,8 @@ class PatternSet:
         if not hits:
             return []
         by_literal = self._by_literal
+        if len(hits) == 1:
+            return [self.patterns[i] for i in by_literal[hits[0][0]]]
         chosen = sorted({i for literal, _, _ in hits for i in by_literal[literal]})
         return [self.patterns[i] for i in chosen]
 
@@ -541,14 +545,18 @@ def _cache_key(files: list[tuple[Path, bool, bytes]]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _cache_file(key: str) -> Path:
-    return cache_dir() / f"patterns-{key}.pickle"
+def _cache_file(key: str) -> Path | None:
+    folder = cache_dir()
+    return folder / f"patterns-{key}.pickle" if folder is not None else None
 
 
 def _cached(key: str) -> tuple[Pattern, ...] | None:
-    """The patterns cached under ``key``, or ``None`` when there is no usable cache file."""
+    """The patterns cached under ``key``, or ``None`` when there is no usable cache file (or caching is off)."""
+    path = _cache_file(key)
+    if path is None:
+        return None
     try:
-        data = _cache_file(key).read_bytes()
+        data = path.read_bytes()
     except OSError:
         return None
     try:
@@ -562,9 +570,9 @@ def _cached(key: str) -> tuple[Pattern, ...] | None:
 
 def _store(key: str, patterns: tuple[Pattern, ...]) -> None:
     """Keep ``patterns`` under ``key`` (atomically, so a concurrent run reads a whole file or none); best effort."""
-    if not patterns:
-        return
     target = _cache_file(key)
+    if not patterns or target is None:
+        return
     try:
         data = pickle.dumps(patterns, protocol=pickle.HIGHEST_PROTOCOL)
         target.parent.mkdir(parents=True, exist_ok=True)

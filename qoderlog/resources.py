@@ -36,9 +36,23 @@ def resource_dir(folder: str, marker: str) -> Path:
     raise QoderlogError(f"{folder}/ not found (looked in {local} and {installed})", hint="reinstall qoderlog")
 
 
-def cache_dir() -> Path:
-    """The folder of qoderlog's rebuildable caches: ``%LOCALAPPDATA%\\qoderlog\\Cache`` on Windows, else
-    ``$XDG_CACHE_HOME/qoderlog`` or ``~/.cache/qoderlog``. Safe to delete; it may not exist yet."""
+CACHE_ENV = "QODERLOG_CACHE_DIR"
+"""The environment variable that moves the cache folder (an absolute path) or turns the cache off (``off``)."""
+
+
+def cache_dir() -> Path | None:
+    """The folder of qoderlog's rebuildable caches, or ``None`` when they are off.
+
+    ``$QODERLOG_CACHE_DIR`` when it is an absolute path (``off`` turns caching
+    off: a nightly worker with a read-only or shared home, a test), else
+    ``%LOCALAPPDATA%\\qoderlog\\Cache`` on Windows, ``$XDG_CACHE_HOME/qoderlog``
+    or ``~/.cache/qoderlog``. Safe to delete; it may not exist yet.
+    """
+    chosen = os.environ.get(CACHE_ENV, "")
+    if chosen.strip().lower() == "off":
+        return None
+    if os.path.isabs(chosen):
+        return Path(chosen)
     if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
         return Path(os.environ["LOCALAPPDATA"]) / "qoderlog" / "Cache"
     base = os.environ.get("XDG_CACHE_HOME") or ""

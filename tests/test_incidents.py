@@ -115,3 +115,47 @@ def test_a_dateless_paste_tells_the_same_story_by_its_shared_pid() -> None:
     assert [[paste.finding_list[i].rule for i in x.findings] for x in paste.incident_list] == [
         ["cleanup-anomaly", "stale-pid", "ipc-failure"]
     ]
+
+
+def _pairwise_incidents(result: Result) -> list[tuple[int, ...]]:
+    """The reference grouping: every ordered pair of findings asked whether one follows the other."""
+    from qoderlog.rules.incidents import _follows, _keys, incident_rules
+
+    findings, links = result.finding_list, incident_rules().links
+    by_session = {s.id: s for s in result.session_list}
+    keys = [_keys(f, by_session) for f in findings]
+    parent = list(range(len(findings)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for a in range(len(findings)):
+        for b in range(len(findings)):
+            if a != b and _follows(findings[a], keys[a], findings[b], keys[b], links):
+                parent[find(b)] = find(a)
+    groups: dict[int, list[int]] = {}
+    for index in range(len(findings)):
+        groups.setdefault(find(index), []).append(index)
+    return sorted(tuple(members) for members in groups.values())
+
+
+@pytest.mark.parametrize(
+    "sample", sorted(p.name for p in (ROOT / "sample_logs").iterdir() if not p.name.startswith("."))
+)
+def test_windowed_pairing_groups_every_sample_as_comparing_every_pair_does(sample: str) -> None:
+    result = analyze([ROOT / "sample_logs" / sample], mine=False)
+    grouped = sorted(tuple(sorted(incident.findings)) for incident in result.incident_list)
+    assert grouped == _pairwise_incidents(result)
+
+
+def test_windowed_pairing_groups_a_corpus_of_many_sessions_as_comparing_every_pair_does(tmp_path: Path) -> None:
+    from qoderlog.synth import write_corpus
+
+    path = tmp_path / "main.log"
+    write_corpus(path, lines=100_000, seed=3, qoder_share=0.05)
+    result = analyze([path], mine=False)
+    grouped = sorted(tuple(sorted(incident.findings)) for incident in result.incident_list)
+    assert len(result.finding_list) > 200 and sum(len(g) > 1 for g in grouped) > 20
+    assert grouped == _pairwise_incidents(result)

@@ -489,12 +489,26 @@ def test_a_library_that_does_not_load_is_not_cached(tmp_path: Path, monkeypatch)
         ("linux", {"XDG_CACHE_HOME": "relative/ignored", "HOME": "/home/u"}, "/home/u/.cache/qoderlog"),
         ("darwin", {"HOME": "/Users/u"}, "/Users/u/.cache/qoderlog"),
         ("win32", {"LOCALAPPDATA": "/c/Users/u/AppData/Local"}, "/c/Users/u/AppData/Local/qoderlog/Cache"),
+        ("linux", {"QODERLOG_CACHE_DIR": "/srv/cache", "XDG_CACHE_HOME": "/x/cache"}, "/srv/cache"),
+        ("win32", {"QODERLOG_CACHE_DIR": "/d/cache", "LOCALAPPDATA": "/c/AppData/Local"}, "/d/cache"),
+        ("linux", {"QODERLOG_CACHE_DIR": "relative", "XDG_CACHE_HOME": "/x/cache"}, "/x/cache/qoderlog"),
     ],
 )
 def test_cache_dir_follows_the_platform(monkeypatch, platform: str, env: dict[str, str], expected: str) -> None:
-    for name in ("XDG_CACHE_HOME", "LOCALAPPDATA"):
+    for name in ("XDG_CACHE_HOME", "LOCALAPPDATA", resources.CACHE_ENV):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(resources.sys, "platform", platform)
     assert resources.cache_dir() == Path(expected)
+
+
+def test_the_cache_can_be_turned_off_and_then_nothing_is_written(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv(resources.CACHE_ENV, "off")
+    assert resources.cache_dir() is None
+    assert len(_fresh_load([]).patterns) == len(LIBRARY.patterns)
+    assert not (tmp_path / "cache").exists()
+    monkeypatch.setenv(resources.CACHE_ENV, str(tmp_path / "elsewhere"))
+    _fresh_load([])
+    assert len(list((tmp_path / "elsewhere").glob("patterns-*.pickle"))) == 1 and not (tmp_path / "cache").exists()

@@ -35,6 +35,7 @@ PROCESSES = {
     "main",
     "sidecar",
     "language-server",
+    "pty-host",
 }
 CASE_KEYS = {"source", "title", "product", "files", "family", "healthy", "notes", "expect"}
 EXPECT_KEYS = {"verdict", "fire", "not_fire", "max_severity", "key_lines", "explanation"}

@@ -20,6 +20,7 @@ PUBLIC_IDS = {
     "update-stuck",
     "app-crash",
     "exthost-unresponsive",
+    "ptyhost-unresponsive",
 }
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qoderlog.analysis import analyze
 from qoderlog.cli import cli
@@ -428,3 +430,44 @@ def test_each_distinct_message_is_masked_once_and_each_distinct_masked_message_m
     assert set(miner._clusters) == {"Extension host lost <NUM> handles, port=<PORT>"}
     (template,) = miner.templates()
     assert template.count == 60
+
+
+_QODER_PIECES = (
+    "cosy",
+    "Cosy",
+    " ",
+    ".info.json",
+    "info",
+    "GoProcessService",
+    "Connection established using",
+    "try to create connection",
+    "IPC connection",
+    "IPC",
+    "qoder-",
+    "ab12",
+    ".sock",
+    "\\pipe\\",
+    "Process start",
+    " attempt",
+    "max",
+    "Max",
+    " reconnection attempts",
+    "graceful",
+    "Graceful",
+    " shutdown",
+    "cleanup",
+    "Cleanup",
+    " completed with",
+    "Components",
+    "x",
+    "_",
+    "-",
+    "é",
+)
+
+
+@given(st.lists(st.sampled_from(_QODER_PIECES), max_size=8).map("".join))
+def test_the_literal_gate_before_the_qoder_regex_never_hides_a_match(message: str) -> None:
+    from qoderlog.mining.miner import _QODER_MESSAGE, _mentions_qoder
+
+    assert _mentions_qoder(message) is (_QODER_MESSAGE.search(message) is not None)

@@ -34,6 +34,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import ahocorasick_rs
+
 from ..model import LEVEL_RANK, LEVELS, Evidence, Record, Template
 from ..noise import NoiseTable
 
@@ -78,6 +80,17 @@ QODER_LITERALS: tuple[str, ...] = (
 )
 """Literals that widen the pattern gate while mining, so that every line ``is_qoder_related`` can accept
 is built into a record (a superset: the predicate decides)."""
+_QODER_GATE = ahocorasick_rs.AhoCorasick(QODER_LITERALS, matchkind=ahocorasick_rs.MatchKind.LeftmostFirst)
+
+
+def _mentions_qoder(message: str) -> bool:
+    """``_QODER_MESSAGE.search(message)``, asked only of messages holding one of ``QODER_LITERALS``.
+
+    Each alternative of the regex holds one of the literals, so a message
+    with none cannot match; one literal scan (~1 µs) spares most messages
+    the regex's search from every position (~20 µs on a 300-character line).
+    """
+    return bool(_QODER_GATE.find_matches_as_indexes(message)) and _QODER_MESSAGE.search(message) is not None
 
 
 def is_qoder_related(component: str | None, message: str) -> bool:
@@ -91,7 +104,7 @@ def is_qoder_related(component: str | None, message: str) -> bool:
     shutdown messages. Not every line that says "connection" or "IPC", not
     the updater (``update#setState``), not the editor (``CodeWindow: …``).
     """
-    return component in QODER_COMPONENTS or _QODER_MESSAGE.search(message) is not None
+    return component in QODER_COMPONENTS or _mentions_qoder(message)
 
 
 # --------------------------------------------------------------------------- masking, as data
@@ -202,6 +215,10 @@ def template_id(template: str) -> str:
 # --------------------------------------------------------------------------- mining one bundle
 
 
+_UNSEEN: Any = object()
+"""A message the known-noise cache has not been asked about yet."""
+
+
 def _drain(config_overrides: dict[str, Any] | None = None) -> TemplateMiner:
     """A Drain3 miner without masking of its own (messages arrive masked) and without persistence."""
     from drain3 import TemplateMiner  # drain3 (~0.3 s): only when mining
@@ -288,8 +305,14 @@ class Miner:
     def __call__(self, record: Record, detail: tuple[str, ...] = ()) -> None:
         level = record.level
         message = record.message
-        if self.noise is not None and level in self.keep_levels and self._is_noise(record):
-            return
+        if self.noise is not None and level in self.keep_levels:
+            found = self._noise_of.get(message, _UNSEEN)  # the cache asked here: most kept records repeat a message
+            if found is _UNSEEN:
+                if self._is_noise(record):
+                    return
+            elif found is not None:
+                self.known_noise[found] += 1
+                return
         if level in ERROR_LEVELS:
             self.errors += 1
         entry = self._seen.get(message)
@@ -298,7 +321,7 @@ class Miner:
                 # ``is_qoder_related`` by parts: what the message says is remembered, the component asked each time.
                 mentions = self._mentions.get(message)
                 if mentions is None:
-                    mentions = _QODER_MESSAGE.search(message) is not None
+                    mentions = _mentions_qoder(message)
                     if len(self._mentions) < MAX_CACHED_MESSAGES:
                         self._mentions[message] = mentions
                 if not mentions:
@@ -354,7 +377,7 @@ class Miner:
             cluster_id = self._miner.add_log_message(masked)["cluster_id"]
             tally = self._by_id.setdefault(cluster_id, _Tally())
             self._clusters[masked] = tally
-        entry = (tally, _QODER_MESSAGE.search(message) is not None)
+        entry = (tally, _mentions_qoder(message))
         if len(self._seen) < MAX_CACHED_MESSAGES:
             self._seen[message] = entry
         return entry
@@ -530,7 +553,7 @@ class Digest:
             self.errors += 1
         mentions = self.mentions.get(message)
         if mentions is None:
-            mentions = self.mentions[message] = _QODER_MESSAGE.search(message) is not None
+            mentions = self.mentions[message] = _mentions_qoder(message)
         qoder = mentions or record.component in QODER_COMPONENTS
         if not qoder and not keep:
             return

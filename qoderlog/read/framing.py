@@ -161,11 +161,10 @@ class Framer:
 
     def line(self, number: int, text: str) -> Done | None:
         """Feed line ``number``; the record it finished (the one before it), or ``None``."""
-        if self.reads_pastes:
+        framed = self.framed
+        if not framed or self.paste is not None or self.paste_framed or self.console:  # self.reads_pastes
             text = self._unpaste(text)
-        found = match_header(
-            text, self.max_json_depth, unframed=not self.framed, console=not self.framed or self.console
-        )
+        found = match_header(text, self.max_json_depth, unframed=not framed, console=not framed or self.console)
         if found is None and text[:1] == "{" and too_deep(text, self.max_json_depth):
             self.too_deep += 1
         if found is not None:
@@ -176,19 +175,20 @@ class Framer:
                 self.last_found, self.last_text = found, text
             if self.paste is not None:
                 self.paste_framed = True
-            # A bare "Error:" line leaves the file unframed: the next one is a record of its own too.
-            self.framed = self.framed or framing is not Framing.STACK
-            self.console = self.console or framing is Framing.DEVTOOLS
+            if not framed or framing is Framing.DEVTOOLS:
+                # A bare "Error:" line leaves the file unframed: the next one is a record of its own too.
+                self.framed = framing is not Framing.STACK
+                self.console = self.console or framing is Framing.DEVTOOLS
             self.has_record = True
             done = self._take()
             gate_text, level = gate_and_level(framing, match, text)
             if self.is_candidate(gate_text):
-                self.pending = make_record(framing, match, source=self.source, line=number, text=text)
+                self.pending = make_record(framing, match, source=self.source, line=number, text=text, level=level)
                 self.detail, self.open = [], True
             elif self.keep and isinstance(level, str) and level in self.keep:
                 # Kept for its level alone: no pattern can match it, so its continuation lines are not wanted —
                 # except a Go panic's goroutine dump or an error's stack, which are what the record says.
-                self.pending = make_record(framing, match, source=self.source, line=number, text=text)
+                self.pending = make_record(framing, match, source=self.source, line=number, text=text, level=level)
                 self.detail, self.open = [], framing.self_describing
             else:
                 self.noise += 1

@@ -20,6 +20,8 @@ from ..limits import DEFAULT_LIMITS
 from ..model import LEVEL_RANK, Framing, Record
 
 MAX_JSON_DEPTH = DEFAULT_LIMITS.max_json_depth
+_UNREAD: Any = object()
+"""``make_record``'s default ``level``: the level is read from the header."""
 
 VSCODE_HEADER = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\] ?", re.ASCII)
 # spdlog's [time] [logger] [level], and electron-log's [time] [level] (a known level word, the time maybe in UTC).
@@ -227,14 +229,16 @@ def _header_record(
     source: str,
     line: int,
     text: str,
+    level: Any = _UNREAD,
 ) -> Record:
     stamp: str | None
+    logger: str | None
     if framing is Framing.VSCODE:
-        stamp, level, logger = match[1], match[2], None
+        stamp, logger = match[1], None
     elif framing is Framing.SPDLOG:
-        stamp, logger, level = match[1], match[2], match[3] or match[4]
+        stamp, logger = match[1], match[2]
     elif framing is Framing.CONSOLE:
-        logger, stamp, level = match[1], match[2] + match[3], None
+        logger, stamp = match[1], match[2] + match[3]
     elif framing.self_describing:
         # The header is the message: "panic: …" and "TypeError: …" stay whole, so templates and patterns see them.
         level = "fatal" if framing is Framing.GO_PANIC else "error"
@@ -250,9 +254,11 @@ def _header_record(
             text=text,
         )
     else:
-        stamp, level, logger = None, _raw_level(framing, match), _LOGGERS[framing](match)
-    level = _relayed(text, match.end(), level)
-    component, message = split_component(text[match.end() :])
+        stamp, logger = None, _LOGGERS[framing](match)
+    end = match.end()
+    if level is _UNREAD:
+        level = _relayed(text, end, _raw_level(framing, match))
+    component, message = split_component(text[end:])
     return Record(
         source=source,
         line=line,
@@ -349,12 +355,21 @@ for _name in ERROR_NAMES:
 
 
 def make_record(
-    framing: Framing, found: re.Match[str] | dict[str, Any], *, source: str, line: int, text: str
+    framing: Framing,
+    found: re.Match[str] | dict[str, Any],
+    *,
+    source: str,
+    line: int,
+    text: str,
+    level: Any = _UNREAD,
 ) -> Record:
-    """Build the ``Record`` for a header found by ``match_header``."""
+    """Build the ``Record`` for a header found by ``match_header``.
+
+    ``level``, when given, is the raw level ``gate_and_level`` already read from this header (it is not read twice).
+    """
     if isinstance(found, dict):
         return _json_record(found, source=source, line=line, text=text)
-    return _header_record(framing, found, source=source, line=line, text=text)
+    return _header_record(framing, found, source=source, line=line, text=text, level=level)
 
 
 DATED_HEADERS: tuple[re.Pattern[str], ...] = (VSCODE_HEADER, SPDLOG_HEADER, CONSOLE_HEADER)
@@ -410,6 +425,8 @@ def level_spellings(levels: Iterable[str]) -> frozenset[str]:
 
 
 _RELAYED = (LSP_HEADER, CHROMIUM_HEADER)
+_RELAYED_STARTS = frozenset("TDIWE0123456789")
+"""The characters after ``[`` that can start a relayed header: a language client's level word, Chromium's digits."""
 
 
 def _relayed(text: str, at: int, level: str | None) -> str | None:
@@ -419,7 +436,7 @@ def _relayed(text: str, at: int, level: str | None) -> str | None:
     the level the line really has; both show a literal (``[Error``,
     ``:ERROR:``) that the block scanner looks for anywhere in a line.
     """
-    if text[at : at + 1] != "[":
+    if text[at : at + 1] != "[" or text[at + 1 : at + 2] not in _RELAYED_STARTS:
         return level
     for header in _RELAYED:
         inner = header.match(text, at)

@@ -43,6 +43,9 @@ PLAIN: dict[str, Callable[[Mapping[str, Any]], str]] = {
         f"Qoder's extension host, which runs its AI features and every extension, stopped responding "
         f"{m['episodes']} time(s)."
     ),
+    "ptyhost-unresponsive": lambda m: (
+        f"Qoder's terminal host, which runs the integrated terminals, stopped answering {m['episodes']} time(s)."
+    ),
 }
 
 

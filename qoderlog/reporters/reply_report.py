@@ -257,6 +257,8 @@ def _sentence(finding: Finding, _: Translate) -> str:
         return _("A part of the Qoder editor crashed.")
     if rule == "exthost-unresponsive":
         return _("Qoder's extension host stopped responding more than once; an extension is probably blocking it.")
+    if rule == "ptyhost-unresponsive":
+        return _("Qoder's terminal host stopped responding again and again, so terminals froze or stayed blank.")
     return _("Something went wrong in Qoder:") + " " + finding.title
 
 

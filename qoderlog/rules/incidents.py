@@ -11,9 +11,10 @@ findings that share nothing are incidents of their own.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -110,11 +111,12 @@ def group_incidents(
             i = parent[i]
         return i
 
-    for a, first in enumerate(findings):
-        for b, second in enumerate(findings):
-            if a != b and _follows(first, keys[a], second, keys[b], rules.links):
-                led_by[b].add(a)
-                parent[find(b)] = find(a)
+    # Only pairs a link could join are compared — the right rules, inside the link's time window (or both dateless
+    # in one source): a log with a thousand findings costs a sort and a few bisections each, not a million pairs.
+    for a, b in _candidate_pairs(findings, rules.links):
+        if _follows(findings[a], keys[a], findings[b], keys[b], rules.links):
+            led_by[b].add(a)
+            parent[find(b)] = find(a)
     groups: dict[int, list[int]] = {}
     for index in range(len(findings)):
         groups.setdefault(find(index), []).append(index)
@@ -133,6 +135,49 @@ def group_incidents(
             )
         )
     return tuple(incidents)
+
+
+def _candidate_pairs(findings: Sequence[Finding], links: Sequence[Link]) -> list[tuple[int, int]]:
+    """Every ``(a, b)`` for which some link might say ``findings[b]`` follows ``findings[a]``, in ``(a, b)`` order.
+
+    A superset of the pairs ``_follows`` accepts: the rules match, and ``b``
+    starts within the link's window around ``a`` or, when neither is dated
+    and the link shares a key, both come from one source.
+    """
+    dated: dict[str, list[tuple[datetime, int]]] = {}
+    dateless: dict[tuple[str, str], list[int]] = {}
+    for index, finding in enumerate(findings):
+        start = wall(finding.start)
+        if start is None:
+            dateless.setdefault((finding.rule, finding.source), []).append(index)
+        else:
+            dated.setdefault(finding.rule, []).append((start, index))
+    for stamps in dated.values():
+        stamps.sort()
+    pairs: set[tuple[int, int]] = set()
+    for a, first in enumerate(findings):
+        start = wall(first.start)
+        for link in links:
+            if link.root != first.rule:
+                continue
+            for rule in link.then:
+                if start is None:
+                    if link.share:
+                        pairs.update((a, b) for b in dateless.get((rule, first.source), ()) if b != a)
+                    continue
+                stamps = dated.get(rule, [])
+                low = bisect_left(stamps, (_shifted(start, -link.before_s), -1))
+                high = bisect_right(stamps, (_shifted(start, link.within_s), len(findings)))
+                pairs.update((a, b) for _, b in stamps[low:high] if b != a)
+    return sorted(pairs)
+
+
+def _shifted(stamp: datetime, seconds: float) -> datetime:
+    """``stamp`` moved by ``seconds`` and a millisecond more outwards (a window never narrower than the link's)."""
+    try:
+        return stamp + timedelta(seconds=seconds + (0.001 if seconds >= 0 else -0.001))
+    except OverflowError:
+        return datetime.max if seconds >= 0 else datetime.min
 
 
 def _keys(finding: Finding, sessions: Mapping[str, Session]) -> dict[str, Any]:

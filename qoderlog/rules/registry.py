@@ -22,6 +22,7 @@ def _registry() -> dict[str, Rule]:
         update.UPDATE_STUCK,
         crash.APP_CRASH,
         unresponsive.EXTHOST_UNRESPONSIVE,
+        unresponsive.PTYHOST_UNRESPONSIVE,
     ]
     return {rule.id: rule for rule in rules}
 

@@ -1,4 +1,4 @@
-"""``exthost-unresponsive``: an extension host that stops answering, again and again — a hang, not a crash.
+"""``exthost-unresponsive`` and ``ptyhost-unresponsive``: a helper process that stops answering — a hang, not a crash.
 
 VS Code writes an episode as ``Extension host (LocalProcess pid: P) is
 unresponsive.`` and/or the profiler's ``UNRESPONSIVE extension host:
@@ -6,6 +6,13 @@ starting to profile NOW``; it ends with ``… is responsive.`` or ``received
 responsive event and cancelling profiling session``, and when the profile was
 taken, ``UNRESPONSIVE extension host: 'publisher.extension' took 94% of
 1080ms`` names the extension that held the event loop.
+
+The pty host, which runs the integrated terminals' shells, has a heartbeat:
+``No ptyHost heartbeat after 6 seconds`` (a warning) when a beat is late,
+``… after 12 seconds`` (an error) when the main process or the remote server
+takes it for unresponsive, and ``No ptyHost response to createProcess after 5
+seconds`` when a new terminal's shell does not start. Nothing is written when
+the beats come back, so an episode is a run of those lines close together.
 """
 
 from __future__ import annotations
@@ -157,4 +164,114 @@ EXTHOST_UNRESPONSIVE = Rule(
         "profiler saved.",
     ),
     detect=detect,
+)
+
+
+_PTY_LINES = frozenset({"app.ptyhost_no_heartbeat", "app.ptyhost_no_create_response"})
+_PTY_SAME_EPISODE_S = 10.0
+"""Lines of one pty-host episode follow each other this closely: the 12 s line comes 6 s after the 6 s one."""
+_PTY_DECLARED_S = 12.0
+"""A missed heartbeat this long is the one after which VS Code takes the pty host for unresponsive."""
+
+
+def _pty_episodes(events: tuple[Event, ...]) -> list[list[Event]]:
+    """The pty host's missed-heartbeat and no-answer lines, in runs: one run per unresponsive spell."""
+    episodes: list[list[Event]] = []
+    for event in events:
+        if event.type not in _PTY_LINES:
+            continue
+        if episodes:
+            last = episodes[-1][-1]
+            gap = seconds_between(last.timestamp, event.timestamp)
+            # A new spell starts with a fresh first miss (6 s), or after a gap; untimed lines each stand alone
+            # unless a later miss of the same spell (the 12 s one) follows the first.
+            first_miss = event.type == "app.ptyhost_no_heartbeat" and float(event.get("seconds") or 0) < _PTY_DECLARED_S
+            if gap is not None and gap <= _PTY_SAME_EPISODE_S and not first_miss:
+                episodes[-1].append(event)
+                continue
+        episodes.append([event])
+    return episodes
+
+
+def _declared(episode: list[Event]) -> bool:
+    """Whether VS Code took the pty host for unresponsive in this spell (a 12 s miss, or a shell not started)."""
+    return any(
+        e.type == "app.ptyhost_no_create_response" or float(e.get("seconds") or 0) >= _PTY_DECLARED_S for e in episode
+    )
+
+
+def detect_pty(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
+    """A pty host that misses its heartbeat ``warning_episodes`` times or more, or that VS Code took for unresponsive.
+
+    Anti-pattern: ``No ptyHost heartbeat after 6 seconds`` again and again,
+    sometimes ``… after 12 seconds`` or ``No ptyHost response to
+    createProcess after 5 seconds`` — the process that runs every terminal's
+    shell stops answering: terminals freeze or stay blank, an agent cannot run
+    commands, and the window may close. ``error_episodes`` spells, or one in
+    which a terminal's shell could not be started, are an error. One late beat
+    is healthy.
+    """
+    by_source: dict[str, list[Event]] = {}
+    for event in facts.events:
+        if event.type in _PTY_LINES:
+            by_source.setdefault(event.source, []).append(event)
+    for source, lines in by_source.items():
+        episodes = _pty_episodes(tuple(lines))
+        declared = [e for e in episodes if _declared(e)]
+        if len(episodes) < limits["warning_episodes"] and not declared:
+            continue
+        no_shell = sum(1 for e in episodes for line in e if line.type == "app.ptyhost_no_create_response")
+        severity = Severity.ERROR if len(episodes) >= limits["error_episodes"] or no_shell else Severity.WARNING
+        longest = max(float(line.get("seconds") or 0) for e in episodes for line in e)
+        first, last = episodes[0][0], episodes[-1][-1]
+        shown = [*declared[:3], *(e for e in episodes if e not in declared)][:4]
+        evidence = tuple(Evidence.of(line) for episode in shown for line in episode[:2])
+        span = seconds_between(first.timestamp, last.timestamp)
+        over = f" over {span / 60:.0f} min" if span else ""
+        unanswered = f", {len(declared)} long enough to be taken for unresponsive" if declared else ""
+        shells = f"; {no_shell} terminal shell(s) could not be started" if no_shell else ""
+        yield Hit(
+            severity=severity,
+            summary=(
+                f"The pty host, which runs the integrated terminals, missed its heartbeat {len(episodes)} time(s)"
+                f"{over}{unanswered}{shells}: terminals freeze or stay blank while it does."
+            ),
+            source=source,
+            start=first.timestamp,
+            end=last.timestamp,
+            metrics={
+                "process": "pty-host",
+                "episodes": len(episodes),
+                "declared": len(declared),
+                "no_shell": no_shell,
+                "longest_s": longest,
+                "span_s": span,
+                "cause": "shell",
+            },
+            evidence=evidence,
+            causes=("shell", "machine", "terminals"),
+            signature="ptyhost",
+        )
+
+
+PTYHOST_UNRESPONSIVE = Rule(
+    id="ptyhost-unresponsive",
+    title="Terminal host unresponsive",
+    doc=detect_pty.__doc__ or "",
+    thresholds={"warning_episodes": 3, "error_episodes": 10},
+    causes={
+        "shell": "A shell that is slow to start or answer (heavy profile scripts such as conda or nvm set-up, a "
+        "command flooding the terminal) keeping the pty host busy.",
+        "machine": "A machine too busy, too short of memory or on too slow a disk to run the pty host in time.",
+        "terminals": "Many terminals at once — several windows, or an agent running commands — sharing one pty host.",
+    },
+    user_actions=(
+        'Run "Terminal: Kill All Terminals" and "Developer: Reload Window"; if terminals still hang, try a '
+        "shell without its profile scripts.",
+    ),
+    escalate=(
+        "The missed-heartbeat lines ({episodes} spell(s), {declared} taken for unresponsive) and the shell and "
+        "terminal settings in use.",
+    ),
+    detect=detect_pty,
 )
