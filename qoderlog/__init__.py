@@ -106,13 +106,17 @@ def read_events(
     pattern_dirs: Iterable[str | os.PathLike[str]] = (),
     accounting: Accounting | None = None,
     limits: Limits | None = None,
+    jobs: int | None = None,
 ) -> pd.DataFrame:
-    """All events under ``paths`` as a typed DataFrame, one row per event, fields as columns, read within ``limits``."""
+    """All events under ``paths`` as a typed DataFrame, one row per event, fields as columns, read within ``limits``.
+
+    ``jobs`` is how many processes may read one big file in chunks (``iter_events``); the events are the same.
+    """
     from .events import iter_events  # startup: the event stream, only when asked for
     from .limits import Limits  # startup: the event stream, only when asked for
     from .patterns import load_patterns  # startup: the event stream, only when asked for
     from .tables import events_frame  # startup: the event stream, only when asked for
 
     patterns = load_patterns(pattern_dirs)
-    events = iter_events(paths, patterns=patterns, accounting=accounting, limits=limits or Limits())
+    events = iter_events(paths, patterns=patterns, accounting=accounting, limits=limits or Limits(), jobs=jobs)
     return events_frame(events, patterns)

@@ -81,14 +81,24 @@ def analyze(
     mine: bool = True,
     fast: bool = True,
     limits: Limits = DEFAULT_LIMITS,
+    jobs: int | None = None,
 ) -> Analysis:
     """Read everything under ``paths`` within ``limits``, rebuild the sessions, run every rule (``engine.analyze``).
 
     With ``mine`` (the default) the records no pattern recognised are mined
     into ``template_list`` (see ``mining.miner.Miner``). ``fast=False`` reads
-    line by line, the reference the block scanner is tested against.
+    line by line, the reference the block scanner is tested against. ``jobs``
+    is how many processes may read one big file in chunks (``None``: the
+    CPUs; ``1``: one pass); the result is the same.
     """
     result = analyze_result(
-        paths, config=config, pattern_dirs=pattern_dirs, patterns=patterns, mine=mine, fast=fast, limits=limits
+        paths,
+        config=config,
+        pattern_dirs=pattern_dirs,
+        patterns=patterns,
+        mine=mine,
+        fast=fast,
+        limits=limits,
+        jobs=jobs,
     )
     return Analysis.of(result)

@@ -174,6 +174,12 @@ def _progress_wanted(no_progress: bool, output: str | None, *, streams: bool) ->
     )
 
 
+jobs_option = click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Processes that read one big plain file in chunks (default: the CPUs, for a file big enough to gain; "
+    "1: one pass). The result is the same.",
+)
 progress_option = click.option(
     "--no-progress", is_flag=True, help="No progress bar (one is shown on a terminal for inputs that take a while)."
 )
@@ -279,6 +285,7 @@ _EVENT_WRITERS: dict[str, Callable[[Iterator[Any], str | None, PatternSet], None
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option("--stats", is_flag=True, help="Print the line accounting instead of the events.")
+@jobs_option
 @progress_option
 @pattern_option
 @limit_options
@@ -287,6 +294,7 @@ def parse(
     fmt: str | None,
     output: str | None,
     stats: bool,
+    jobs: int | None,
     no_progress: bool,
     pattern_dirs: tuple[str, ...],
     config_path: str | None,
@@ -305,7 +313,7 @@ def parse(
     patterns = _load(pattern_dirs)
     accounting = Accounting()
     progress = _progress_wanted(no_progress, output, streams=not stats)
-    events = iter_events(paths, patterns=patterns, accounting=accounting, limits=limits, progress=progress)
+    events = iter_events(paths, patterns=patterns, accounting=accounting, limits=limits, progress=progress, jobs=jobs)
     if stats:
         for _ in events:
             pass
@@ -374,6 +382,7 @@ def format_stats(accounting: Accounting) -> str:
     type=click.Path(exists=True, file_okay=False),
     help="A warehouse: put each value in fleet context (latency rank, signature history).",
 )
+@jobs_option
 @progress_option
 @pattern_option
 @limit_options
@@ -388,6 +397,7 @@ def analyze(
     no_charts: bool,
     lang: str,
     baseline: str | None,
+    jobs: int | None,
     no_progress: bool,
     pattern_dirs: tuple[str, ...],
     config_path: str | None,
@@ -412,7 +422,9 @@ def analyze(
     if not paths:
         paths = _this_machines_logs()
     progress = _progress_wanted(no_progress, output, streams=False)
-    analysis = run_engine(paths, config=config, patterns=_load(pattern_dirs), limits=limits, progress=progress)
+    analysis = run_engine(
+        paths, config=config, patterns=_load(pattern_dirs), limits=limits, progress=progress, jobs=jobs
+    )
     if baseline:
         from .analysis import Analysis  # startup: the notebook front door's fleet context, only with --baseline
 

@@ -159,6 +159,7 @@ def analyze(
     fast: bool = True,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> Result:
     """Read everything under ``paths`` within ``limits``, rebuild the sessions, run every rule.
 
@@ -166,6 +167,8 @@ def analyze(
     into ``template_list`` (see ``mining.miner.Miner``). ``fast=False`` reads
     line by line, the reference the block scanner is tested against.
     ``progress`` is told how far the reading of each source is (``events.Progress``).
+    ``jobs`` is how many processes may read one big file in chunks (``events.iter_events``;
+    ``None``: the CPUs, ``1``: one pass); the result is the same.
     """
     library = patterns if patterns is not None else load_patterns(pattern_dirs)
     accounting = Accounting()
@@ -175,7 +178,14 @@ def analyze(
     )
     events = tuple(
         iter_events(
-            paths, patterns=library, accounting=accounting, fast=fast, limits=limits, progress=progress, **hooks
+            paths,
+            patterns=library,
+            accounting=accounting,
+            fast=fast,
+            limits=limits,
+            progress=progress,
+            jobs=jobs,
+            **hooks,
         )
     )
     return analyze_events(events, accounting, config=config, miner=miner)

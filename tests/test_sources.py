@@ -169,6 +169,19 @@ def test_long_lines_are_cut_and_counted(write) -> None:
     assert source.state.lines == 2
 
 
+def test_replacements_in_the_skipped_rest_of_a_cut_line_are_counted(write) -> None:
+    """Regression: the rest of a cut line was skipped after its replacements were last looked at, so the bad bytes
+    decoded with it (past the part kept) went uncounted in the text reader but counted in the block scanner."""
+    path = write("long.log", b"start\n" + b"x" * 50_000 + b"\xff" + b"y" * 50_000 + b"\n\xfe after\n")
+    ((source, lines),), _ = read_all(path, max_line=1000)
+    assert lines == ["start", "x" * 1000, "\ufffd after"]
+    assert source.state.cut_lines == 1 and source.state.replacements == 2
+    for fast in (True, False):
+        accounting = Accounting()
+        list(iter_events(path, accounting=accounting, max_line=1000, fast=fast, jobs=1))
+        assert accounting.inputs[0].replacements == 2
+
+
 def test_empty_file_has_no_lines(write) -> None:
     source, lines = read_one(write("empty.log", b""))
     assert lines == []

@@ -13,6 +13,13 @@ masked message is given to Drain3 once; counts, levels and a few examples
 are kept here, so a repeated line costs two dict look-ups. Drain3 is
 imported only when the first message is mined.
 
+When one big file is read in chunks on a process pool, each chunk's
+unrecognised records are summed up in a ``Digest`` (per distinct message:
+counts, levels, the first examples and error), and ``Miner.replay`` feeds
+the digests to Drain3 in file order, which gives the templates one pass
+would: Drain3's clusters depend only on the order in which distinct
+messages are first seen.
+
 ``TemplateRegistry`` is the warehouse's own Drain3 miner over the templates
 of every upload: its persisted state gives a template the same id night
 after night.
@@ -20,14 +27,16 @@ after night.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ahocorasick_rs
 
-from ..model import LEVEL_RANK, Evidence, Record, Template
+from ..model import LEVEL_RANK, LEVELS, Evidence, Record, Template
 from ..noise import NoiseTable
 
 if TYPE_CHECKING:
@@ -351,10 +360,7 @@ class Miner:
         if message in self._noise_of:
             found = self._noise_of[message]
         else:
-            entry = None
-            if not is_qoder_related(record.component, message) and self.noise is not None:
-                entry = self.noise.match(message, record.text)
-            found = entry.id if entry is not None else None
+            found = _noise_id(self.noise, record)
             if len(self._noise_of) < MAX_CACHED_MESSAGES:
                 self._noise_of[message] = found
         if found is None:
@@ -375,6 +381,44 @@ class Miner:
         if len(self._seen) < MAX_CACHED_MESSAGES:
             self._seen[message] = entry
         return entry
+
+    def digester(self) -> Callable[[], Digest]:
+        """What makes an empty ``Digest`` for one chunk of a file read apart (picklable, for a worker process)."""
+        return functools.partial(Digest, keep_levels=self.keep_levels, max_examples=self.max_examples, noise=self.noise)
+
+    def replay(self, digest: Digest) -> bool:
+        """Take in one chunk's digest as if its records had come one by one; ``False`` (nothing taken) if it cannot.
+
+        Digests are replayed in file order. A message met again is judged
+        noise or not as its first record was (the cache of ``_is_noise``), so
+        a digest that judged a message otherwise (its first record there had
+        another component or line), or whose new messages would overflow that
+        cache, cannot stand for its records: then they are to be fed again.
+        """
+        judged = self._noise_of
+        new = 0
+        for message, found in digest.noise_of.items():
+            if message not in judged:
+                new += 1
+            elif judged[message] != found:
+                return False
+        if new and len(judged) + new > MAX_CACHED_MESSAGES:
+            return False
+        judged.update(digest.noise_of)
+        for entry_id, count in digest.known_noise.items():
+            self.known_noise[entry_id] = self.known_noise.get(entry_id, 0) + count
+        self.errors += digest.errors
+        self.qoder_unknown += digest.qoder_unknown
+        # Messages in the order their first record came, as one pass learns them; then each cluster gets what
+        # its messages saw, in line order where order matters (examples, the first error).
+        clusters: dict[int, tuple[_Tally, list[_Message]]] = {}
+        for message, seen in digest.messages.items():
+            entry = self._seen.get(message)
+            tally = (entry if entry is not None else self._learn(message))[0]
+            clusters.setdefault(id(tally), (tally, []))[1].append(seen)
+        for tally, messages in clusters.values():
+            _take(tally, messages, self.max_examples)
+        return True
 
     def error_templates(self) -> tuple[ErrorTemplate, ...]:
         """The error-level records of every template, with the first of them and its continuation lines."""
@@ -416,6 +460,162 @@ class Miner:
             )
         found.sort(key=lambda t: (-t.count, t.examples[0].source, t.examples[0].line))
         return tuple(found)
+
+
+def _noise_id(noise: NoiseTable | None, record: Record) -> str | None:
+    """The id of the known-noise entry ``record`` is, or ``None``; Qoder's own lines are never noise."""
+    if noise is None or is_qoder_related(record.component, record.message):
+        return None
+    entry = noise.match(record.message, record.text)
+    return entry.id if entry is not None else None
+
+
+class _Message:
+    """What one chunk's mined records of one distinct message amount to (``Digest``)."""
+
+    __slots__ = (
+        "component",
+        "count",
+        "critical",
+        "error_detail",
+        "error_example",
+        "errors",
+        "examples",
+        "qoder",
+        "rank",
+    )
+
+    def __init__(self, component: str | None) -> None:
+        self.component = component  # of the first record: a cluster's component is its first example's
+        self.count = 0
+        self.rank = -1
+        self.qoder = False
+        self.examples: list[Evidence] = []
+        self.errors = 0
+        self.critical = False
+        self.error_example: Evidence | None = None
+        self.error_detail: tuple[str, ...] = ()
+
+
+class Digest:
+    """The unrecognised records of one chunk of a file, summed up per distinct message for ``Miner.replay``.
+
+    Called like the ``Miner`` (``digest(record, detail)``), with the same
+    decisions: known noise, errors, what is mined and what is Qoder's. It
+    keeps no Drain3 state: clusters are the replaying miner's to make. Being
+    small (a few lines per distinct message), it is what a worker process
+    sends back instead of its records.
+    """
+
+    __slots__ = (
+        "errors",
+        "keep_levels",
+        "known_noise",
+        "max_examples",
+        "mentions",
+        "messages",
+        "noise",
+        "noise_of",
+        "qoder_unknown",
+    )
+
+    def __init__(
+        self,
+        *,
+        keep_levels: frozenset[str] = WARNING_LEVELS,
+        max_examples: int = MAX_EXAMPLES,
+        noise: NoiseTable | None = None,
+    ) -> None:
+        self.keep_levels = keep_levels
+        self.max_examples = max_examples
+        self.noise = noise
+        self.noise_of: dict[str, str | None] = {}  # each message's verdict, from its first record at a kept level
+        self.known_noise: dict[str, int] = {}
+        self.errors = 0
+        self.qoder_unknown = 0
+        self.mentions: dict[str, bool] = {}
+        self.messages: dict[str, _Message] = {}  # in the order of each message's first mined record
+
+    def __call__(self, record: Record, detail: tuple[str, ...] = ()) -> None:
+        level = record.level
+        message = record.message
+        keep = level in self.keep_levels
+        if self.noise is not None and keep:
+            if message in self.noise_of:
+                found = self.noise_of[message]
+            else:
+                found = self.noise_of[message] = _noise_id(self.noise, record)
+            if found is not None:
+                self.known_noise[found] = self.known_noise.get(found, 0) + 1
+                return
+        error = level in ERROR_LEVELS
+        if error:
+            self.errors += 1
+        mentions = self.mentions.get(message)
+        if mentions is None:
+            mentions = self.mentions[message] = _mentions_qoder(message)
+        qoder = mentions or record.component in QODER_COMPONENTS
+        if not qoder and not keep:
+            return
+        seen = self.messages.get(message)
+        if seen is None:
+            seen = self.messages[message] = _Message(record.component)
+        if qoder:
+            self.qoder_unknown += 1
+            seen.qoder = True
+        seen.count += 1
+        seen.rank = max(seen.rank, LEVEL_RANK.get(level or "", -1))
+        evidence = None
+        if len(seen.examples) < self.max_examples:
+            evidence = Evidence(source=record.source, line=record.line, text=record.text, timestamp=record.timestamp)
+            seen.examples.append(evidence)
+        if error:
+            seen.errors += 1
+            seen.critical = seen.critical or level == "critical"
+            if seen.error_example is None:
+                seen.error_example = evidence or Evidence(
+                    source=record.source, line=record.line, text=record.text, timestamp=record.timestamp
+                )
+                seen.error_detail = detail[:MAX_EXAMPLE_DETAIL]
+
+    def __getstate__(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__slots__ if name not in ("mentions", "noise")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.mentions, self.noise = {}, None
+        for name, value in state.items():
+            setattr(self, name, value)
+
+
+def _take(tally: _Tally, messages: list[_Message], max_examples: int) -> None:
+    """Add what a chunk's messages of one cluster saw to its tally, as their records one by one would have."""
+    for seen in messages:
+        tally.count += seen.count
+        if seen.rank > tally.rank:
+            tally.rank, tally.level = seen.rank, LEVELS[seen.rank]
+        tally.qoder = tally.qoder or seen.qoder
+        if seen.errors:
+            tally.errors += seen.errors
+            # One pass keeps the last error record's level unless one was critical: "error" unless any was.
+            if tally.error_level != "critical":
+                tally.error_level = "critical" if seen.critical else "error"
+    room = max_examples - len(tally.examples)
+    if room > 0:
+        # Within one chunk (one source) line numbers are the order the records came in.
+        firsts = sorted(((e.line, i, e) for i, seen in enumerate(messages) for e in seen.examples), key=_by_line)
+        if firsts:
+            if not tally.examples:
+                tally.component = messages[firsts[0][1]].component
+            tally.examples.extend(e for _, _, e in firsts[:room])
+    if tally.error_example is None:
+        errors = [seen for seen in messages if seen.error_example is not None]
+        if errors:
+            first = min(errors, key=lambda seen: seen.error_example.line)  # type: ignore[union-attr]
+            tally.error_example, tally.error_detail = first.error_example, first.error_detail
+
+
+def _by_line(item: tuple[int, int, Evidence]) -> tuple[int, int]:
+    return item[0], item[1]
 
 
 # --------------------------------------------------------------------------- the warehouse's ids

@@ -67,7 +67,8 @@ def analyse_upload(upload: Upload, limits: Limits, keep_events: bool = False) ->
             violation = archive_violation(local, limits)
             if violation is not None:
                 return result("quarantined", violation)
-            analysis = analyze([local], limits=limits)
+            # The batch already keeps every core busy with uploads: no pool of its own per upload.
+            analysis = analyze([local], limits=limits, jobs=1)
             document = _relabel(analysis.to_dict(), str(local), upload.path)
             events = tuple(_event_row(e) for e in analysis.event_list) if keep_events else ()
             if keep_events and str(local) != upload.path:

@@ -64,6 +64,10 @@ class Framer:
     definition of how lines become records: ``frame_lines`` feeds it every
     line, and the fast block scanner (``qoderlog.read.scan``) feeds it every line
     that can matter and counts the rest in bulk.
+
+    ``framed`` starts it as it is after a file's first header when that file
+    is no paste: how the reader of a later chunk of a framed file starts
+    (``scan.scan_range``), at a header line, so that nothing before it matters.
     """
 
     __slots__ = (
@@ -98,6 +102,7 @@ class Framer:
         recognises: Callable[[Record], bool],
         keep_levels: Iterable[str] = (),
         max_json_depth: int = MAX_JSON_DEPTH,
+        framed: bool = False,
     ) -> None:
         self.source = source
         self.max_json_depth = max_json_depth
@@ -106,7 +111,7 @@ class Framer:
         self.recognises = recognises
         self.keep = level_spellings(keep_levels)
         self.noise = self.continuation = self.blank = 0
-        self.framed = self.has_record = False
+        self.framed = self.has_record = framed
         self.pending: Record | None = None
         self.open = False  # whether the pending record takes continuation lines
         self.detail: list[str] = []

@@ -22,11 +22,16 @@ Where these shortcuts would not be exact, the scanner reads like
 bytes can fake ASCII), a line limit under 64 KiB, and the lines of a file
 before its first header (a pasted snippet). ``frame_lines`` stays the
 reference; the tests compare both on the benchmark corpus and every sample.
+
+``scan_range`` reads one byte range of a UTF-8 file the same way, for the
+chunks of one big file read on a process pool (``qoderlog.events``).
 """
 
 from __future__ import annotations
 
 import codecs
+import io
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from datetime import datetime
@@ -136,6 +141,82 @@ def scan_records(
             Framer(source=source.name, is_candidate=gate, recognises=recognise, **framing).settle(  # type: ignore[arg-type]
                 counts, span, limit_hits, pasted
             )
+
+
+def scan_range(
+    path: str | os.PathLike[str],
+    start: int,
+    end: int | None,
+    *,
+    lines_before: int,
+    framed: bool,
+    source: str,
+    library: PatternSet,
+    state: SourceState,
+    max_line: int,
+    counts: MutableMapping[str, int],
+    span: MutableMapping[str, datetime | None] | None = None,
+    keep_levels: Iterable[str] = (),
+    keep_literals: Iterable[str] = (),
+    recognises: Callable[[Record], bool] | None = None,
+    max_json_depth: int = MAX_JSON_DEPTH,
+    limit_hits: MutableMapping[str, int] | None = None,
+    pasted: MutableMapping[str, int] | None = None,
+    ended: MutableMapping[str, bool] | None = None,
+) -> Iterator[Done]:
+    """The records of bytes ``start`` to ``end`` (``None``: to the end) of a UTF-8 file, as ``scan_records`` reads them.
+
+    ``start`` is the file's first character or the start of a header line
+    that ``lines_before`` lines precede; ``framed`` says the file was framed
+    there and no paste (``Framer(framed=True)``), so that the range reads as
+    it does in the whole file. ``state`` gets ``lines`` (counted on from
+    ``lines_before``), the replacements, cut lines and a read error; the
+    other arguments mean what they mean for ``scan_records``. ``ended``,
+    when given, is told at the end whether the framer still ``reads_pastes``
+    and whether it saw a ``first`` and a ``last`` dated header.
+    """
+    levels = frozenset(keep_levels)
+    literals = frozenset(keep_literals)
+    framer = Framer(
+        source=source,
+        is_candidate=library.gate_with(literals),
+        recognises=recognises or library.recognises,
+        keep_levels=levels,
+        max_json_depth=max_json_depth,
+        framed=framed,
+    )
+    scan = _Scan(framer, _automaton(library, levels, literals), state, max_line)
+    scan.lines = lines_before
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(start)
+            rest = _Range(handle, None if end is None else end - start)
+            yield from scan.records(Opened(head=b"", rest=rest, error=None, encoding="utf-8"))  # type: ignore[arg-type]
+    finally:
+        framer.settle(counts, span, limit_hits, pasted)
+        if ended is not None:
+            ended["reads_pastes"] = framer.reads_pastes
+            ended["first"] = framer.first_header is not None
+            ended["last"] = framer.last_found is not None
+
+
+class _Range(io.RawIOBase):
+    """At most ``left`` bytes of an open file (all of the rest when ``None``), from where it stands."""
+
+    def __init__(self, handle: io.BufferedReader, left: int | None) -> None:
+        self._handle = handle
+        self._left = left
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        size = len(buffer) if self._left is None else min(len(buffer), self._left)
+        data = self._handle.read(size) if size else b""
+        buffer[: len(data)] = data
+        if self._left is not None:
+            self._left -= len(data)
+        return len(data)
 
 
 _AUTOMATA: dict[tuple[int, frozenset[str], frozenset[str]], tuple[PatternSet, ahocorasick_rs.BytesAhoCorasick]] = {}

@@ -109,6 +109,8 @@ class Source:
     packed: Packed | None = None
     progress: Callable[[int], object] | None = None
     """Told, after each read, how many of the ``size`` bytes on disk (or in the archive) have been read so far."""
+    path: str | None = None
+    """The file on disk when the source is a whole file (not an archive member, not stdin): a chunked read opens it."""
 
     @property
     def max_line(self) -> int:
@@ -428,7 +430,7 @@ def _file_source(path: Path, shown: str, size: int, walk: _Walk) -> Source:
     def opener() -> BinaryIO:
         return _open_regular(path)
 
-    return walk.source(name=shown, container=None, opener=opener, size=size, packed=Packed(size=size))
+    return walk.source(name=shown, container=None, opener=opener, size=size, packed=Packed(size=size), path=str(path))
 
 
 def _is_archive(path: Path) -> bool:
@@ -802,11 +804,12 @@ def text_lines(raw: io.RawIOBase, encoding: str, state: SourceState, max_line: i
                 state.longest_line = max(state.longest_line, limit)
                 line = line[:max_line]
             yield line
+            # Count only our own reads' replacements: another source may have been decoded while we waited. The
+            # rest of a cut line is ours: its replacements (and those of what was decoded with it) count too.
+            before = counter[0]
             if cut:
                 # Skipped after the yield: a read error in the rest of the line must not lose the part counted.
                 state.longest_line = max(state.longest_line, limit + _skip_rest(readline))
-            # Count only our own reads' replacements: another source may have been decoded while we waited.
-            before = counter[0]
         state.replacements += counter[0] - before
     except _READ_ERRORS as exc:
         state.replacements += counter[0] - before
