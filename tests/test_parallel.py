@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-import qoderlog.events as events_module
+import qoderlog.events.chunked as chunked_module
 import qoderlog.mining.miner as miner_module
 import qoderlog.read.chunks as chunks_module
 from qoderlog import Accounting, iter_events, load_patterns
@@ -44,16 +44,16 @@ def chunked(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], list[int]]:
     """``chunked(chunk_bytes)``: every file is big enough for the pool, cut every ``chunk_bytes``; the returned
     list gets, per chunked read, how many chunks it had (read in this process, not in a worker)."""
     reads: list[int] = []
-    original = events_module._chunked_events
+    original = chunked_module.chunked_events
 
     def counted(source: Any, plan: Any, *args: Any) -> Iterator[Any]:
         reads.append(sum(1 for _ in plan.chunks()))
         return original(source, plan, *args)
 
     def setup(chunk_bytes: int) -> list[int]:
-        monkeypatch.setattr(events_module, "PARALLEL_BYTES", 0)
-        monkeypatch.setattr(events_module, "CHUNK_BYTES", chunk_bytes)
-        monkeypatch.setattr(events_module, "_chunked_events", counted)
+        monkeypatch.setattr(chunked_module, "PARALLEL_BYTES", 0)
+        monkeypatch.setattr(chunked_module, "CHUNK_BYTES", chunk_bytes)
+        monkeypatch.setattr(chunked_module, "chunked_events", counted)
         return reads
 
     return setup
@@ -293,16 +293,16 @@ def test_one_pass_when_jobs_is_one_the_file_is_small_there_is_no_fork_or_a_daemo
     reads = chunked(64 * 1024)
     analyze([corpora["default"]], jobs=1)
     assert reads == []
-    monkeypatch.setattr(events_module, "PARALLEL_BYTES", 1 << 40)
+    monkeypatch.setattr(chunked_module, "PARALLEL_BYTES", 1 << 40)
     analyze([corpora["default"]], jobs=2)
     assert reads == []
-    monkeypatch.setattr(events_module, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr(events_module.multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # Windows
+    monkeypatch.setattr(chunked_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(chunked_module.multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # Windows
     analyze([corpora["default"]], jobs=2)
     assert reads == []
     monkeypatch.undo()
     reads = chunked(64 * 1024)
-    monkeypatch.setattr(events_module.multiprocessing.current_process(), "daemon", True, raising=False)
+    monkeypatch.setattr(chunked_module.multiprocessing.current_process(), "daemon", True, raising=False)
     analyze([corpora["default"]], jobs=2)  # a daemonic Pool or Dask worker: no pool of its own
     assert reads == []
 
@@ -333,7 +333,7 @@ def test_a_first_chunk_that_still_reads_pastes_falls_back_to_one_pass(
     pasted = tmp_path / "pasted.log"
     pasted.write_text(quoted + log)
     started: list[Any] = []
-    monkeypatch.setattr(events_module, "_start_state", lambda *args: started.append(args))
+    monkeypatch.setattr(chunked_module, "_start_state", lambda *args: started.append(args))
     _, two = same_analysis(pasted)
     assert reads and not started  # the pool started, the first chunk's reader said no, and one pass read it
     assert two.accounting.inputs[0].prefix_stripped == 5 and two.accounting.lines_read == 405
@@ -393,7 +393,7 @@ def _dying_chunk(chunk: Any) -> Any:
     return _REAL_READ_CHUNK(chunk)
 
 
-_REAL_READ_CHUNK = events_module._read_chunk
+_REAL_READ_CHUNK = chunked_module._read_chunk
 
 
 @pytest.mark.parametrize(
@@ -409,7 +409,7 @@ def test_a_failing_worker_is_a_clear_input_error_not_a_hang(
     said: str,
 ) -> None:
     chunked(64 * 1024)
-    monkeypatch.setattr(events_module, "_read_chunk", worker)  # forked workers see it
+    monkeypatch.setattr(chunked_module, "_read_chunk", worker)  # forked workers see it
     with pytest.raises(InputError) as raised:
         list(iter_events(corpora["default"], patterns=LIBRARY, accounting=Accounting(), jobs=2))
     assert said in str(raised.value) and "--jobs 1" in str(raised.value)

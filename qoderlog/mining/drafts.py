@@ -23,7 +23,7 @@ import yaml
 
 from ..model import Template
 from ..patterns import Pattern, PatternSet, frame_example
-from .miner import MASKS_BY_NAME
+from .masks import MASKS_BY_NAME
 
 _PLACEHOLDER = re.compile(r"<(\*|[A-Z]+)>")
 _WORD = re.compile(r"[a-z0-9]+")

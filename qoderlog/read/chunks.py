@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -64,7 +64,7 @@ class ChunkPlan:
     chunk_bytes: int
     max_json_depth: int
 
-    def chunks(self) -> Iterator[Chunk]:
+    def chunks(self) -> Generator[Chunk, None, None]:
         """The chunks in file order, each with the lines before it; the last one ends at the end of the file."""
         with open(self.path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
