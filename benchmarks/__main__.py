@@ -88,6 +88,19 @@ def commands(corpus: Path, work: Path, inbox: Path | None) -> dict[str, list[str
         "grep -c": ["grep", "-c", "GoProcessService", str(corpus)],
         "parse --stats": [*qoderlog, "parse", str(corpus), "--stats"],
         "analyze --format json": [*qoderlog, "analyze", str(corpus), "--format", "json", "-o", str(work / "a.json")],
+        # The rows above read a big file on every core (--jobs defaults to them); these, in one process.
+        "parse --stats --jobs 1": [*qoderlog, "parse", str(corpus), "--stats", "--jobs", "1"],
+        "analyze --format json --jobs 1": [
+            *qoderlog,
+            "analyze",
+            str(corpus),
+            "--format",
+            "json",
+            "--jobs",
+            "1",
+            "-o",
+            str(work / "a1.json"),
+        ],
     }
     if shutil.which("lnav"):
         suite["lnav (index only)"] = ["lnav", "-n", "-c", ";SELECT count(*) FROM all_logs", str(corpus)]
