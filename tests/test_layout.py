@@ -21,7 +21,13 @@ HEAVY = ("pandas", "matplotlib", "drain3", "dask", "pyarrow", "playwright", "tqd
 # report, nightly and generator modules (~0.15 s and ~15 MB on the 1M-line benchmark corpus), and the package's
 # front door loads a stage when one of its names is first used and the command's entry point loads the CLI for
 # everything but --version, so that `qoderlog --version` loads none. Only here, downward only.
-DISPATCHERS = ("qoderlog/cli.py", "qoderlog/reporters/__init__.py", "qoderlog/__init__.py", "qoderlog/__main__.py")
+DISPATCHERS = (
+    "qoderlog/cli.py",
+    "qoderlog/reporters/__init__.py",
+    "qoderlog/__init__.py",
+    "qoderlog/__main__.py",
+    "qoderlog/events/__init__.py",  # one pass, or the pool for one big file
+)
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:

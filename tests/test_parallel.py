@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+import qoderlog.events as events_module
 import qoderlog.events.chunked as chunked_module
 import qoderlog.mining.miner as miner_module
 import qoderlog.read.chunks as chunks_module
@@ -51,7 +52,7 @@ def chunked(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], list[int]]:
         return original(source, plan, *args)
 
     def setup(chunk_bytes: int) -> list[int]:
-        monkeypatch.setattr(chunked_module, "PARALLEL_BYTES", 0)
+        monkeypatch.setattr(events_module, "PARALLEL_BYTES", 0)
         monkeypatch.setattr(chunked_module, "CHUNK_BYTES", chunk_bytes)
         monkeypatch.setattr(chunked_module, "chunked_events", counted)
         return reads
@@ -293,10 +294,10 @@ def test_one_pass_when_jobs_is_one_the_file_is_small_there_is_no_fork_or_a_daemo
     reads = chunked(64 * 1024)
     analyze([corpora["default"]], jobs=1)
     assert reads == []
-    monkeypatch.setattr(chunked_module, "PARALLEL_BYTES", 1 << 40)
+    monkeypatch.setattr(events_module, "PARALLEL_BYTES", 1 << 40)
     analyze([corpora["default"]], jobs=2)
     assert reads == []
-    monkeypatch.setattr(chunked_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(events_module, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(chunked_module.multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # Windows
     analyze([corpora["default"]], jobs=2)
     assert reads == []

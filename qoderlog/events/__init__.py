@@ -28,12 +28,15 @@ from ..patterns import PatternSet, Timeouts, load_patterns
 from ..read.framing import frame_lines
 from ..read.scan import scan_records
 from ..read.sources import Discovery, Source, iter_sources
-from . import chunked
-from .chunked import CHUNK_BYTES, PARALLEL_BYTES
 from .matching import KINDS, MAX_REMEMBERED_MISSES, Matched, Unknown, match_records
 
+PARALLEL_BYTES = 16 << 20
+"""A plain file this big or bigger is read in chunks on a process pool (when ``jobs`` is more than one). Measured
+on two cores (medians of 3, README's Speed): at 11 MiB the pool about breaks even (its start and the wait for the
+first chunk eat the gain); at 22 MiB ``analyze`` takes ~0.75 of one pass's time and ``parse --stats`` ~0.85.
+The pool's own module (``events.chunked``) and its stack are loaded only for such a file."""
+
 __all__ = [
-    "CHUNK_BYTES",
     "KINDS",
     "MAX_REMEMBERED_MISSES",
     "PARALLEL_BYTES",
@@ -247,7 +250,11 @@ def _source_events(
     timeouts = Timeouts(seconds=limits.regex_timeout_s, limit=limits.max_regex_timeouts)
     matched = Matched()
     try:
-        plan = chunked.plan(source, library, limits, jobs) if fast else None
+        plan = None
+        if fast and jobs > 1 and source.path is not None and (source.size or 0) >= PARALLEL_BYTES:
+            from . import chunked  # startup: the pool and its stack (multiprocessing, ~15 ms) only for a big file
+
+            plan = chunked.plan(source, library, limits, jobs)
         if plan is not None:
             job = chunked.Job(
                 path=plan.path,

@@ -1,7 +1,7 @@
 """One big plain file read in chunks on a process pool, the result that of one pass (``qoderlog.events``).
 
-``plan`` decides whether a source is read so (``PARALLEL_BYTES`` or more,
-a plain file on disk, where processes can be forked) and where it is cut
+``plan`` decides whether a big source (``events.PARALLEL_BYTES`` or more)
+is read so (a plain file on disk, where processes can be forked) and where it is cut
 (``read.chunks``); ``chunked_events`` gives its events in file order, adding
 each chunk's line counts to the source's and handing the ``unknown`` hook
 each chunk's digest (or records) in turn.
@@ -29,10 +29,6 @@ from ..read.scan import scan_range
 from ..read.sources import Source, SourceState, note_cut_lines
 from .matching import KINDS, Matched, Unknown, match_records, timed
 
-PARALLEL_BYTES = 16 << 20
-"""A plain file this big or bigger is read in chunks on a process pool (when ``jobs`` is more than one). Measured
-on two cores (medians of 3, README's Speed): at 11 MiB the pool about breaks even (its start and the wait for the
-first chunk eat the gain); at 22 MiB ``analyze`` takes ~0.75 of one pass's time and ``parse --stats`` ~0.85."""
 CHUNK_BYTES = 8 << 20
 """At most this many bytes per chunk: big enough that a chunk's start and results cost little against its
 reading, small enough that the first events come soon and the workers finish together."""
@@ -47,13 +43,13 @@ CHUNKS_AHEAD = 2
 def plan(source: Source, library: PatternSet, limits: Limits, jobs: int) -> ChunkPlan | None:
     """Where to cut ``source`` for a pool of ``jobs`` processes; ``None`` to read it in one pass.
 
-    Only a plain file of ``PARALLEL_BYTES`` or more whose bytes its input's
-    budget covers whole; not with a pattern under a time bound; only where
+    Asked only of a file of ``events.PARALLEL_BYTES`` or more: only a plain
+    file whose bytes its input's budget covers whole; not with a pattern under a time bound; only where
     processes can be forked (not on Windows) and by a process that may
     start others (not a daemonic worker).
     """
     size = source.size
-    if jobs < 2 or source.path is None or size is None or size < PARALLEL_BYTES or timed(library):
+    if jobs < 2 or source.path is None or size is None or timed(library):
         return None
     if "fork" not in multiprocessing.get_all_start_methods():
         return None  # workers get the compiled patterns by fork: they do not pickle (Aho-Corasick automata)
