@@ -10,7 +10,9 @@ in chunks on a process pool when ``jobs`` allows: each worker scans and
 matches its byte range, and the chunks' events, line counts and unknown
 records (as a ``Digest`` where the ``unknown`` hook offers one, as the
 records themselves otherwise) are taken in file order, so that the events,
-the accounting and what the hook learns are those of one pass.
+the accounting and what the hook learns are those of one pass. ``matching``
+turns records into events for both reads; ``chunked`` is the pool, loaded
+only when a file is big enough for it.
 """
 
 from __future__ import annotations

@@ -183,8 +183,7 @@ def _pty_episodes(events: tuple[Event, ...]) -> list[list[Event]]:
         if episodes:
             last = episodes[-1][-1]
             gap = seconds_between(last.timestamp, event.timestamp)
-            # A new spell starts with a fresh first miss (6 s), or after a gap; untimed lines each stand alone
-            # unless a later miss of the same spell (the 12 s one) follows the first.
+            # A new spell starts with a fresh first miss (6 s) or after a gap; an untimed line stands alone.
             first_miss = event.type == "app.ptyhost_no_heartbeat" and float(event.get("seconds") or 0) < _PTY_DECLARED_S
             if gap is not None and gap <= _PTY_SAME_EPISODE_S and not first_miss:
                 episodes[-1].append(event)
