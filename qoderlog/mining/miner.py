@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import ahocorasick_rs
 
-from ..model import LEVEL_RANK, LEVELS, Evidence, Record, Template
+from ..model import LEVEL_RANK, Evidence, Record, Template
 from ..noise import NoiseTable
 from .masks import mask, template_id
 
@@ -229,25 +229,7 @@ class Miner:
         if qoder:
             self.qoder_unknown += 1
             tally.qoder = True
-        tally.count += 1
-        rank = LEVEL_RANK.get(level or "", -1)
-        if rank > tally.rank:
-            tally.rank, tally.level = rank, level
-        evidence = None
-        if len(tally.examples) < self.max_examples:
-            if not tally.examples:
-                tally.component = record.component
-            evidence = Evidence(source=record.source, line=record.line, text=record.text, timestamp=record.timestamp)
-            tally.examples.append(evidence)
-        if level in ERROR_LEVELS:
-            tally.errors += 1
-            if tally.error_level != "critical":
-                tally.error_level = level
-            if tally.error_example is None:
-                tally.error_example = evidence or Evidence(
-                    source=record.source, line=record.line, text=record.text, timestamp=record.timestamp
-                )
-                tally.error_detail = detail[:MAX_EXAMPLE_DETAIL]
+        _note(tally, record, detail, self.max_examples)
 
     def _is_noise(self, record: Record) -> bool:
         """Whether ``record`` is known noise (counted if so); Qoder's own lines never are."""
@@ -306,7 +288,7 @@ class Miner:
         self.qoder_unknown += digest.qoder_unknown
         # Messages in the order their first record came, as one pass learns them; then each cluster gets what
         # its messages saw, in line order where order matters (examples, the first error).
-        clusters: dict[int, tuple[_Tally, list[_Message]]] = {}
+        clusters: dict[int, tuple[_Tally, list[_Tally]]] = {}
         for message, seen in digest.messages.items():
             entry = self._seen.get(message)
             tally = (entry if entry is not None else self._learn(message))[0]
@@ -365,33 +347,6 @@ def _noise_id(noise: NoiseTable | None, record: Record) -> str | None:
     return entry.id if entry is not None else None
 
 
-class _Message:
-    """What one chunk's mined records of one distinct message amount to (``Digest``)."""
-
-    __slots__ = (
-        "component",
-        "count",
-        "critical",
-        "error_detail",
-        "error_example",
-        "errors",
-        "examples",
-        "qoder",
-        "rank",
-    )
-
-    def __init__(self, component: str | None) -> None:
-        self.component = component  # of the first record: a cluster's component is its first example's
-        self.count = 0
-        self.rank = -1
-        self.qoder = False
-        self.examples: list[Evidence] = []
-        self.errors = 0
-        self.critical = False
-        self.error_example: Evidence | None = None
-        self.error_detail: tuple[str, ...] = ()
-
-
 class Digest:
     """The unrecognised records of one chunk of a file, summed up per distinct message for ``Miner.replay``.
 
@@ -429,7 +384,7 @@ class Digest:
         self.errors = 0
         self.qoder_unknown = 0
         self.mentions: dict[str, bool] = {}
-        self.messages: dict[str, _Message] = {}  # in the order of each message's first mined record
+        self.messages: dict[str, _Tally] = {}  # in the order of each message's first mined record
 
     def __call__(self, record: Record, detail: tuple[str, ...] = ()) -> None:
         level = record.level
@@ -443,8 +398,7 @@ class Digest:
             if found is not None:
                 self.known_noise[found] = self.known_noise.get(found, 0) + 1
                 return
-        error = level in ERROR_LEVELS
-        if error:
+        if level in ERROR_LEVELS:
             self.errors += 1
         mentions = self.mentions.get(message)
         if mentions is None:
@@ -454,24 +408,11 @@ class Digest:
             return
         seen = self.messages.get(message)
         if seen is None:
-            seen = self.messages[message] = _Message(record.component)
+            seen = self.messages[message] = _Tally()
         if qoder:
             self.qoder_unknown += 1
             seen.qoder = True
-        seen.count += 1
-        seen.rank = max(seen.rank, LEVEL_RANK.get(level or "", -1))
-        evidence = None
-        if len(seen.examples) < self.max_examples:
-            evidence = Evidence(source=record.source, line=record.line, text=record.text, timestamp=record.timestamp)
-            seen.examples.append(evidence)
-        if error:
-            seen.errors += 1
-            seen.critical = seen.critical or level == "critical"
-            if seen.error_example is None:
-                seen.error_example = evidence or Evidence(
-                    source=record.source, line=record.line, text=record.text, timestamp=record.timestamp
-                )
-                seen.error_detail = detail[:MAX_EXAMPLE_DETAIL]
+        _note(seen, record, detail, self.max_examples)
 
     def __getstate__(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__slots__ if name not in ("mentions", "noise")}
@@ -482,18 +423,41 @@ class Digest:
             setattr(self, name, value)
 
 
-def _take(tally: _Tally, messages: list[_Message], max_examples: int) -> None:
-    """Add what a chunk's messages of one cluster saw to its tally, as their records one by one would have."""
+def _note(tally: _Tally, record: Record, detail: tuple[str, ...], max_examples: int) -> None:
+    """Count one mined record in ``tally``: its level, an example while there is room, its first error."""
+    level = record.level
+    tally.count += 1
+    rank = LEVEL_RANK.get(level or "", -1)
+    if rank > tally.rank:
+        tally.rank, tally.level = rank, level
+    evidence = None
+    if len(tally.examples) < max_examples:
+        if not tally.examples:
+            tally.component = record.component
+        evidence = Evidence(source=record.source, line=record.line, text=record.text, timestamp=record.timestamp)
+        tally.examples.append(evidence)
+    if level in ERROR_LEVELS:
+        tally.errors += 1
+        if tally.error_level != "critical":
+            tally.error_level = level
+        if tally.error_example is None:
+            tally.error_example = evidence or Evidence(
+                source=record.source, line=record.line, text=record.text, timestamp=record.timestamp
+            )
+            tally.error_detail = detail[:MAX_EXAMPLE_DETAIL]
+
+
+def _take(tally: _Tally, messages: list[_Tally], max_examples: int) -> None:
+    """Add what a chunk's messages of one cluster saw (each noted by ``_note``) to its tally, as one pass would."""
     for seen in messages:
         tally.count += seen.count
         if seen.rank > tally.rank:
-            tally.rank, tally.level = seen.rank, LEVELS[seen.rank]
+            tally.rank, tally.level = seen.rank, seen.level
         tally.qoder = tally.qoder or seen.qoder
-        if seen.errors:
-            tally.errors += seen.errors
-            # One pass keeps the last error record's level unless one was critical: "error" unless any was.
-            if tally.error_level != "critical":
-                tally.error_level = "critical" if seen.critical else "error"
+        if seen.errors and tally.error_level != "critical":
+            # One pass keeps the last error record's level unless one was critical; so does each message's tally.
+            tally.error_level = seen.error_level
+        tally.errors += seen.errors
     room = max_examples - len(tally.examples)
     if room > 0:
         # Within one chunk (one source) line numbers are the order the records came in.
