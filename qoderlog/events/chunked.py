@@ -261,18 +261,13 @@ def _result(future: Future[_ChunkRead], source: Source, chunk: Chunk) -> _ChunkR
     where = f"bytes {chunk.start}-{chunk.end if chunk.end is not None else 'end'}"
     try:
         return future.result()
-    except BrokenProcessPool as exc:
-        raise InputError(
-            f"a process reading {where} of this file in chunks stopped ({exc})",
-            path=source.name,
-            hint="read it in one process: --jobs 1 (jobs=1)",
-        ) from exc
     except Exception as exc:
-        raise InputError(
-            f"reading {where} of this file in a worker process failed: {type(exc).__name__}: {exc}",
-            path=source.name,
-            hint="read it in one process: --jobs 1 (jobs=1)",
-        ) from exc
+        said = (
+            f"a process reading {where} of this file in chunks stopped ({exc})"
+            if isinstance(exc, BrokenProcessPool)
+            else f"reading {where} of this file in a worker process failed: {type(exc).__name__}: {exc}"
+        )
+        raise InputError(said, path=source.name, hint="read it in one process: --jobs 1 (jobs=1)") from exc
 
 
 def _start_state(source: Source, plan: ChunkPlan) -> None:

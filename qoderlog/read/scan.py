@@ -111,6 +111,9 @@ def scan_records(
     recognise = recognises or library.recognises
     framing = {"keep_levels": levels, "max_json_depth": max_json_depth}
 
+    def framer() -> Framer:
+        return Framer(source=source.name, is_candidate=gate, recognises=recognise, **framing)  # type: ignore[arg-type]
+
     read: list[bool] = []
 
     def reader(opened: Opened, state: SourceState, max_line: int) -> Iterator[Done]:
@@ -128,19 +131,17 @@ def scan_records(
                 **framing,
             )
             return
-        framer = Framer(source=source.name, is_candidate=gate, recognises=recognise, **framing)  # type: ignore[arg-type]
+        reading = framer()
         try:
-            yield from _Scan(framer, _automaton(library, levels, literals), state, max_line).records(opened)
+            yield from _Scan(reading, _automaton(library, levels, literals), state, max_line).records(opened)
         finally:
-            framer.settle(counts, span, limit_hits, pasted)
+            reading.settle(counts, span, limit_hits, pasted)
 
     try:
         yield from source.read(reader)
     finally:
         if not read:  # not text, or not readable: the counts and span say so, as frame_lines' would
-            Framer(source=source.name, is_candidate=gate, recognises=recognise, **framing).settle(  # type: ignore[arg-type]
-                counts, span, limit_hits, pasted
-            )
+            framer().settle(counts, span, limit_hits, pasted)
 
 
 def scan_range(
