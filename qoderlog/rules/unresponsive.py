@@ -223,7 +223,9 @@ def detect_pty(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
         severity = Severity.ERROR if len(episodes) >= limits["error_episodes"] or no_shell else Severity.WARNING
         longest = max(float(line.get("seconds") or 0) for e in episodes for line in e)
         first, last = episodes[0][0], episodes[-1][-1]
-        shown = [*declared[:3], *(e for e in episodes if e not in declared)][:4]
+        # Evidence: up to three spells taken for unresponsive, then the first others (by identity: spells are lists).
+        declared_ids = {id(e) for e in declared[:3]}
+        shown = [*declared[:3], *(e for e in episodes if id(e) not in declared_ids)][:4]
         evidence = tuple(Evidence.of(line) for episode in shown for line in episode[:2])
         span = seconds_between(first.timestamp, last.timestamp)
         over = f" over {span / 60:.0f} min" if span else ""
