@@ -415,3 +415,29 @@ def test_a_failing_worker_is_a_clear_input_error_not_a_hang(
         list(iter_events(corpora["default"], patterns=LIBRARY, accounting=Accounting(), jobs=2))
     assert said in str(raised.value) and "--jobs 1" in str(raised.value)
     assert str(corpora["default"]) in str(raised.value)
+
+
+def _exit_now() -> None:
+    os._exit(7)
+
+
+def test_a_chunk_given_to_a_pool_a_dead_worker_already_broke_is_a_clear_input_error(tmp_path: Path) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from qoderlog.read.chunks import Chunk
+    from qoderlog.read.sources import Discovery, iter_sources
+
+    path = tmp_path / "main.log"
+    path.write_text("2025-08-22 10:00:00.000 [info] x\n", encoding="utf-8")
+    (source,) = list(iter_sources([path], Discovery()))
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - whatever the dead worker's future says; the pool is broken after
+            pool.submit(_exit_now).result()
+        with pytest.raises(InputError) as raised:
+            chunked_module._submit(pool, Chunk(index=3, start=100, end=200, lines_before=9), source)
+    finally:
+        pool.shutdown(wait=True)
+    assert "bytes 100-200" in str(raised.value) and "stopped" in str(raised.value)
+    assert "--jobs 1" in str(raised.value) and str(path) in str(raised.value)

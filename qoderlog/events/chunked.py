@@ -218,7 +218,7 @@ def chunked_events(
     state = source.state
     try:
         for chunk in chunks:
-            pending.append((chunk, pool.submit(_read_chunk, chunk)))
+            pending.append((chunk, _submit(pool, chunk, source)))
             if len(pending) >= workers * (1 + CHUNKS_AHEAD):
                 break
         while pending:
@@ -226,7 +226,7 @@ def chunked_events(
             read = _result(future, source, chunk)
             following = next(chunks, None)
             if following is not None:
-                pending.append((following, pool.submit(_read_chunk, following)))
+                pending.append((following, _submit(pool, following, source)))
             if chunk.index == 0:
                 if read.ended.get("reads_pastes", True):
                     raise NotFramed
@@ -256,18 +256,31 @@ def chunked_events(
             note_cut_lines(source)
 
 
+def _submit(pool: ProcessPoolExecutor, chunk: Chunk, source: Source) -> Future[_ChunkRead]:
+    """Give ``chunk`` to the pool; a pool already broken by a dead worker is the same clear ``InputError``."""
+    try:
+        return pool.submit(_read_chunk, chunk)
+    except BrokenProcessPool as exc:
+        raise _failed(exc, source, chunk) from exc
+
+
 def _result(future: Future[_ChunkRead], source: Source, chunk: Chunk) -> _ChunkRead:
     """A chunk's reading, or an ``InputError`` saying which chunk failed and how."""
-    where = f"bytes {chunk.start}-{chunk.end if chunk.end is not None else 'end'}"
     try:
         return future.result()
     except Exception as exc:
-        said = (
-            f"a process reading {where} of this file in chunks stopped ({exc})"
-            if isinstance(exc, BrokenProcessPool)
-            else f"reading {where} of this file in a worker process failed: {type(exc).__name__}: {exc}"
-        )
-        raise InputError(said, path=source.name, hint="read it in one process: --jobs 1 (jobs=1)") from exc
+        raise _failed(exc, source, chunk) from exc
+
+
+def _failed(exc: Exception, source: Source, chunk: Chunk) -> InputError:
+    """The ``InputError`` for a chunk whose worker raised, or whose pool a dead worker broke."""
+    where = f"bytes {chunk.start}-{chunk.end if chunk.end is not None else 'end'}"
+    said = (
+        f"a process reading {where} of this file in chunks stopped ({exc})"
+        if isinstance(exc, BrokenProcessPool)
+        else f"reading {where} of this file in a worker process failed: {type(exc).__name__}: {exc}"
+    )
+    return InputError(said, path=source.name, hint="read it in one process: --jobs 1 (jobs=1)")
 
 
 def _start_state(source: Source, plan: ChunkPlan) -> None:
