@@ -277,6 +277,10 @@ class PatternSet:
         chosen = sorted({i for literal, _, _ in hits for i in by_literal[literal]})
         return [self.patterns[i] for i in chosen]
 
+    def gate_literals(self, literals: Iterable[str] = ()) -> frozenset[str]:
+        """Every literal whose presence lets a text through ``gate_with(literals)``."""
+        return frozenset(literals) | {p.prefilter for p in self.patterns}
+
     def gate_with(self, literals: Iterable[str]) -> Callable[[str], bool]:
         """A gate like ``is_candidate`` that also lets through texts holding any of ``literals`` (one scan)."""
         extra = frozenset(literals) - {p.prefilter for p in self.patterns}
@@ -285,7 +289,7 @@ class PatternSet:
         gate = self._widened.get(extra)
         if gate is None:
             widened = ahocorasick_rs.AhoCorasick(
-                sorted(extra | {p.prefilter for p in self.patterns}), matchkind=ahocorasick_rs.MatchKind.LeftmostFirst
+                sorted(self.gate_literals(extra)), matchkind=ahocorasick_rs.MatchKind.LeftmostFirst
             )
             gate = self._widened[extra] = lambda text: bool(widened.find_matches_as_indexes(text))
         return gate

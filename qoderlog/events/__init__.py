@@ -30,7 +30,7 @@ from ..patterns import PatternSet, Timeouts, load_patterns
 from ..read.framing import frame_lines
 from ..read.scan import scan_records
 from ..read.sources import Discovery, Source, iter_sources
-from .matching import KINDS, MAX_REMEMBERED_MISSES, Matched, Unknown, match_records
+from .matching import KINDS, MAX_REMEMBERED_MISSES, Matched, Unknown, match_records, repeats_of
 
 PARALLEL_BYTES = 16 << 20
 """A plain file this big or bigger is read in chunks on a process pool (when ``jobs`` is more than one). Measured
@@ -283,7 +283,9 @@ def _source_events(
                 "pasted": pasted,
             }
             if fast:
-                records = scan_records(source, library, keep_literals=keep_literals, **reading)
+                records = scan_records(
+                    source, library, keep_literals=keep_literals, repeats=repeats_of(unknown), **reading
+                )
             else:
                 records = frame_lines(
                     source.lines(), source=source.name, is_candidate=library.gate_with(keep_literals), **reading

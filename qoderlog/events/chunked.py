@@ -27,7 +27,7 @@ from ..read.chunks import Chunk, ChunkPlan, plan_chunks
 from ..read.framing import Done
 from ..read.scan import scan_range
 from ..read.sources import Source, SourceState, note_cut_lines
-from .matching import KINDS, Matched, Unknown, match_records, timed
+from .matching import KINDS, Matched, Unknown, match_records, repeats_of, timed
 
 CHUNK_BYTES = 8 << 20
 """At most this many bytes per chunk: big enough that a chunk's start and results cost little against its
@@ -183,6 +183,7 @@ def _reading(job: Job, chunk: Chunk, unknown: Unknown | None, done: list[_ChunkR
         limit_hits=hits,
         pasted=pasted,
         ended=ended,
+        repeats=repeats_of(unknown),
     )
     yield from match_records(records, library, timeouts, unknown, matched)
     done.append(

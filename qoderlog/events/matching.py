@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..model import Event, LineKind, Record
 from ..patterns import PatternSet, Timeouts
 from ..read.framing import Done
+from ..read.scan import Repeats
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in LineKind)
 """Every line kind, as the keys of an input's ``by_kind`` counts."""
@@ -21,6 +22,16 @@ MAX_REMEMBERED_MISSES = 65_536
 
 Unknown = Callable[[Record, tuple[str, ...]], None]
 """Called with every yielded record (and its continuation lines) that no pattern recognised."""
+
+
+def repeats_of(unknown: Unknown | None) -> Repeats | None:
+    """The ``unknown`` hook's ``may_repeat``, if it has one: the block scanner's ``repeats`` (``read.scan``).
+
+    A hook with ``may_repeat(record)`` is one that may be given a record
+    kept for its level alone again for a later line that repeats it, when
+    it says it needs nothing of that line's own (``mining.miner.Miner``).
+    """
+    return getattr(unknown, "may_repeat", None)
 
 
 @dataclass(slots=True)

@@ -10,8 +10,10 @@ engine's ``unknown`` hook (``engine.iter_events``): it mines templates from
 Variable parts are masked first (``masks.MASKS``: paths, pipes and sockets, pids,
 ports, addresses, hex ids, durations, numbers, UUIDs), then each *distinct*
 masked message is given to Drain3 once; counts, levels and a few examples
-are kept here, so a repeated line costs two dict look-ups. Drain3 is
-imported only when the first message is mined.
+are kept here, so a repeated line costs two dict look-ups. Once a message's
+template has all its examples (``may_repeat``), the block scanner hands a
+line that repeats it over as the earlier record, without building one.
+Drain3 is imported only when the first message is mined.
 
 When one big file is read in chunks on a process pool, each chunk's
 unrecognised records are summed up in a ``Digest`` (per distinct message:
@@ -231,6 +233,28 @@ class Miner:
             tally.qoder = True
         _note(tally, record, detail, self.max_examples)
 
+    def may_repeat(self, record: Record) -> bool:
+        """Whether a later record like ``record`` (its level, component and message) may be given as ``record`` itself.
+
+        True when this miner would take nothing of the later record's own
+        (its line, time or text): its message is already judged known noise,
+        or already mined into a template that has every example it keeps and,
+        at error level, its first error. The block scanner asks this of a
+        record kept for its level alone (``read.scan``'s ``repeats``).
+        """
+        level = record.level
+        if level not in self.keep_levels:
+            return False
+        message = record.message
+        if self.noise is not None:
+            found = self._noise_of.get(message, _UNSEEN)
+            if found is _UNSEEN:
+                return False
+            if found is not None:
+                return True
+        entry = self._seen.get(message)
+        return entry is not None and _has_all(entry[0], level, self.max_examples)
+
     def _is_noise(self, record: Record) -> bool:
         """Whether ``record`` is known noise (counted if so); Qoder's own lines never are."""
         message = record.message
@@ -414,6 +438,20 @@ class Digest:
             seen.qoder = True
         _note(seen, record, detail, self.max_examples)
 
+    def may_repeat(self, record: Record) -> bool:
+        """As ``Miner.may_repeat``, for this chunk's records."""
+        level = record.level
+        if level not in self.keep_levels:
+            return False
+        message = record.message
+        if self.noise is not None:
+            if message not in self.noise_of:
+                return False
+            if self.noise_of[message] is not None:
+                return True
+        seen = self.messages.get(message)
+        return seen is not None and _has_all(seen, level, self.max_examples)
+
     def __getstate__(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__slots__ if name not in ("mentions", "noise")}
 
@@ -445,6 +483,11 @@ def _note(tally: _Tally, record: Record, detail: tuple[str, ...], max_examples: 
                 source=record.source, line=record.line, text=record.text, timestamp=record.timestamp
             )
             tally.error_detail = detail[:MAX_EXAMPLE_DETAIL]
+
+
+def _has_all(tally: _Tally, level: str | None, max_examples: int) -> bool:
+    """Whether ``_note`` would take nothing of a record at ``level`` but counts: no example room, no first error."""
+    return len(tally.examples) >= max_examples and (level not in ERROR_LEVELS or tally.error_example is not None)
 
 
 def _take(tally: _Tally, messages: list[_Tally], max_examples: int) -> None:

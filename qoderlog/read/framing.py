@@ -220,6 +220,28 @@ class Framer:
         """The record still open at the end of the source, if any."""
         return self._take()
 
+    def kept_alone(self, number: int) -> Record | None:
+        """The record line ``number`` started, if it was kept for its level alone and takes no continuation lines.
+
+        A candidate record always takes them (``open``); so does a kept Go
+        panic or bare error, whose header is the whole message.
+        """
+        pending = self.pending
+        if pending is not None and pending.line == number and not self.open:
+            return pending
+        return None
+
+    def again(self, record: Record) -> Done | None:
+        """A header line that repeats ``record`` (see ``kept_alone``): the record it finished; ``record`` is pending.
+
+        The block scanner calls this instead of ``line`` for a line it knows
+        would make such a record again (``scan``), when whoever takes the
+        records needs nothing of the later line's own.
+        """
+        done = self._take()
+        self.pending, self.detail, self.open = record, [], False
+        return done
+
     def settle(
         self,
         counts: MutableMapping[str, int],

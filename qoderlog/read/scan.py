@@ -15,7 +15,11 @@ but a noise line costs only its share of a few whole-block operations in C:
   one to the ``Framer`` — the same state machine ``frame_lines`` uses;
 - one compiled regex pass per block counts the header lines and the blank
   lines among the rest. In a framed file every other line is a
-  continuation line, so the block's counts follow by subtraction.
+  continuation line, so the block's counts follow by subtraction;
+- a warning kept for mining that repeats an earlier one (the same bytes
+  but for its header's time) is handed on as that earlier record when the
+  miner needs nothing of its own (``repeats``): it is neither decoded nor
+  framed. Most kept warnings of a long log are such repeats.
 
 Where these shortcuts would not be exact, the scanner reads like
 ``frame_lines``: files in encodings other than UTF-8 (UTF-16, GB18030, whose
@@ -38,10 +42,10 @@ from datetime import datetime
 
 import ahocorasick_rs
 
-from ..model import Record
+from ..model import Framing, Record
 from ..patterns import PatternSet
 from .framing import Done, Framer, frame_lines
-from .headers import DATED_HEADERS, HEADER_SHAPES, MAX_JSON_DEPTH, kept_line_literals, match_header
+from .headers import DATED_HEADERS, HEADER_SHAPES, MAX_JSON_DEPTH, VSCODE_HEADER, kept_line_literals, match_header
 from .sources import (
     _READ_ERRORS,
     HEAD_BYTES,
@@ -80,6 +84,14 @@ _MARKS = re.compile(rb"\n(?:(?=" + _HEADERS + rb")[^\n]|(?=" + _SPACE + rb"*\n))
 
 _JSON_KEYS = (b'"message"', b'"msg"')
 
+_VSCODE_LINE = re.compile(_as_bytes(VSCODE_HEADER))
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+MAX_REPEATED = 8192
+"""Records kept for their level alone remembered per source, for the later lines that repeat them."""
+
+Repeats = Callable[[Record], bool]
+"""Whether a later line that repeats ``record`` (kept for its level alone) may be given as ``record`` itself."""
+
 
 def scan_records(
     source: Source,
@@ -93,6 +105,7 @@ def scan_records(
     max_json_depth: int = MAX_JSON_DEPTH,
     limit_hits: MutableMapping[str, int] | None = None,
     pasted: MutableMapping[str, int] | None = None,
+    repeats: Repeats | None = None,
 ) -> Iterator[Done]:
     """The candidate records of ``source`` with their continuation lines; the same as ``frame_lines``, faster.
 
@@ -100,6 +113,14 @@ def scan_records(
     ``frame_lines`` (whose gate is then ``library.gate_with(keep_literals)``);
     ``recognises`` (``library.recognises`` by default), ``max_json_depth``,
     ``limit_hits`` and ``pasted`` mean what they mean there.
+
+    ``repeats``, when given, lets a line repeat a record kept for its level
+    alone: a VS Code header line whose bytes are an earlier such record's
+    but for the header's digits (its time) makes a record equal to that one
+    in everything but its line, time and text; when ``repeats(earlier)``
+    says those are not needed (a miner that has all the examples it keeps),
+    the earlier record itself is given again, and the line is neither
+    decoded into a record nor framed. Every line is counted the same.
 
     Updates ``source.state`` as ``Source.lines`` does, and adds the
     ``unrecognised``, ``continuation`` and ``blank`` counts to ``counts`` and
@@ -133,7 +154,8 @@ def scan_records(
             return
         reading = framer()
         try:
-            yield from _Scan(reading, _automaton(library, levels, literals), state, max_line).records(opened)
+            repeating = _repeating(repeats, library, literals)
+            yield from _Scan(reading, _automaton(library, levels, literals), state, max_line, repeating).records(opened)
         finally:
             reading.settle(counts, span, limit_hits, pasted)
 
@@ -164,6 +186,7 @@ def scan_range(
     limit_hits: MutableMapping[str, int] | None = None,
     pasted: MutableMapping[str, int] | None = None,
     ended: MutableMapping[str, bool] | None = None,
+    repeats: Repeats | None = None,
 ) -> Iterator[Done]:
     """The records of bytes ``start`` to ``end`` (``None``: to the end) of a UTF-8 file, as ``scan_records`` reads them.
 
@@ -186,7 +209,7 @@ def scan_range(
         max_json_depth=max_json_depth,
         framed=framed,
     )
-    scan = _Scan(framer, _automaton(library, levels, literals), state, max_line)
+    scan = _Scan(framer, _automaton(library, levels, literals), state, max_line, _repeating(repeats, library, literals))
     scan.lines = lines_before
     try:
         with open(path, "rb") as handle:
@@ -220,6 +243,31 @@ class _Range(io.RawIOBase):
         return len(data)
 
 
+def _repeating(
+    repeats: Repeats | None, library: PatternSet, literals: frozenset[str]
+) -> tuple[Repeats, Callable[[bytes], bool] | None] | None:
+    """``repeats``, and what is still asked of a repeating line's bytes: whether it holds a gate literal with a digit.
+
+    A line that repeats a kept-alone record but for its header's digits
+    holds every literal without a digit that the record's line holds (they
+    are the same bytes where no digit is), so it fails the gate as that
+    line did, unless it holds a literal with a digit. A digit literal
+    holding U+FFFD could match a replaced byte only in the decoded text:
+    then no line is taken as a repeat.
+    """
+    if repeats is None:
+        return None
+    digits = [literal for literal in library.gate_literals(literals) if any(c in "0123456789" for c in literal)]
+    if any("\ufffd" in literal for literal in digits):
+        return None
+    if not digits:
+        return repeats, None
+    automaton = ahocorasick_rs.BytesAhoCorasick(
+        sorted(literal.encode() for literal in digits), matchkind=ahocorasick_rs.MatchKind.LeftmostFirst
+    )
+    return repeats, lambda raw: bool(automaton.find_matches_as_indexes(raw))
+
+
 _AUTOMATA: dict[tuple[int, frozenset[str], frozenset[str]], tuple[PatternSet, ahocorasick_rs.BytesAhoCorasick]] = {}
 
 
@@ -244,16 +292,24 @@ def _automaton(
 class _Scan:
     """The reading of one source: blocks of whole lines in, finished records out, counts into the framer."""
 
-    __slots__ = ("automaton", "framer", "lines", "max_line", "state")
+    __slots__ = ("automaton", "digit_gate", "framer", "kept", "lines", "max_line", "repeats", "state")
 
     def __init__(
-        self, framer: Framer, automaton: ahocorasick_rs.BytesAhoCorasick, state: SourceState, max_line: int
+        self,
+        framer: Framer,
+        automaton: ahocorasick_rs.BytesAhoCorasick,
+        state: SourceState,
+        max_line: int,
+        repeats: tuple[Repeats, Callable[[bytes], bool] | None] | None = None,
     ) -> None:
         self.framer = framer
         self.automaton = automaton
         self.state = state
         self.max_line = max_line
         self.lines = 0
+        self.repeats: Repeats | None = repeats[0] if repeats is not None else None
+        self.digit_gate: Callable[[bytes], bool] | None = repeats[1] if repeats is not None else None
+        self.kept: dict[bytes, Record] = {}  # a kept-alone record by its line's bytes, the header's digits as 0
 
     def records(self, opened: Opened) -> Iterator[Done]:
         """Every record of the source, in order; the source state gets lines, cut lines, replacements, errors."""
@@ -372,6 +428,8 @@ class _Scan:
         size = len(block)
         last = len(wanted)
         header_at = _HEADER_LINE.match
+        state = self.state
+        repeats, kept, digit_gate, vscode_at = self.repeats, self.kept, self.digit_gate, _VSCODE_LINE.match
         while pos < size:
             if pos:
                 while k < last and wanted[k] < pos:
@@ -388,6 +446,21 @@ class _Scan:
                     pos = wanted[k]
             end = find(b"\n", pos)
             raw = block[pos:end]
+            key = None
+            if repeats is not None:
+                head = vscode_at(raw)
+                if head is not None:
+                    key = head[0].translate(_DIGITS_AS_ZERO) + raw[head.end() :]
+                    earlier = kept.get(key)
+                    if earlier is not None and repeats(earlier) and not (digit_gate and digit_gate(raw)):
+                        # The same record as ``earlier`` but for its line, time and text, which are not wanted.
+                        if pos:
+                            fed_headers += 1
+                        finished = framer.again(earlier)
+                        if finished is not None:
+                            done.append(finished)
+                        pos, number = end + 1, number + 1
+                        continue
             if pos:
                 if _HEADER_LINE.match(raw):
                     fed_headers += 1
@@ -395,9 +468,14 @@ class _Scan:
                     fed_blank += 1
                 else:
                     fed_others += 1
+            cut = state.cut_lines
             finished = feed(number, self._text(raw))
             if finished is not None:
                 done.append(finished)
+            if key is not None and len(kept) < MAX_REPEATED and state.cut_lines == cut:
+                record = framer.kept_alone(number)
+                if record is not None and record.framing is Framing.VSCODE:
+                    kept[key] = record
             pos, number = end + 1, number + 1
         lines = number - base - 1 + (count(b"\n", pos) if pos < size else 0)
         others = lines - 1 - headers - blank  # the block's first line is always fed, never counted in bulk
