@@ -59,7 +59,9 @@ class Framing(enum.StrEnum):
     client's output channel (``[Error - 9:21:56 AM]``), ``go-panic`` a Go ``panic:`` /
     ``fatal error:`` block, ``stack`` a bare JavaScript ``Error: …`` line with its ``at`` frames,
     ``clock`` a header with a time of day but no date (``07:22:51.863 [error]``, the old console's
-    ``[main 3:45:14 PM]``), ``devtools`` a copy of the DevTools console (``log.ts:437   ERR …``).
+    ``[main 3:45:14 PM]``), ``devtools`` a copy of the DevTools console (``log.ts:437   ERR …``),
+    ``idea`` a JetBrains IDE's ``idea.log`` (``2025-05-07 20:29:57,902 [ 339278]   INFO - #logger - …``),
+    where Qoder's JetBrains plugin and its language server write.
     """
 
     VSCODE = "vscode"
@@ -73,6 +75,7 @@ class Framing(enum.StrEnum):
     STACK = "stack"
     CLOCK = "clock"
     DEVTOOLS = "devtools"
+    IDEA = "idea"
     BARE = "bare"
 
     @property
@@ -92,7 +95,7 @@ class Framing(enum.StrEnum):
 
 
 # Sets, not tuples: a framing is asked on every header line, and a set answers with one hash (a tuple compares).
-_DATED = frozenset({Framing.VSCODE, Framing.SPDLOG, Framing.CONSOLE, Framing.JSON})
+_DATED = frozenset({Framing.VSCODE, Framing.SPDLOG, Framing.CONSOLE, Framing.JSON, Framing.IDEA})
 _SNIPPET_ONLY = frozenset({Framing.STACK, Framing.DEVTOOLS})
 _SELF_DESCRIBING = frozenset({Framing.GO_PANIC, Framing.STACK})
 

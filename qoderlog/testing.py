@@ -57,6 +57,8 @@ def reframe(body: str, framing: Framing) -> str:
         return f"10:23:45.123 [info] {body}"
     if framing is Framing.DEVTOOLS:
         return f"log.ts:437  INFO {body}"
+    if framing is Framing.IDEA:
+        return f"{_STAMP.replace('.', ',')} [  12345]   INFO - #com.qoder.plugin - {body}"
     return body
 
 

@@ -662,3 +662,50 @@ def test_indented_lines_of_a_log_that_is_not_pasted_stay_continuations() -> None
     records, _counts, stripped = frame_pasted(lines)
     assert [r.line for r, _ in records] == [1]
     assert records[0][1] == tuple(lines[1:]) and stripped == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "logger", "message"),
+    [
+        (
+            "2025-05-07 20:29:57,903 [ 339279]   WARN - #com.codeium.intellij.language_server.LanguageServerService"
+            " - Error refreshing context",
+            "warning",
+            "#com.codeium.intellij.language_server.LanguageServerService",
+            "Error refreshing context",
+        ),
+        (
+            "2019-09-03 15:29:47,100 [-------]   INFO - c.i.i.p.PluginManager - Loaded bundled plugins",
+            "info",
+            "c.i.i.p.PluginManager",
+            "Loaded bundled plugins",
+        ),
+        ("2019-09-03 15:29:47,100 [12345678] SEVERE - #c.q.Plugin - boom", "error", "#c.q.Plugin", "boom"),
+        ("2019-09-03 15:29:47,100 [   1234]  ERROR - #c.q.Plugin - ", "error", "#c.q.Plugin", ""),
+        # A JetBrains plugin relays its language server's stderr: the glog E-line is the level the record has.
+        (
+            "2025-05-07 20:29:57,902 [ 339278]   INFO - #c.c.i.l.LanguageServerProcessHandler - [Language Server]:"
+            " E0507 20:29:57.902535 33412 interceptor.go:70] invalid document",
+            "error",
+            "#c.c.i.l.LanguageServerProcessHandler",
+            "[Language Server]: E0507 20:29:57.902535 33412 interceptor.go:70] invalid document",
+        ),
+    ],
+)
+def test_idea_log_headers(text: str, level: str, logger: str, message: str) -> None:
+    record = header(text)
+    assert (record.framing, record.level, record.logger, record.message) == (Framing.IDEA, level, logger, message)
+    assert record.timestamp is not None and record.timestamp.microsecond % 1000 == 0 and record.timestamp.year > 2000
+
+
+def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_header() -> None:
+    lines = [
+        "2025-05-07 20:29:57,903 [ 339279]  ERROR - #c.q.Service - Starting go process failed",
+        "java.lang.IllegalStateException: x",
+        "\tat com.qoder.A.b(A.java:1)",
+        "2025-05-07 20:29:58,000 [1234567]   INFO - #c.q.Service - noise",
+    ]
+    records, counts = frame(lines, everything=True)
+    assert [(r.line, r.framing, r.level) for r, _ in records] == [(1, Framing.IDEA, "error"), (4, Framing.IDEA, "info")]
+    assert records[0][1] == tuple(lines[1:3]) and counts[LineKind.CONTINUATION] == 2
+    assert match_header("2025-05-07 20:29:58.000 [1234567] x") is None  # a number is not a VS Code level

@@ -57,8 +57,8 @@ def test_builtin_bare_example_in_every_framing(pattern: Pattern, example: Exampl
 def test_library_is_sound_and_covers_every_file() -> None:
     assert check_library(LIBRARY) == []
     assert len(EXAMPLES) >= 60
-    assert len(FRAMINGS) == 9
-    assert len(REFRAMED) == 9 * len(BARE) > 100
+    assert len(FRAMINGS) == 10
+    assert len(REFRAMED) == 10 * len(BARE) > 100
     assert {Path(p.path).name for p in LIBRARY.patterns} == {
         "editor.yaml",
         "exthost.yaml",

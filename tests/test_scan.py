@@ -179,6 +179,11 @@ EDGE_CASES: dict[str, bytes] = {
     # Regression (hypothesis): an undated header frames the file, so its first date is in a line counted in bulk.
     "undated-first.log": b"[1:2:0101/100000.123456:ERROR:gpu_process_host.cc(1)] GPU process exited unexpectedly\n"
     b"2025-01-01 09:00:00.000 [info] noise\n2025-01-01 10:00:00.000 [info] Starting go process\n",
+    "idea.log": b"2025-05-07 20:29:57,902 [ 339278]   INFO - #c.q.LanguageServerProcessHandler - [Language Server]: "
+    b"E0507 20:29:57.902535 33412 interceptor.go:70] boom\n2025-05-07 20:29:57,903 [ 339279]   WARN - #c.q.Service -"
+    b" Error refreshing context\njava.lang.IllegalStateException: x\n\tat com.qoder.A.b(A.java:1)\n"
+    b"2025-05-07 20:29:58,000 [-------] SEVERE - c.i.o.a.Foo - Starting go process\n2025-05-07 20:29:58,001"
+    b" [12345678]  ERROR - #c.q.X - [Language Server]: W0507 20:29:58.1 1 a.go:1] w\n",
     "indented-bare-snippet.log": b"    [GoProcessService] Starting go process: /x/Qoder start\n"
     b"    [GoProcessService] Process PID=1 no longer exists, cleaning up config files only\n    noise\n",
 }

@@ -23,7 +23,10 @@ MAX_JSON_DEPTH = DEFAULT_LIMITS.max_json_depth
 _UNREAD: Any = object()
 """``make_record``'s default ``level``: the level is read from the header."""
 
-VSCODE_HEADER = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?) \[(\w+)\] ?", re.ASCII)
+VSCODE_HEADER = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?) \[([A-Za-z_]\w*)\] ?", re.ASCII)
+# A JetBrains IDE's idea.log (IdeaLogRecordFormatter): time with a comma, "[%7d]" ms since start (dashes before it
+# is known), the level right-aligned in six ("  WARN", "SEVERE"), the logger (abbreviated, maybe "#"-prefixed).
+IDEA_HEADER = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \[ *(?:\d+|-+)\] +([A-Z]+) - (\S+) - ?", re.ASCII)
 # spdlog's [time] [logger] [level], and electron-log's [time] [level] (a known level word, the time maybe in UTC).
 SPDLOG_HEADER = re.compile(
     r"\[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?)\] (?:\[([^\]]*)\] \[(\w+)\]"
@@ -83,6 +86,12 @@ _LEVELS = {
     "fatal": "critical",
     "crit": "critical",
     "critical": "critical",
+    # java.util.logging's names, as idea.log writes them
+    "severe": "error",
+    "config": "info",
+    "fine": "debug",
+    "finer": "trace",
+    "finest": "trace",
 }
 _GLOG_LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
 _JSON_TIME_KEYS = ("timestamp", "time", "ts", "@timestamp")
@@ -235,6 +244,8 @@ def _header_record(
     logger: str | None
     if framing is Framing.VSCODE:
         stamp, logger = match[1], None
+    elif framing is Framing.IDEA:
+        stamp, logger = match[1], match[3]
     elif framing is Framing.SPDLOG:
         stamp, logger = match[1], match[2]
     elif framing is Framing.CONSOLE:
@@ -309,9 +320,9 @@ def match_header(
     """
     first = text[:1]
     if first.isdigit():
-        match = VSCODE_HEADER.match(text) or CLOCK_HEADER.match(text)
+        match = VSCODE_HEADER.match(text) or IDEA_HEADER.match(text) or CLOCK_HEADER.match(text)
         if match is not None:
-            return (Framing.VSCODE if match.re is VSCODE_HEADER else Framing.CLOCK), match
+            return _BY_DIGIT[match.re], match
         return _console(text) if (unframed if console is None else console) else None
     if first == "[":
         for framing, header in _BRACKETED:
@@ -344,6 +355,12 @@ _BRACKETED = (
     (Framing.CHROMIUM, CHROMIUM_HEADER),
     (Framing.LSP, LSP_HEADER),
 )
+_BY_DIGIT: dict[re.Pattern[str], Framing] = {
+    VSCODE_HEADER: Framing.VSCODE,
+    IDEA_HEADER: Framing.IDEA,
+    CLOCK_HEADER: Framing.CLOCK,
+}
+"""The headers that start with a digit, tried in this order."""
 _BY_FIRST: dict[str, tuple[tuple[Framing, re.Pattern[str]], ...]] = {}
 for _first_char in "IWF":
     _BY_FIRST[_first_char] = ((Framing.GLOG, GLOG_HEADER),)
@@ -372,7 +389,7 @@ def make_record(
     return _header_record(framing, found, source=source, line=line, text=text, level=level)
 
 
-DATED_HEADERS: tuple[re.Pattern[str], ...] = (VSCODE_HEADER, SPDLOG_HEADER, CONSOLE_HEADER)
+DATED_HEADERS: tuple[re.Pattern[str], ...] = (VSCODE_HEADER, IDEA_HEADER, SPDLOG_HEADER, CONSOLE_HEADER)
 """The text headers that carry a date (JSON records aside): the ones a source's time span is read from."""
 HEADER_SHAPES: tuple[re.Pattern[str], ...] = (
     *DATED_HEADERS,
@@ -404,9 +421,12 @@ def kept_line_literals(levels: Iterable[str]) -> frozenset[bytes]:
     literals = {b"[" + word.encode() + b"]" for word in spellings}
     literals.update(b":" + word.encode() + b":" for word in spellings if word.isupper())  # Chromium
     literals.update(b"[" + word.encode() + b" " for word in spellings if word.istitle())  # language clients
+    literals.update(b" " + word.encode() + b" - " for word in spellings if word.isupper())  # idea.log
     for letter, level in _GLOG_LEVELS.items():
         if level in wanted:
-            literals.update(b"\n" + letter.encode() + month for month in (b"0", b"1"))
+            for month in (b"0", b"1"):
+                # At a line's start, or relayed after a writer's tag (``_relayed``).
+                literals.update(start + letter.encode() + month for start in (b"\n", b"] ", b"]: "))
     if "critical" in wanted:
         literals.update((b"\npanic: ", b"\nfatal error: "))
     return frozenset(literals)
@@ -427,30 +447,43 @@ def level_spellings(levels: Iterable[str]) -> frozenset[str]:
 _RELAYED = (LSP_HEADER, CHROMIUM_HEADER)
 _RELAYED_STARTS = frozenset("TDIWE0123456789")
 """The characters after ``[`` that can start a relayed header: a language client's level word, Chromium's digits."""
+_RELAYING_TAG = re.compile(r"\[[A-Za-z][^\]\n]{0,60}\]:? (?=[IWEF][01]\d[0-3]\d )", re.ASCII)
+"""A writer's tag before a glog line it relays: ``[Language Server]: E0507 20:29:57.902535 33412 x.go:70] …``."""
 
 
 def _relayed(text: str, at: int, level: str | None) -> str | None:
     """The level of a line relayed inside a record (``[info] [Error - 4:55:53 PM] …``) when it is higher.
 
-    A language client's or Chromium's header at the start of the message is
-    the level the line really has; both show a literal (``[Error``,
-    ``:ERROR:``) that the block scanner looks for anywhere in a line.
+    A language client's or Chromium's header at the start of the message,
+    or a glog line after a writer's tag (a JetBrains plugin relays its
+    language server's stderr so), is the level the line really has; each
+    shows a literal (``[Error``, ``:ERROR:``, ``]: E0``) that the block
+    scanner looks for anywhere in a line.
     """
-    if text[at : at + 1] != "[" or text[at + 1 : at + 2] not in _RELAYED_STARTS:
+    if text[at : at + 1] != "[":
         return level
-    for header in _RELAYED:
-        inner = header.match(text, at)
+    if text[at + 1 : at + 2] in _RELAYED_STARTS:
+        for header in _RELAYED:
+            inner = header.match(text, at)
+            if inner is not None:
+                return _higher(level, _raw_level(Framing.LSP if header is LSP_HEADER else Framing.CHROMIUM, inner))
+    tag = _RELAYING_TAG.match(text, at)
+    if tag is not None:
+        inner = GLOG_HEADER.match(text, tag.end())
         if inner is not None:
-            framing = Framing.LSP if header is LSP_HEADER else Framing.CHROMIUM
-            raw = _raw_level(framing, inner)
-            if LEVEL_RANK.get(normalise_level(raw) or "", -1) > LEVEL_RANK.get(normalise_level(level) or "", -1):
-                return raw
-            return level
+            return _higher(level, _raw_level(Framing.GLOG, inner))
+    return level
+
+
+def _higher(level: str | None, relayed: str | None) -> str | None:
+    """``relayed`` when it ranks above ``level``, else ``level`` (both raw level words)."""
+    if LEVEL_RANK.get(normalise_level(relayed) or "", -1) > LEVEL_RANK.get(normalise_level(level) or "", -1):
+        return relayed
     return level
 
 
 def _raw_level(framing: Framing, match: re.Match[str]) -> str | None:
-    if framing is Framing.VSCODE:
+    if framing is Framing.VSCODE or framing is Framing.IDEA:
         return match[2]
     if framing is Framing.SPDLOG:
         return match[3] or match[4]
