@@ -12,6 +12,7 @@ from qoderlog.model import Framing, LineKind, Record
 from qoderlog.patterns import load_patterns
 from qoderlog.read.framing import MAX_DETAIL_CHARS, MAX_DETAIL_LINES, frame_lines
 from qoderlog.read.headers import (
+    bare_level,
     make_record,
     match_header,
     normalise_level,
@@ -709,3 +710,78 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
     assert [(r.line, r.framing, r.level) for r, _ in records] == [(1, Framing.IDEA, "error"), (4, Framing.IDEA, "info")]
     assert records[0][1] == tuple(lines[1:3]) and counts[LineKind.CONTINUATION] == 2
     assert match_header("2025-05-07 20:29:58.000 [1234567] x") is None  # a number is not a VS Code level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("2024-01-01 12:00:00.123 ERROR [main] com.qoder.Agent - connection refused", "error"),
+        ("2024-01-01 12:00:02 FATAL [main] com.qoder.Agent - giving up", "critical"),
+        ("[ERROR] boom", "error"),
+        ("<WARN> low disk", "warning"),
+        ("12345 2024-01-01T12:00:00 SEVERE x", "error"),
+        ("Error 2021-11-04 21:16:31: Failed to start language server", "error"),  # the Python extension's channel
+        ("Warn 10:01 retrying", "warning"),
+        ("fatal: not a git repository (or any of the parent directories): .git", "critical"),
+        ("warning: LF will be replaced by CRLF", "warning"),
+        ("java.net.ConnectException: Connection refused", "error"),
+        ("ValueError: bad thing", "error"),
+        ('Exception in thread "main" java.lang.OutOfMemoryError: Java heap space', "error"),
+        ("Traceback (most recent call last):", "error"),
+    ],
+)
+def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) -> None:
+    assert match_header(text, unframed=False) is None  # no framing reads it
+    assert bare_level(text) == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Errors were found",
+        "the error was",
+        "INFO all good",
+        "ERRORS: 3",
+        "Error handling is fine",
+        "ErrorHandler initialised",
+        "Experiment 'pythonaa' is active",
+        "  ERROR indented: a continuation line, not a record",
+        "one two three four ERROR: too far in to be a level",
+    ],
+)
+def test_lines_that_do_not_read_as_errors(text: str) -> None:
+    assert bare_level(text) is None
+
+
+def test_an_unframed_error_line_is_kept_with_its_indented_lines_only_when_levels_are_kept() -> None:
+    lines = [
+        "Experiment 'pythonaa' is active",
+        "Traceback (most recent call last):",
+        '  File "x.py", line 1, in <module>',
+        "ValueError: bad thing",
+        "all good",
+    ]
+    kept = list(
+        frame_lines(
+            lines,
+            source="t.log",
+            is_candidate=lambda _t: False,
+            recognises=LIBRARY.recognises,
+            counts={},
+            keep_levels={"warning", "error", "critical"},
+        )
+    )
+    assert [(r.line, r.framing, r.level, d) for r, d in kept] == [
+        (2, Framing.BARE, "error", (lines[2],)),
+        (4, Framing.BARE, "error", ()),
+    ]
+    counts: dict[str, int] = {}
+    assert (
+        list(
+            frame_lines(
+                lines, source="t.log", is_candidate=lambda _t: False, recognises=LIBRARY.recognises, counts=counts
+            )
+        )
+        == []
+    )
+    assert counts[LineKind.UNRECOGNISED] == 4 and counts[LineKind.CONTINUATION] == 1

@@ -16,7 +16,10 @@ pattern recognises, which stands on its own even amid framed records.
 To keep noise cheap, only *candidate* records — those whose line passes the
 pattern library's literal prefilter — are built into ``Record`` values and
 yielded (and, when asked with ``keep_levels``, headers at those levels, so
-that unrecognised warnings can be mined); every other line is only counted.
+that unrecognised warnings can be mined, and the lines of an unframed file
+that read as errors or warnings in a shape no framing knows: ``ERROR …``,
+``fatal: …``, ``x.YException: …``, a Python traceback; see
+``headers.bare_level``); every other line is only counted.
 The caller's ``counts`` dict gets ``unrecognised`` (non-candidate headers),
 ``continuation`` and ``blank``; the caller counts each yielded record as
 ``event`` or ``unrecognised``.
@@ -37,6 +40,7 @@ from typing import Any
 from ..model import Framing, LineKind, Record
 from .headers import (
     MAX_JSON_DEPTH,
+    bare_level,
     bare_record,
     gate_and_level,
     header_time,
@@ -212,6 +216,11 @@ class Framer:
         done = self._take()
         if self.is_candidate(text):
             self.pending, self.detail, self.open = bare_record(text, source=self.source, line=number), [], True
+        elif self.keep and (level := bare_level(text)) in self.keep:
+            # A line in a shape no framing knows that reads as an error or a warning (``ERROR …``, ``x.YError: …``,
+            # a Python traceback) is kept, its indented lines with it: never an all-clear over what a person sees.
+            self.pending = bare_record(text, source=self.source, line=number, level=level)
+            self.detail, self.open = [], True
         else:
             self.noise += 1
         return done

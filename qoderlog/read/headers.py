@@ -293,20 +293,47 @@ _LOGGERS: dict[Framing, Callable[[re.Match[str]], str | None]] = {
 """The writer a header without a timestamp names: Chromium's and glog's source file, a language client."""
 
 
-def bare_record(text: str, *, source: str, line: int) -> Record:
-    """A record for a headerless line (a pasted snippet): no timestamp, no level."""
+def bare_record(text: str, *, source: str, line: int, level: str | None = None) -> Record:
+    """A record for a headerless line (a pasted snippet): no timestamp; the ``level`` ``bare_level`` read, if any."""
     component, message = split_component(text.strip())
     return Record(
         source=source,
         line=line,
         framing=Framing.BARE,
         timestamp=None,
-        level=None,
+        level=level,
         component=component,
         logger=None,
         message=message,
         text=text,
     )
+
+
+_BARE_LEVEL = re.compile(
+    r"(?:\S+\s+){0,3}?[\[(<]?(ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|WARNING|WARN)[\])>]?(?::|(?=\s)|$)"
+    r"|(Error|Fatal|Critical|Severe|Warning|Warn|error|fatal|warning)(?::| \d{4}-\d\d-\d\d| \d\d?:\d\d)"
+    r"|(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*(?:Error|Exception)(?::|$)|Exception in thread "
+    r"|Traceback \(most recent call last\):",
+    re.ASCII,
+)
+"""What makes a line in a shape no framing knows look like an error or a warning to a person.
+
+An upper-case level word among its first four words (``2024-01-01 12:00:00
+ERROR [main] …``, ``[FATAL] …``, ``WARN: …``); a first word that is a level
+before a colon or a time (``fatal: not a git repository``, the Python
+extension's ``Error 2021-11-04 21:16:31: …``); an exception's line
+(``java.net.ConnectException: …``, ``ValueError: …``, ``Exception in thread
+"main" …``); a Python traceback's first line.
+"""
+
+
+def bare_level(text: str) -> str | None:
+    """The level a headerless line shows to a reader (``_BARE_LEVEL``), normalised; ``None`` when it shows none."""
+    found = _BARE_LEVEL.match(text)
+    if found is None:
+        return None
+    word = found[1] or found[2]
+    return normalise_level(word) if word else "error"
 
 
 def match_header(
