@@ -23,11 +23,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from .errors import PatternError
-from .patterns import LineLoader
 from .resources import resource_dir
+from .yamlfiles import YamlProblem, load_yaml
 
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
 NOISE_FOLDER = "noise"
@@ -104,8 +102,8 @@ def _error(entry: NoiseEntry, message: str, hint: str = "fix the regex or the ex
 
 def _entries(path: Path) -> Iterator[NoiseEntry]:
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=LineLoader)  # a SafeLoader subclass: safe
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        document = load_yaml(path, lines=True)
+    except (OSError, UnicodeDecodeError, YamlProblem) as exc:
         raise PatternError(f"cannot read known-noise file: {exc}", path=str(path), hint="fix the YAML") from exc
     items = document.get("noise") if isinstance(document, dict) else None
     if not isinstance(items, list):

@@ -13,14 +13,10 @@ See ``patterns/README.md`` for the format.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import math
 import os
-import pickle
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,13 +25,14 @@ from typing import Any
 
 import ahocorasick_rs
 import regex
-import yaml
 
+from .cache import digest, read_cached, source_of, write_cached
 from .errors import PatternError
 from .limits import DEFAULT_LIMITS
 from .model import EVENT_COLUMNS, LEVEL_RANK, LEVELS, Event, Framing, Record
 from .read.headers import bare_record, make_record, match_header
-from .resources import cache_dir, resource_dir
+from .resources import resource_dir
+from .yamlfiles import YamlProblem, load_yaml
 
 USER_REGEX_TIMEOUT = DEFAULT_LIMITS.regex_timeout_s
 """Seconds a user pattern's regex may run on one message (``Limits.regex_timeout_s`` overrides it per run)."""
@@ -313,19 +310,6 @@ class PatternSet:
         return {p.id: p for p in self.patterns}
 
 
-class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """A safe YAML loader that remembers the line of every mapping as ``__line__`` (libyaml's when built with it)."""
-
-
-def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def load_file(path: Path, *, user: bool = False) -> list[Pattern]:
     """Every pattern of one YAML file; ``PatternError`` naming file, line and id on any fault."""
     try:
@@ -342,15 +326,15 @@ def _parse_file(path: Path, data: bytes, *, user: bool) -> list[Pattern]:
     except UnicodeDecodeError as exc:
         raise PatternError(f"cannot read pattern file: {exc}", path=shown) from exc
     try:
-        document = yaml.load(text, Loader=LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        document = load_yaml(path, data, lines=True)
+    except YamlProblem as exc:
         lines = text.splitlines()
-        shown_line = f": {lines[mark.line].strip()!r}" if mark and mark.line < len(lines) else ""
+        at = exc.line
+        shown_line = f": {lines[at - 1].strip()!r}" if at is not None and at <= len(lines) else ""
         raise PatternError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}{shown_line}",
+            f"not valid YAML: {exc.problem}{shown_line}",
             path=shown,
-            line=mark.line + 1 if mark else None,
+            line=at,
             hint="check indentation and quote regexes with single quotes",
         ) from exc
     if not isinstance(document, dict) or not isinstance(document.get("patterns"), list):
@@ -531,65 +515,30 @@ def _load(extra: tuple[str, ...], builtin: bool) -> PatternSet:
 
 # --------------------------------------------------------------------------- the compiled cache
 # Compiling the library's regexes and reading its YAML is most of a small bundle's start-up (~0.15 s); a
-# ``regex`` pattern pickles with its compiled code, so the compiled library is kept on disk between runs, keyed by
-# the bytes and paths of every pattern file, this module's source and the interpreter's and regex's versions. It is
-# never required: a missing, stale, unreadable or foreign file is ignored (and replaced), and nothing is cached for
-# a library that does not load. The folder is the user's own (``resources.cache_dir``), as trusted as their code.
+# ``regex`` pattern pickles with its compiled code, so the compiled library is kept in the cache (``qoderlog.cache``)
+# between runs, keyed by the bytes and paths of every pattern file, this module's source and the interpreter's and
+# regex's versions. Nothing is cached for a library that does not load.
 
 
 def _cache_key(files: list[tuple[Path, bool, bytes]]) -> str:
-    digest = hashlib.sha256(f"{CACHE_FORMAT}\0{sys.version}\0{regex.__version__}\0{USER_REGEX_TIMEOUT}\0".encode())
-    try:
-        digest.update(Path(__file__).read_bytes())
-    except OSError:
-        digest.update(b"?")
+    parts: list[bytes | str] = [f"{CACHE_FORMAT}\0{regex.__version__}\0{USER_REGEX_TIMEOUT}", source_of(__file__)]
     for path, user, data in files:
-        digest.update(f"\0{path}\0{int(user)}\0{len(data)}\0".encode())
-        digest.update(data)
-    return digest.hexdigest()[:32]
-
-
-def _cache_file(key: str) -> Path | None:
-    folder = cache_dir()
-    return folder / f"patterns-{key}.pickle" if folder is not None else None
+        parts.extend((f"{path}\0{int(user)}", data))
+    return digest(*parts)
 
 
 def _cached(key: str) -> tuple[Pattern, ...] | None:
     """The patterns cached under ``key``, or ``None`` when there is no usable cache file (or caching is off)."""
-    path = _cache_file(key)
-    if path is None:
-        return None
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    try:
-        value = pickle.loads(data)
-    except Exception:  # a damaged or foreign file can fail in any way unpickling does; it is only a cache
-        return None
+    value = read_cached("patterns", key)
     if isinstance(value, tuple) and value and all(isinstance(p, Pattern) for p in value):
         return value
     return None
 
 
 def _store(key: str, patterns: tuple[Pattern, ...]) -> None:
-    """Keep ``patterns`` under ``key`` (atomically, so a concurrent run reads a whole file or none); best effort."""
-    target = _cache_file(key)
-    if not patterns or target is None:
-        return
-    try:
-        data = pickle.dumps(patterns, protocol=pickle.HIGHEST_PROTOCOL)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".patterns-")
-    except (OSError, pickle.PicklingError):
-        return
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    """Keep ``patterns`` under ``key``; best effort."""
+    if patterns:
+        write_cached("patterns", key, patterns)
 
 
 def frame_example(text: str) -> Record:

@@ -132,7 +132,7 @@ def test_nothing_is_written_outside_the_output_path(hostile: dict[str, Any]) -> 
     assert not (root / "home").exists()
     cached = sorted(p.relative_to(root / "xdgcache").as_posix() for p in (root / "xdgcache").rglob("*"))
     assert cached[0] == "qoderlog" and all(
-        re.fullmatch(r"qoderlog/patterns-[0-9a-f]{32}\.pickle", p) for p in cached[1:]
+        re.fullmatch(r"qoderlog/(?:patterns|yaml)-[0-9a-f]{32}\.pickle", p) for p in cached[1:]
     )
     assert list((root / "tmp").iterdir()) == []
     assert not Path("/tmp/qoderlog-evil.log").exists()

@@ -14,9 +14,21 @@ from pathlib import Path
 import qoderlog
 
 PACKAGE = Path(qoderlog.__file__).parent
-# Imported where they are needed, not at start-up: heavy third-party packages, dask (optional), tqdm (a terminal only)
-# and importlib.metadata (30 ms; the version line and wheel installs only).
-HEAVY = ("pandas", "matplotlib", "drain3", "dask", "pyarrow", "playwright", "tqdm", "importlib", "scipy", "fsspec")
+# Imported where they are needed, not at start-up: heavy third-party packages, dask (optional), tqdm (a terminal only),
+# importlib.metadata (30 ms; the version line and wheel installs only) and PyYAML (40 ms; a file not in the cache).
+HEAVY = (
+    "pandas",
+    "matplotlib",
+    "drain3",
+    "dask",
+    "pyarrow",
+    "playwright",
+    "tqdm",
+    "importlib",
+    "scipy",
+    "fsspec",
+    "yaml",
+)
 # A command or a format loads its own stack when it runs, so that `qoderlog parse` does not pay for the analysis,
 # report, nightly and generator modules (~0.15 s and ~15 MB on the 1M-line benchmark corpus), and the package's
 # front door loads a stage when one of its names is first used and the command's entry point loads the CLI for

@@ -19,15 +19,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import ConfigError
 from ..model import Finding, Session
 from ..sessions import wall
+from ..yamlfiles import YamlProblem, load_yaml
 
 INCIDENTS_FILE = Path(__file__).with_name("incidents.yaml")
 SHARED_KEYS = frozenset({"pid", "session", "endpoint"})
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when built with it, as patterns.py does
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,8 +64,8 @@ class Incident:
 def load_incident_rules(path: Path = INCIDENTS_FILE) -> IncidentRules:
     """The links of ``path``, checked; ``ConfigError`` with the file for anything malformed."""
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except yaml.YAMLError as exc:
+        document = load_yaml(path)
+    except YamlProblem as exc:
         raise ConfigError(f"not valid YAML: {exc}", path=str(path)) from None
     links = []
     for number, item in enumerate(document.get("links") or [], 1):

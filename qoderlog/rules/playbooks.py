@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import PlaybookError
 from ..locations import BY_PLATFORM, PLATFORMS, SHELLS
 from ..model import Session, Step
+from ..yamlfiles import YamlProblem, load_yaml
 from . import Facts, Hit
 
 PLAYBOOK_DIR = Path(__file__).with_name("playbooks")
@@ -91,19 +90,6 @@ class Playbooks:
     warnings: tuple[str, ...] = ()
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """A safe YAML loader that remembers the line of every mapping as ``__line__``."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping: dict[str, Any] = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def load_playbooks(folder: Path = PLAYBOOK_DIR, causes: Mapping[str, Iterable[str]] | None = None) -> Playbooks:
     """Every ``*.yaml`` in ``folder``, checked; ``causes`` (rule id → cause keys) is what the registry declares.
 
@@ -133,10 +119,9 @@ def load_playbooks(folder: Path = PLAYBOOK_DIR, causes: Mapping[str, Iterable[st
 def _load_file(path: Path) -> Playbook:
     where = str(path)
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise PlaybookError(f"not valid YAML: {exc}", path=where, line=mark.line + 1 if mark else None) from None
+        document = load_yaml(path, lines=True)
+    except YamlProblem as exc:
+        raise PlaybookError(f"not valid YAML: {exc}", path=where, line=exc.line) from None
     if not isinstance(document, dict) or not isinstance(document.get("rule"), str):
         raise PlaybookError("a playbook is a mapping with 'rule' and 'steps'", path=where)
     steps = document.get("steps")
