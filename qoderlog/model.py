@@ -193,11 +193,20 @@ EVENT_COLUMNS: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Minidump:
-    """A Crashpad minidump found in an input: when it was written and how big it is."""
+    """A Crashpad minidump, or the OS's crash report, found in an input: when it was written and how big it is.
+
+    ``kind`` is ``minidump`` or ``crash report`` (``read.crashreports``: macOS
+    ``.ips`` / ``.crash``, Windows ``.wer``), which also names the ``process``
+    that died and how (``reason``, e.g. ``EXC_BAD_ACCESS (SIGSEGV)``) when it
+    could be read.
+    """
 
     source: str
     time: datetime | None
     size: int
+    kind: str = "minidump"
+    process: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

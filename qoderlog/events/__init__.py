@@ -121,7 +121,14 @@ class Accounting:
             "inputs": [report.to_dict() for report in self.inputs],
             "ignored_files": [label for label, _ in self.discovery.ignored],
             "minidumps": [
-                {"source": d.source, "time": d.time.isoformat() if d.time else None, "size": d.size}
+                {
+                    "source": d.source,
+                    "time": d.time.isoformat() if d.time else None,
+                    "size": d.size,
+                    "kind": d.kind,
+                    "process": d.process,
+                    "reason": d.reason,
+                }
                 for d in self.discovery.minidumps
             ],
         }

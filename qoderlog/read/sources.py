@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import functools
 import gzip
 import io
 import lzma
@@ -44,6 +45,8 @@ from typing import Any, BinaryIO, TypeVar
 
 from ..limits import DEFAULT_LIMITS, LimitExceeded, LimitHit, Limits
 from ..model import Minidump
+from .crashreports import CRASH_REPORT_NAME, crash_report
+from .crashreports import HEAD_BYTES as CRASH_HEAD_BYTES
 from .streams import stream_key
 
 HEAD_BYTES = 64 * 1024
@@ -392,6 +395,10 @@ def _sources_at(path: Path, shown: str, walk: _Walk) -> Iterator[Source]:
         yield from _archive_sources(path, shown, walk)
     elif path.suffix.lower() == ".dmp":
         discovery.minidumps.append(_minidump(shown, info))
+    elif CRASH_REPORT_NAME.match(path.name):
+        _note_crash_report(
+            discovery, shown, info.st_size, datetime.fromtimestamp(info.st_mtime), lambda: path.open("rb")
+        )
     else:
         yield _file_source(path, shown, info.st_size, walk)
 
@@ -410,7 +417,7 @@ def _folder_sources(root: Path, shown: str, walk: _Walk) -> Iterator[Source]:
         if walk.spent(shown, len(files) - index, "files"):
             return
         name = full.name
-        if name.lower().endswith(".dmp") or _is_archive(full) or _LOG_NAME.match(name):
+        if name.lower().endswith(".dmp") or CRASH_REPORT_NAME.match(name) or _is_archive(full) or _LOG_NAME.match(name):
             # Through stat first: a FIFO named like a log or an archive is refused, never opened.
             yield from _sources_at(full, label, walk)
         else:
@@ -468,6 +475,9 @@ def _zip_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
             if base.lower().endswith(".dmp"):
                 when = _member_time(datetime, *member.date_time)
                 discovery.minidumps.append(Minidump(source=label, time=when, size=member.file_size))
+            elif CRASH_REPORT_NAME.match(base):
+                when = _member_time(datetime, *member.date_time)
+                _note_crash_report(discovery, label, member.file_size, when, functools.partial(archive.open, member))
             elif _LOG_NAME.match(base):
                 if walk.packs_too_tight(label, member.file_size, member.compress_size):
                     continue  # reported as a failure with the ratio
@@ -533,6 +543,9 @@ def _tar_sources(handle: BinaryIO, shown: str, walk: _Walk) -> Iterator[Source]:
             elif base.lower().endswith(".dmp"):
                 when = _member_time(datetime.fromtimestamp, member.mtime) if member.mtime else None
                 discovery.minidumps.append(Minidump(source=label, time=when, size=member.size))
+            elif CRASH_REPORT_NAME.match(base):
+                when = _member_time(datetime.fromtimestamp, member.mtime) if member.mtime else None
+                _note_crash_report(discovery, label, member.size, when, functools.partial(archive.extractfile, member))
             elif _LOG_NAME.match(base):
 
                 def opener(member: tarfile.TarInfo = member) -> BinaryIO:
@@ -575,6 +588,27 @@ def _member_time(make: Callable[..., datetime], *values: float) -> datetime | No
         return make(*values)
     except (ValueError, OverflowError, OSError):
         return None
+
+
+def _note_crash_report(
+    discovery: Discovery,
+    label: str,
+    size: int,
+    when: datetime | None,
+    opener: Callable[[], BinaryIO | None],
+) -> None:
+    """Note the crash report ``label`` from its first bytes; a failure to read them is noted, the report listed."""
+    try:
+        handle = opener()
+        if handle is None:
+            head = b""
+        else:
+            with handle:
+                head = handle.read(CRASH_HEAD_BYTES)
+    except _READ_ERRORS as exc:
+        discovery.failures.append((label, f"crash report not read: {_describe(exc)}"))
+        head = b""
+    discovery.minidumps.append(crash_report(label, head, size, when))
 
 
 def _minidump(label: str, info: os.stat_result) -> Minidump:

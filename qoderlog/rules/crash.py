@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..model import Event, Evidence, Minidump, Severity
+from ..read.crashreports import KIND as CRASH_REPORT
 from ..sessions import platform_of, seconds_between, wall
 from . import Facts, Hit, Rule
 from .exit_codes import ExitDecoding, decode_exit
@@ -294,14 +295,17 @@ def _hit(
         severity = max(severity, Severity.ERROR)
     if process in ("extension-host", "remote-extension-host") and causes[0] == "killed" and count == 1:
         severity = Severity.WARNING  # ended from outside (a reload, a disconnect, the OOM killer): a sign, not a crash
-    tied = [dump.source for dump, owner in dumps.items() if owner is not None and any(owner is d for d in burst)]
+    tied_dumps = [dump for dump, owner in dumps.items() if owner is not None and any(owner is d for d in burst)]
+    tied = [dump.source for dump in tied_dumps]
     near = [e for e in context if _around(e, burst)]
     explanation = _explanation(first, decodings[0], causes[0], near)
     times = f"{count} times" if count > 1 else "once"
     where = f" on {_PLATFORM_NAMES[platform]}" if platform in _PLATFORM_NAMES else ""
     summary = f"{_NAMES[process]} crashed {times}{where}: {explanation}."
-    if tied:
-        summary += f" Minidump: {', '.join(tied)}."
+    for kind, label in (("minidump", "Minidump"), (CRASH_REPORT, "Crash report")):
+        named = [dump.source for dump in tied_dumps if dump.kind == kind]
+        if named:
+            summary += f" {label}: {', '.join(named)}."
     lines = [e for d in burst[:4] for e in d.events[:2]]
     if len(burst) > 4:
         lines.append(burst[-1].events[0])  # and the latest death
@@ -429,16 +433,33 @@ def _gap(a: datetime | None, b: datetime | None) -> float | None:
 
 def _lone_dump(dump: Minidump) -> Hit:
     when = wall(dump.time).isoformat(sep=" ") if dump.time else "an unknown time"
+    if dump.kind == CRASH_REPORT:
+        system = "Windows" if dump.source.lower().endswith(".wer") else "macOS"
+        died = f"{dump.process or 'a process'} died" + (f": {dump.reason}" if dump.reason else "")
+        summary = f"{system} wrote a crash report at {when} ({dump.source}): {died}; no crash line near it in the logs."
+        platform: str | None = system.lower()
+        signature = "crash-report:" + ":".join(p for p in (dump.process, dump.reason) if p)
+    else:
+        summary = f"A Crashpad minidump was written at {when} ({dump.source}) with no crash line near it in the logs."
+        platform, signature = None, "minidump"
     return Hit(
         severity=Severity.WARNING,
-        summary=f"A Crashpad minidump was written at {when} ({dump.source}) with no crash line near it in the logs.",
+        summary=summary,
         source=dump.source,
         start=dump.time,
         end=dump.time,
-        metrics={"kind": "minidump", "process": None, "cause": "native-crash", "minidumps": [dump.source]},
+        metrics={
+            "kind": dump.kind.replace(" ", "-"),
+            "process": None,
+            "process_name": dump.process,
+            "reason": dump.reason,
+            "cause": "native-crash",
+            "platform": platform,
+            "minidumps": [dump.source],
+        },
         evidence=(),
         causes=("native-crash",),
-        signature="minidump",
+        signature=signature,
     )
 
 

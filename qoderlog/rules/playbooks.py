@@ -256,8 +256,11 @@ def place_of(hit: Hit, facts: Facts, bundle: Place) -> Place:
         return next((getattr(s, attribute) for s in ordered if getattr(s, attribute)), None)
 
     endpoint = hit.metrics.get("endpoint") or first("endpoint")
+    told = hit.metrics.get("platform")  # what the hit itself knows, when the sessions do not say (a crash report's OS)
     return Place(
-        platform=(platform_of(session, facts.sessions) if session is not None else None) or bundle.platform,
+        platform=(platform_of(session, facts.sessions) if session is not None else None)
+        or bundle.platform
+        or (told if told in PLATFORMS else None),
         unix=bundle.unix,
         binary=hit.metrics.get("binary_path") or first("binary_path"),
         work_dir=bundle.work_dir,
