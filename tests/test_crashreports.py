@@ -17,6 +17,7 @@ import pytest
 
 from qoderlog import analyze
 from qoderlog.read.crashreports import crash_report
+from qoderlog.reporters import REPORTERS, RenderOptions
 
 # https://github.com/OnionBrowser/OnionBrowser/issues/76 — an older .ips: a JSON header line, then the text report.
 OLD_IPS = (
@@ -122,3 +123,11 @@ def test_a_bundle_with_crash_reports_is_never_an_all_clear(tmp_path: Path) -> No
     assert kinds == {("crash report", "Qoder Helper (Renderer)"), ("crash report", "ipv6dup-ui.exe")}
     steps = {f["source"].rsplit(".", 1)[-1]: f["remediation"]["steps"][0]["platform"] for f in document["findings"]}
     assert steps == {"ips": "macos", "wer": "windows"}
+
+
+def test_the_reports_list_what_a_crash_report_says_died(tmp_path: Path) -> None:
+    path = tmp_path / "Qoder Helper (Renderer)-2025-03-01-091502.ips"
+    path.write_text(NEW_IPS, encoding="utf-8")
+    out = io.StringIO()
+    REPORTERS["markdown"](analyze([path]), out, RenderOptions())
+    assert "— `Qoder Helper (Renderer): EXC_BAD_ACCESS (SIGSEGV)`" in out.getvalue()

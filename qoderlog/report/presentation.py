@@ -460,6 +460,11 @@ def step_groups(steps: Iterable[Mapping[str, Any]]) -> tuple[StepGroup, ...]:
     return tuple(groups)
 
 
+def _died(dump: Mapping[str, Any]) -> str:
+    """What a crash report says died and how (``Code Helper: EXC_BAD_ACCESS (SIGBUS)``); empty for a minidump."""
+    return ": ".join(str(part) for part in (dump.get("process"), dump.get("reason")) if part)
+
+
 def _size(value: int | None) -> str:
     if value is None:
         return "—"
@@ -485,7 +490,8 @@ def _accounting(stats: Mapping[str, Any]) -> AccountingView:
         for item in stats.get("inputs") or []
     )
     dumps = tuple(
-        (str(d["source"]), str(d.get("time") or "—"), _size(d.get("size"))) for d in stats.get("minidumps") or []
+        (str(d["source"]), str(d.get("time") or "—"), _size(d.get("size")), _died(d))
+        for d in stats.get("minidumps") or []
     )
     return AccountingView(
         lines_read=int(stats.get("lines_read") or 0),

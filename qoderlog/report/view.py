@@ -220,7 +220,8 @@ class AccountingView:
     by_kind: Mapping[str, int]
     inputs: tuple[InputRow, ...]
     ignored: tuple[str, ...]
-    minidumps: tuple[tuple[str, str, str], ...]
+    minidumps: tuple[tuple[str, str, str, str], ...]
+    """Source, time, size and what died (a crash report's process and reason; empty for a minidump)."""
     cut_lines: int
     replacements: int
     limits: tuple[tuple[str, str], ...] = ()
