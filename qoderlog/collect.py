@@ -6,7 +6,10 @@ a remote host: both layouts can be there): the desktop app's
 ``logs/<timestamp>/…`` under its user-data folder, the remote server's
 ``~/.qoder-server/data/logs``, rotated and gzipped files among them; Crashpad
 minidumps (listed by name, size and time; put in the zip only with
-``with_dumps``); and the ``.info.json`` beside the sidecar's cache, of which
+``with_dumps``); the OS's crash reports of Qoder's processes (macOS
+DiagnosticReports ``Qoder….ips`` / ``.crash``, Windows WER
+``AppCrash_Qoder.exe_…/Report.wer``), taken as text like the logs; and the
+``.info.json`` beside the sidecar's cache, of which
 only the fields (pid, port, socket path, version…) are kept, never a value
 that looks like a secret. Files older than ``since`` are left out. ``paths``
 replaces discovery with folders or files of the user's choice.
@@ -38,6 +41,7 @@ from typing import Any
 
 from .errors import UsageError
 from .locations import BY_PLATFORM, LogLocation
+from .read.crashreports import CRASH_REPORT_NAME
 from .read.sources import detect_encoding
 from .redact import KINDS, Redactor
 from .resources import package_version
@@ -49,6 +53,8 @@ _SINCE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _SECRET_FIELD = re.compile(r"token|secret|passw|key|auth|cookie|credential", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"<(?:" + "|".join(KINDS) + r")-\d+>")
+_QODERS = re.compile(r"(?i)(?:AppCrash_|AppHang_|Critical_|NonCritical_)?qoder")
+"""A crash report of Qoder's: ``Qoder…-<date>.ips`` (macOS), ``AppCrash_Qoder.exe_…/Report.wer`` (Windows)."""
 _SEARCHED = {"windows": ("windows",), "macos": ("macos",), "linux": ("linux", "remote"), "remote": ("remote", "linux")}
 
 
@@ -112,6 +118,22 @@ class _Search:
             if path.is_file() and not path.is_symlink():
                 self._take_file(path, f"{label}/{path.relative_to(root).as_posix()}")
 
+    def take_crash_reports(self, root: Path, label: str) -> None:
+        """Qoder's crash reports under ``root`` (the OS's folder, shared by every app): ``Qoder…`` names only."""
+        self.looked_in.append(root)
+        if not root.is_dir():
+            return
+        for path in sorted(root.rglob("*")):
+            named = path.name if path.suffix.lower() in (".ips", ".crash") else path.parent.name
+            if path.is_file() and not path.is_symlink() and CRASH_REPORT_NAME.match(path.name) and _QODERS.match(named):
+                info = path.stat()
+                modified = datetime.fromtimestamp(info.st_mtime, tz=UTC)
+                if modified < self.cutoff:
+                    self.skipped_old += 1
+                    continue
+                member = f"{label}/{path.relative_to(root).as_posix()}"
+                self.files.append(LogFile(path=path, member=member, size=info.st_size, modified=modified))
+
     def _take_file(self, path: Path, member: str) -> None:
         info = path.stat()
         modified = datetime.fromtimestamp(info.st_mtime, tz=UTC)
@@ -149,6 +171,8 @@ def discover(
             prefix = "qoder-server" if name == "remote" else ""
             search.take(where.logs.resolve(home, env), _join(prefix, "logs"))
             search.take(where.crashpad.resolve(home, env), _join(prefix, "Crashpad"))
+            if where.crash_reports is not None:
+                search.take_crash_reports(where.crash_reports.resolve(home, env), "CrashReports")
             info_json = info_json or _info_json(where, home, env)
     return Found(
         platform=platform,

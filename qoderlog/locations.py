@@ -76,6 +76,8 @@ class LogLocation:
     binary: str
     """The sidecar binary's path when the logs do not show it, as a shell word."""
     binary_human: str
+    crash_reports: Folder | None = None
+    """Where the OS keeps its crash reports (macOS DiagnosticReports, Windows WER), when it has such a folder."""
 
 
 _WIN_DATA = ("Qoder",)
@@ -131,6 +133,13 @@ LOG_LOCATIONS: tuple[LogLocation, ...] = (
         ),
         binary=r'"$env:LOCALAPPDATA\Programs\Qoder\resources\app\resources\bin\x86_64_windows\Qoder.exe"',
         binary_human=r"%LOCALAPPDATA%\Programs\Qoder\resources\app\resources\bin\x86_64_windows\Qoder.exe",
+        crash_reports=Folder(
+            human=r"%LOCALAPPDATA%\Microsoft\Windows\WER\ReportArchive",
+            shell=r'"$env:LOCALAPPDATA\Microsoft\Windows\WER\ReportArchive"',
+            root="LOCALAPPDATA",
+            parts=("Microsoft", "Windows", "WER", "ReportArchive"),
+            fallback=("AppData", "Local"),
+        ),
     ),
     LogLocation(
         platform="macos",
@@ -165,6 +174,12 @@ LOG_LOCATIONS: tuple[LogLocation, ...] = (
         install=Folder(human="/Applications/Qoder.app", shell="/Applications/Qoder.app", root="home", parts=()),
         binary="/Applications/Qoder.app/Contents/Resources/app/resources/bin/aarch64_darwin/Qoder",
         binary_human="/Applications/Qoder.app/Contents/Resources/app/resources/bin/aarch64_darwin/Qoder",
+        crash_reports=Folder(
+            human="~/Library/Logs/DiagnosticReports",
+            shell='"$HOME/Library/Logs/DiagnosticReports"',
+            root="home",
+            parts=("Library", "Logs", "DiagnosticReports"),
+        ),
     ),
     LogLocation(
         platform="linux",

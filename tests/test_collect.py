@@ -259,3 +259,38 @@ def test_analyze_without_a_path_reads_this_machines_logs(tmp_path: Path) -> None
     assert "stale-pid" in {f["rule"] for f in json.loads(done.stdout)["findings"]}
     nothing = _cli("analyze", home=tmp_path / "empty", cwd=tmp_path)
     assert nothing.returncode == 3 and "No Qoder log files found" in nothing.stderr
+
+
+def test_qoders_crash_reports_are_taken_redacted_and_read_back_as_crash_reports(tmp_path: Path) -> None:
+    from tests.test_crashreports import NEW_IPS, WER
+
+    mac = _macos(tmp_path / "mac")
+    reports = mac.home / "Library" / "Logs" / "DiagnosticReports"
+    reports.mkdir(parents=True)
+    (reports / "Qoder Helper (Renderer)-2025-03-01-091502.ips").write_text(
+        NEW_IPS.replace('"launchd"', f'"/Users/{mac.user}/x"'), encoding="utf-8"
+    )
+    (reports / "Safari-2025-03-01-091502.ips").write_text(NEW_IPS, encoding="utf-8")  # another app's: left alone
+    windows = _windows(tmp_path / "win")
+    archive = Path(windows.env["LOCALAPPDATA"]) / "Microsoft" / "Windows" / "WER" / "ReportArchive"
+    (archive / "AppCrash_Qoder.exe_6b1d2e_1a2b3c4d").mkdir(parents=True)
+    (archive / "AppCrash_Qoder.exe_6b1d2e_1a2b3c4d" / "Report.wer").write_bytes(WER.encode("utf-16"))
+    (archive / "AppCrash_explorer.exe_77aa_1").mkdir()
+    (archive / "AppCrash_explorer.exe_77aa_1" / "Report.wer").write_bytes(WER.encode("utf-16"))
+    for layout, member in (
+        (mac, "CrashReports/Qoder Helper (Renderer)-2025-03-01-091502.ips"),
+        (windows, "CrashReports/AppCrash_Qoder.exe_6b1d2e_1a2b3c4d/Report.wer"),
+    ):
+        found = _found(layout)
+        assert [f.member for f in found.files if f.member.startswith("CrashReports/")] == [member]
+        bundle = tmp_path / f"{layout.platform}.zip"
+        write_bundle(found, bundle, home=layout.home)
+        with zipfile.ZipFile(bundle) as zipped:
+            text = zipped.read(next(n for n in zipped.namelist() if n.startswith("CrashReports/"))).decode("utf-8")
+        assert layout.user not in text
+        reports_read = [d for d in analyze([bundle]).accounting.discovery.minidumps if d.kind == "crash report"]
+        assert [(d.process, d.reason) for d in reports_read] == [
+            ("Qoder Helper (Renderer)", "EXC_BAD_ACCESS (SIGSEGV)")
+            if layout is mac
+            else ("ipv6dup-ui.exe", "APPCRASH exception code 0xe0434352")
+        ]
