@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import sys
 import time
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 from .inbox import describe_upload, find_uploads
 from .schema import rows_table
 from .warehouse import BatchSummary, Upload, UploadResult, Warehouse
-from .worker import analyse_upload
+from .worker import analyse_upload, analyse_uploads
 
 Progress = Callable[[BatchSummary], None]
 
@@ -143,38 +144,73 @@ def _unreadable(path: str, reason: str) -> UploadResult:
     return UploadResult(upload=upload, status="quarantined", reason=reason, analysed_at=now, duration_s=0.0)
 
 
-IN_FLIGHT_PER_WORKER = 32
-"""Uploads queued per worker: enough that workers keep going while the main process writes a part (a result is
-a few rows, so memory stays small and flat)."""
+CHUNK_UPLOADS = 8
+"""Uploads per task handed to a worker: one message each way per few uploads instead of per upload."""
+CHUNK_BYTES = 1 << 20
+"""A task's uploads stop at this many bytes: a big upload goes alone, so that the last tasks of a night are short
+and no worker is left with a long queue of its own while the others are done."""
+IN_FLIGHT_PER_WORKER = 16
+"""Tasks per worker queued, running, or finished but waiting for an earlier one (results are committed in inbox
+order): enough that workers keep going while the main process imports the part writer or writes a part, and
+memory stays small and flat (a result is a few rows). A task slower than the others' whole window holds them back
+until it ends (at most ``Limits.timeout_s`` per upload)."""
 
 Engine = Callable[[list[Upload], Limits, bool, Callable[[UploadResult], None], int, "str | None"], None]
+
+
+def _chunks(tasks: list[Upload]) -> Iterator[list[Upload]]:
+    """``tasks`` in order, cut into runs of at most ``CHUNK_UPLOADS`` uploads and about ``CHUNK_BYTES``."""
+    chunk: list[Upload] = []
+    size = 0
+    for task in tasks:
+        if chunk and (len(chunk) >= CHUNK_UPLOADS or size + task.size > CHUNK_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(task)
+        size += task.size
+    if chunk:
+        yield chunk
 
 
 def _windowed(
     tasks: list[Upload],
     window: int,
-    submit: Callable[[Upload], Any],
+    submit: Callable[[list[Upload]], Any],
     first_done: Callable[[list[Any]], Any],
     collect: Callable[[UploadResult], None],
 ) -> None:
-    """Keep at most ``window`` uploads in flight (memory stays flat), collecting each as it finishes.
+    """Analyse ``tasks`` in chunks (``_chunks``) with at most ``window`` of them in flight or waiting (memory stays
+    flat), collecting every result in the order of ``tasks``.
 
-    ``submit`` starts one upload and returns its future; ``first_done`` waits
-    for at least one of the futures and returns ``(done, not_done)`` — the
-    shape of both ``concurrent.futures.wait`` and ``distributed.wait``.
+    In order, so that what is committed — which uploads go in which part, the rows' order, the fleet template ids
+    assigned part by part — is the same whatever the number of workers and whichever finished first.
+    ``submit`` starts one chunk and returns its future (of the chunk's results); ``first_done`` waits for at least
+    one of the futures and returns ``(done, not_done)`` — the shape of both ``concurrent.futures.wait`` and
+    ``distributed.wait``.
     """
-    queue = iter(tasks)
-    running = {submit(task): task for task in _take(queue, window)}
+    numbered = enumerate(_chunks(tasks))
+    running: dict[Any, tuple[int, list[Upload]]] = {}
+    finished: dict[int, list[UploadResult]] = {}
+
+    def refill() -> None:
+        for index, chunk in itertools.islice(numbered, max(0, window - len(running) - len(finished))):
+            running[submit(chunk)] = (index, chunk)
+
+    refill()
     # The part writer's first use costs ~0.5 s (pyarrow's timestamp kernels): pay it now, while the workers work
     # (in this thread: a thread importing while a pool forks can deadlock the children).
     _warm_writer()
+    following = 0
     while running:
         done, _ = first_done(list(running))
         for future in done:
-            task = running.pop(future)
-            collect(_outcome(future, task))
-            for follow in _take(queue, 1):
-                running[submit(follow)] = follow
+            index, chunk = running.pop(future)
+            finished[index] = _outcome(future, chunk)
+        while following in finished:
+            for result in finished.pop(following):
+                collect(result)
+            following += 1
+        refill()
 
 
 def _local_engine(
@@ -196,7 +232,7 @@ def _local_engine(
         _windowed(
             tasks,
             workers * IN_FLIGHT_PER_WORKER,
-            lambda task: pool.submit(analyse_upload, task, limits, keep_events),
+            lambda chunk: pool.submit(analyse_uploads, chunk, limits, keep_events),
             lambda futures: wait(futures, return_when=FIRST_COMPLETED),
             collect,
         )
@@ -226,7 +262,7 @@ def _dask_engine(
         _windowed(
             tasks,
             max(workers, 1) * IN_FLIGHT_PER_WORKER,
-            lambda task: client.submit(analyse_upload, task, limits, keep_events, pure=False),
+            lambda chunk: client.submit(analyse_uploads, chunk, limits, keep_events, pure=False),
             lambda futures: dask_wait(futures, return_when="FIRST_COMPLETED"),
             collect,
         )
@@ -239,21 +275,11 @@ def _dask_engine(
 ENGINES: dict[str, Engine] = {"local": _local_engine, "dask": _dask_engine}
 
 
-def _take(queue: Iterator[Upload], count: int) -> list[Upload]:
-    taken = []
-    for _ in range(count):
-        try:
-            taken.append(next(queue))
-        except StopIteration:
-            break
-    return taken
-
-
-def _outcome(future: Future[UploadResult], task: Upload) -> UploadResult:
+def _outcome(future: Future[list[UploadResult]], chunk: list[Upload]) -> list[UploadResult]:
     try:
         return future.result()
     except Exception as exc:
-        return _crashed(task, exc)
+        return [_crashed(task, exc) for task in chunk]
 
 
 def _crashed(task: Upload, exc: BaseException) -> UploadResult:
