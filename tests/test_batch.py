@@ -243,13 +243,14 @@ def committed_parts(warehouse: Path) -> list[tuple[str, dict[str, list[dict[str,
 
 def test_two_workers_commit_exactly_what_one_worker_commits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same parts with the same uploads, rows in the same order, the same fleet template ids and ledger, whichever
-    worker finished first (chunks of 3 uploads, a window of 2 chunks per worker so that results wait for earlier
-    ones)."""
+    worker finished first (chunks of 3 uploads, 2 queued or running per worker, at most 4 results waiting for an
+    earlier chunk)."""
     from qoderlog.nightly import runners
     from qoderlog.synth import write_inbox
 
     monkeypatch.setattr(runners, "CHUNK_UPLOADS", 3)
     monkeypatch.setattr(runners, "IN_FLIGHT_PER_WORKER", 2)
+    monkeypatch.setattr(runners, "MAX_WAITING", 4)
     inbox = tmp_path / "inbox"
     write_inbox(inbox, uploads=40, seed=5)
     hostile_inbox(inbox)
@@ -272,28 +273,32 @@ def test_two_workers_commit_exactly_what_one_worker_commits(tmp_path: Path, monk
 
 
 def test_results_are_collected_in_inbox_order_whichever_chunk_finishes_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of two, at most three queued or running, no new one while three results wait for an earlier chunk; the
+    newest chunk always finishes first, and one of them breaks."""
     from concurrent.futures import Future
 
     from qoderlog.nightly import runners
     from qoderlog.nightly.warehouse import Upload, UploadResult
 
     monkeypatch.setattr(runners, "CHUNK_UPLOADS", 2)
+    monkeypatch.setattr(runners, "MAX_WAITING", 3)
     uploads = [Upload(upload_id=f"u{i}", path=f"/inbox/{i}.log", size=10, mtime=0.0) for i in range(11)]
-    running: list[tuple[Future[list[UploadResult]], list[Upload]]] = []
+    running: list[tuple[Future[list[UploadResult]], int, list[Upload]]] = []
     chunks: list[list[str]] = []
+    happened: list[str] = []
     collected: list[UploadResult] = []
-    waiting: list[int] = []
 
     def submit(chunk: list[Upload]) -> Future[list[UploadResult]]:
         future: Future[list[UploadResult]] = Future()
-        running.append((future, chunk))
+        running.append((future, len(chunks), chunk))
+        happened.append(f"start {len(chunks)}")
         chunks.append([u.upload_id for u in chunk])
-        waiting.append(sum(len(c) for c in chunks) - len(collected))
         return future
 
     def newest_first(futures: list[Future[list[UploadResult]]]) -> tuple[set[Any], set[Any]]:
-        future, chunk = running.pop()
-        if chunk[0].upload_id == "u4":
+        future, index, chunk = running.pop()
+        happened.append(f"done {index}")
+        if index == 2:
             future.set_exception(RuntimeError("killed"))
         else:
             future.set_result(
@@ -304,7 +309,12 @@ def test_results_are_collected_in_inbox_order_whichever_chunk_finishes_first(mon
     runners._windowed(uploads, 3, submit, newest_first, collected.append)
     assert [r.upload.upload_id for r in collected] == [u.upload_id for u in uploads]
     assert chunks == [["u0", "u1"], ["u2", "u3"], ["u4", "u5"], ["u6", "u7"], ["u8", "u9"], ["u10"]]
-    assert max(waiting) == 6  # three chunks of two uploads submitted or done and not yet collected
+    assert happened == [
+        *("start 0", "start 1", "start 2"),  # the window
+        *("done 2", "start 3"),  # two results wait: one more chunk
+        *("done 3", "done 1", "done 0"),  # four wait: none until chunk 0 is done and 0 to 3 are collected
+        *("start 4", "start 5", "done 5", "done 4"),
+    ]
     assert [(r.status, r.reason) for r in collected[4:6]] == [("failed", "worker crashed: RuntimeError: killed")] * 2
     assert {r.status for r in collected[:4] + collected[6:]} == {"done"}
 

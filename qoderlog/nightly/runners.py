@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import sys
 import time
@@ -150,10 +149,12 @@ CHUNK_BYTES = 1 << 20
 """A task's uploads stop at this many bytes: a big upload goes alone, so that the last tasks of a night are short
 and no worker is left with a long queue of its own while the others are done."""
 IN_FLIGHT_PER_WORKER = 16
-"""Tasks per worker queued, running, or finished but waiting for an earlier one (results are committed in inbox
-order): enough that workers keep going while the main process imports the part writer or writes a part, and
-memory stays small and flat (a result is a few rows). A task slower than the others' whole window holds them back
-until it ends (at most ``Limits.timeout_s`` per upload)."""
+"""Tasks per worker queued or running: enough that workers keep going while the main process imports the part
+writer (~0.6 s of CPU, once) or writes a part."""
+MAX_WAITING = 1024
+"""Analysed uploads held for an earlier one still running (results are committed in inbox order): a slow upload
+(up to ``Limits.timeout_s``) holds back the commits, not the other workers, until this many wait; memory stays
+flat (a result is a few rows, more with ``--keep-events``)."""
 
 Engine = Callable[[list[Upload], Limits, bool, Callable[[UploadResult], None], int, "str | None"], None]
 
@@ -179,8 +180,8 @@ def _windowed(
     first_done: Callable[[list[Any]], Any],
     collect: Callable[[UploadResult], None],
 ) -> None:
-    """Analyse ``tasks`` in chunks (``_chunks``) with at most ``window`` of them in flight or waiting (memory stays
-    flat), collecting every result in the order of ``tasks``.
+    """Analyse ``tasks`` in chunks (``_chunks``), at most ``window`` of them queued or running and ``MAX_WAITING``
+    results held for an earlier chunk (memory stays flat), collecting every result in the order of ``tasks``.
 
     In order, so that what is committed — which uploads go in which part, the rows' order, the fleet template ids
     assigned part by part — is the same whatever the number of workers and whichever finished first.
@@ -191,10 +192,14 @@ def _windowed(
     numbered = enumerate(_chunks(tasks))
     running: dict[Any, tuple[int, list[Upload]]] = {}
     finished: dict[int, list[UploadResult]] = {}
+    waiting = 0
 
     def refill() -> None:
-        for index, chunk in itertools.islice(numbered, max(0, window - len(running) - len(finished))):
-            running[submit(chunk)] = (index, chunk)
+        while len(running) < window and waiting < MAX_WAITING:
+            item = next(numbered, None)
+            if item is None:
+                return
+            running[submit(item[1])] = item
 
     refill()
     # The part writer's first use costs ~0.5 s (pyarrow's timestamp kernels): pay it now, while the workers work
@@ -206,8 +211,11 @@ def _windowed(
         for future in done:
             index, chunk = running.pop(future)
             finished[index] = _outcome(future, chunk)
+            waiting += len(chunk)
         while following in finished:
-            for result in finished.pop(following):
+            results = finished.pop(following)
+            waiting -= len(results)
+            for result in results:
                 collect(result)
             following += 1
         refill()
