@@ -306,11 +306,11 @@ def test_results_are_collected_in_inbox_order_whichever_chunk_finishes_first(mon
             )
         return {future}, set(futures) - {future}
 
-    runners._windowed(uploads, 3, submit, newest_first, collected.append)
+    runners._windowed(uploads, 3, submit, newest_first, collected.append, lambda: happened.append("prepare"))
     assert [r.upload.upload_id for r in collected] == [u.upload_id for u in uploads]
     assert chunks == [["u0", "u1"], ["u2", "u3"], ["u4", "u5"], ["u6", "u7"], ["u8", "u9"], ["u10"]]
     assert happened == [
-        *("start 0", "start 1", "start 2"),  # the window
+        *("start 0", "start 1", "start 2", "prepare"),  # the window, then what the main process needs
         *("done 2", "start 3"),  # two results wait: one more chunk
         *("done 3", "done 1", "done 0"),  # four wait: none until chunk 0 is done and 0 to 3 are collected
         *("start 4", "start 5", "done 5", "done 4"),
