@@ -504,8 +504,6 @@ def batch(
     or slow uploads are recorded as failed or quarantined with the reason.
     """
     from .nightly.runners import run_batch  # startup: only the command that needs it loads it
-    from .nightly.warehouse import open_warehouse  # startup: only the command that needs it loads it
-    from .reporters.fleet_report import render_fleet  # startup: only the command that needs it loads it
 
     if scheduler and engine != "dask":
         raise UsageError("--scheduler needs --engine dask")
@@ -525,6 +523,9 @@ def batch(
     click.echo(summary.line(), err=True)
     if not fleet_report:
         return
+    from .nightly.warehouse import open_warehouse  # startup: the report's stack only when there is a report
+    from .reporters.fleet_report import render_fleet  # startup: the report's stack only when there is a report
+
     store = open_warehouse(warehouse, ledger=ledger)
     try:
         page = io.StringIO()

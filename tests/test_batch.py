@@ -221,3 +221,117 @@ def test_a_zip_with_a_crafted_header_is_quarantined_and_the_batch_goes_on(tmp_pa
     with sqlite3.connect(tmp_path / "wh" / "ledger.sqlite") as db:
         ((reason,),) = db.execute("SELECT reason FROM uploads WHERE status = 'quarantined'").fetchall()
     assert reason.startswith("unreadable archive: 'utf-8' codec can't decode byte 0xff")
+
+
+def committed_parts(warehouse: Path) -> list[tuple[str, dict[str, list[dict[str, Any]]]]]:
+    """Each part in commit order: its datasets' rows as written, without the columns that differ between identical
+    runs (times, durations) and with the part's position instead of its name."""
+    import pyarrow.parquet as pq
+
+    with sqlite3.connect(warehouse / "ledger.sqlite") as db:
+        parts = db.execute("SELECT name, run_date, datasets FROM parts ORDER BY rowid").fetchall()
+    found = []
+    for name, run_date, datasets in parts:
+        tables = {}
+        for dataset in datasets.split(","):
+            table = pq.read_table(warehouse / dataset / f"run_date={run_date}" / f"{name}.parquet")
+            keep = [c for c in table.column_names if c not in ("analysed_at", "duration_s")]
+            tables[dataset] = table.select(keep).to_pylist()
+        found.append((run_date, tables))
+    return found
+
+
+def test_two_workers_commit_exactly_what_one_worker_commits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same parts with the same uploads, rows in the same order, the same fleet template ids and ledger, whichever
+    worker finished first (chunks of 3 uploads, 2 queued or running per worker, at most 4 results waiting for an
+    earlier chunk)."""
+    from qoderlog.nightly import runners
+    from qoderlog.synth import write_inbox
+
+    monkeypatch.setattr(runners, "CHUNK_UPLOADS", 3)
+    monkeypatch.setattr(runners, "IN_FLIGHT_PER_WORKER", 2)
+    monkeypatch.setattr(runners, "MAX_WAITING", 4)
+    inbox = tmp_path / "inbox"
+    write_inbox(inbox, uploads=40, seed=5)
+    hostile_inbox(inbox)
+    ledgers = {}
+    for workers in (1, 2):
+        summary = run_batch(inbox, tmp_path / f"wh{workers}", workers=workers, commit_every=7)
+        assert (summary.done, summary.quarantined, summary.failed) == (40, 6, 0)
+        with sqlite3.connect(tmp_path / f"wh{workers}" / "ledger.sqlite") as db:
+            uploads = db.execute(
+                "SELECT u.upload_id, u.status, u.reason, p.rowid FROM uploads u JOIN parts p ON u.part = p.name "
+                "ORDER BY u.upload_id"
+            ).fetchall()
+            (state,) = db.execute("SELECT state FROM template_state").fetchone()
+        ledgers[workers] = (uploads, bytes(state))
+    one, two = committed_parts(tmp_path / "wh1"), committed_parts(tmp_path / "wh2")
+    assert len(one) == 7 and [len(part["uploads"]) for _, part in one] == [7] * 6 + [4]
+    assert sum(len(part["templates"]) for _, part in one) > 40
+    assert one == two
+    assert ledgers[1] == ledgers[2]
+
+
+def test_results_are_collected_in_inbox_order_whichever_chunk_finishes_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of two, at most three queued or running, no new one while three results wait for an earlier chunk; the
+    newest chunk always finishes first, and one of them breaks."""
+    from concurrent.futures import Future
+
+    from qoderlog.nightly import runners
+    from qoderlog.nightly.warehouse import Upload, UploadResult
+
+    monkeypatch.setattr(runners, "CHUNK_UPLOADS", 2)
+    monkeypatch.setattr(runners, "MAX_WAITING", 3)
+    uploads = [Upload(upload_id=f"u{i}", path=f"/inbox/{i}.log", size=10, mtime=0.0) for i in range(11)]
+    running: list[tuple[Future[list[UploadResult]], int, list[Upload]]] = []
+    chunks: list[list[str]] = []
+    happened: list[str] = []
+    collected: list[UploadResult] = []
+
+    def submit(chunk: list[Upload]) -> Future[list[UploadResult]]:
+        future: Future[list[UploadResult]] = Future()
+        running.append((future, len(chunks), chunk))
+        happened.append(f"start {len(chunks)}")
+        chunks.append([u.upload_id for u in chunk])
+        return future
+
+    def newest_first(futures: list[Future[list[UploadResult]]]) -> tuple[set[Any], set[Any]]:
+        future, index, chunk = running.pop()
+        happened.append(f"done {index}")
+        if index == 2:
+            future.set_exception(RuntimeError("killed"))
+        else:
+            future.set_result(
+                [UploadResult(upload=u, status="done", reason=None, analysed_at="", duration_s=0.0) for u in chunk]
+            )
+        return {future}, set(futures) - {future}
+
+    runners._windowed(uploads, 3, submit, newest_first, collected.append, lambda: happened.append("prepare"))
+    assert [r.upload.upload_id for r in collected] == [u.upload_id for u in uploads]
+    assert chunks == [["u0", "u1"], ["u2", "u3"], ["u4", "u5"], ["u6", "u7"], ["u8", "u9"], ["u10"]]
+    assert happened == [
+        *("start 0", "start 1", "start 2", "prepare"),  # the window, then what the main process needs
+        *("done 2", "start 3"),  # two results wait: one more chunk
+        *("done 3", "done 1", "done 0"),  # four wait: none until chunk 0 is done and 0 to 3 are collected
+        *("start 4", "start 5", "done 5", "done 4"),
+    ]
+    assert [(r.status, r.reason) for r in collected[4:6]] == [("failed", "worker crashed: RuntimeError: killed")] * 2
+    assert {r.status for r in collected[:4] + collected[6:]} == {"done"}
+
+
+def test_a_task_stops_at_the_chunk_size_in_bytes_so_a_big_upload_goes_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qoderlog.nightly import runners
+    from qoderlog.nightly.warehouse import Upload
+
+    monkeypatch.setattr(runners, "CHUNK_UPLOADS", 3)
+    monkeypatch.setattr(runners, "CHUNK_BYTES", 100)
+    sizes = [10, 20, 500, 30, 40, 50, 60, 70, 5]
+    uploads = [Upload(upload_id=str(i), path=str(i), size=size, mtime=0.0) for i, size in enumerate(sizes)]
+    assert [[u.size for u in chunk] for chunk in runners._chunks(uploads)] == [
+        [10, 20],
+        [500],
+        [30, 40],
+        [50],
+        [60],
+        [70, 5],
+    ]

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 from .inbox import describe_upload, find_uploads
 from .schema import rows_table
 from .warehouse import BatchSummary, Upload, UploadResult, Warehouse
-from .worker import analyse_upload
+from .worker import analyse_upload, analyse_uploads
 
 Progress = Callable[[BatchSummary], None]
 
@@ -90,7 +90,6 @@ def run_batch(
     started = time.monotonic()
     store = Warehouse(warehouse, create=True, ledger=ledger)
     try:
-        store.reconcile()
         store.start_run(run_id, day, str(inbox), engine)
         summary = BatchSummary(run_id=run_id, run_date=day)
         known = store.done_ids()
@@ -118,9 +117,15 @@ def run_batch(
                 store.commit(pending, run_id=run_id, run_date=day, keep_events=keep_events)
                 pending.clear()
 
-        for result in early:
-            collect(result)
-        ENGINES[engine](tasks, limits, keep_events, collect, workers or os.cpu_count() or 1, scheduler)
+        def prepare() -> None:
+            # What the first commit needs and the workers do not (~0.7 s of imports and file listing), done while
+            # they start on their first uploads.
+            store.reconcile()
+            _warm_writer()
+            for result in early:
+                collect(result)
+
+        ENGINES[engine](tasks, limits, keep_events, collect, prepare, workers or os.cpu_count() or 1, scheduler)
         if pending:
             store.commit(pending, run_id=run_id, run_date=day, keep_events=keep_events)
         reporter.close()
@@ -143,38 +148,87 @@ def _unreadable(path: str, reason: str) -> UploadResult:
     return UploadResult(upload=upload, status="quarantined", reason=reason, analysed_at=now, duration_s=0.0)
 
 
-IN_FLIGHT_PER_WORKER = 32
-"""Uploads queued per worker: enough that workers keep going while the main process writes a part (a result is
-a few rows, so memory stays small and flat)."""
+CHUNK_UPLOADS = 8
+"""Uploads per task handed to a worker: one message each way per few uploads instead of per upload."""
+CHUNK_BYTES = 1 << 20
+"""A task's uploads stop at this many bytes: a big upload goes alone, so that the last tasks of a night are short
+and no worker is left with a long queue of its own while the others are done."""
+IN_FLIGHT_PER_WORKER = 16
+"""Tasks per worker queued or running: enough that workers keep going while the main process imports the part
+writer (~0.6 s of CPU, once) or writes a part."""
+MAX_WAITING = 1024
+"""Analysed uploads held for an earlier one still running (results are committed in inbox order): a slow upload
+(up to ``Limits.timeout_s``) holds back the commits, not the other workers, until this many wait; memory stays
+flat (a result is a few rows, more with ``--keep-events``)."""
 
-Engine = Callable[[list[Upload], Limits, bool, Callable[[UploadResult], None], int, "str | None"], None]
+Engine = Callable[
+    [list[Upload], Limits, bool, Callable[[UploadResult], None], Callable[[], None], int, "str | None"], None
+]
+"""``engine(tasks, limits, keep_events, collect, prepare, workers, scheduler)``: analyse ``tasks``, handing each
+result to ``collect`` in the order of ``tasks``; ``prepare`` is called once, when the first tasks are handed out
+and before the first result is collected."""
+
+
+def _chunks(tasks: list[Upload]) -> Iterator[list[Upload]]:
+    """``tasks`` in order, cut into runs of at most ``CHUNK_UPLOADS`` uploads and about ``CHUNK_BYTES``."""
+    chunk: list[Upload] = []
+    size = 0
+    for task in tasks:
+        if chunk and (len(chunk) >= CHUNK_UPLOADS or size + task.size > CHUNK_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(task)
+        size += task.size
+    if chunk:
+        yield chunk
 
 
 def _windowed(
     tasks: list[Upload],
     window: int,
-    submit: Callable[[Upload], Any],
+    submit: Callable[[list[Upload]], Any],
     first_done: Callable[[list[Any]], Any],
     collect: Callable[[UploadResult], None],
+    prepare: Callable[[], None],
 ) -> None:
-    """Keep at most ``window`` uploads in flight (memory stays flat), collecting each as it finishes.
+    """Analyse ``tasks`` in chunks (``_chunks``), at most ``window`` of them queued or running and ``MAX_WAITING``
+    results held for an earlier chunk (memory stays flat), collecting every result in the order of ``tasks``.
 
-    ``submit`` starts one upload and returns its future; ``first_done`` waits
-    for at least one of the futures and returns ``(done, not_done)`` — the
-    shape of both ``concurrent.futures.wait`` and ``distributed.wait``.
+    In order, so that what is committed — which uploads go in which part, the rows' order, the fleet template ids
+    assigned part by part — is the same whatever the number of workers and whichever finished first.
+    ``submit`` starts one chunk and returns its future (of the chunk's results); ``first_done`` waits for at least
+    one of the futures and returns ``(done, not_done)`` — the shape of both ``concurrent.futures.wait`` and
+    ``distributed.wait``.
     """
-    queue = iter(tasks)
-    running = {submit(task): task for task in _take(queue, window)}
-    # The part writer's first use costs ~0.5 s (pyarrow's timestamp kernels): pay it now, while the workers work
-    # (in this thread: a thread importing while a pool forks can deadlock the children).
-    _warm_writer()
+    numbered = enumerate(_chunks(tasks))
+    running: dict[Any, tuple[int, list[Upload]]] = {}
+    finished: dict[int, list[UploadResult]] = {}
+    waiting = 0
+
+    def refill() -> None:
+        while len(running) < window and waiting < MAX_WAITING:
+            item = next(numbered, None)
+            if item is None:
+                return
+            running[submit(item[1])] = item
+
+    refill()
+    # In this thread: a thread importing while a pool forks can deadlock the children.
+    prepare()
+    following = 0
     while running:
         done, _ = first_done(list(running))
         for future in done:
-            task = running.pop(future)
-            collect(_outcome(future, task))
-            for follow in _take(queue, 1):
-                running[submit(follow)] = follow
+            index, chunk = running.pop(future)
+            finished[index] = _outcome(future, chunk)
+            waiting += len(chunk)
+        while following in finished:
+            results = finished.pop(following)
+            waiting -= len(results)
+            for result in results:
+                collect(result)
+            following += 1
+        refill()
 
 
 def _local_engine(
@@ -182,13 +236,13 @@ def _local_engine(
     limits: Limits,
     keep_events: bool,
     collect: Callable[[UploadResult], None],
+    prepare: Callable[[], None],
     workers: int,
     scheduler: str | None,
 ) -> None:
     """A process pool on this machine (no pool at all for one worker)."""
-    if not tasks:
-        return
-    if workers <= 1:
+    if not tasks or workers <= 1:
+        prepare()
         for task in tasks:
             collect(analyse_upload(task, limits, keep_events))
         return
@@ -196,9 +250,10 @@ def _local_engine(
         _windowed(
             tasks,
             workers * IN_FLIGHT_PER_WORKER,
-            lambda task: pool.submit(analyse_upload, task, limits, keep_events),
+            lambda chunk: pool.submit(analyse_uploads, chunk, limits, keep_events),
             lambda futures: wait(futures, return_when=FIRST_COMPLETED),
             collect,
+            prepare,
         )
 
 
@@ -207,11 +262,13 @@ def _dask_engine(
     limits: Limits,
     keep_events: bool,
     collect: Callable[[UploadResult], None],
+    prepare: Callable[[], None],
     workers: int,
     scheduler: str | None,
 ) -> None:
     """The same work on a Dask cluster: ``scheduler`` address, or a LocalCluster of ``workers`` processes."""
     if not tasks:
+        prepare()
         return
     from dask.distributed import Client, LocalCluster  # dask is optional (the .[dask] extra), only for --engine dask
     from dask.distributed import wait as dask_wait  # dask is optional (the .[dask] extra), only for --engine dask
@@ -226,9 +283,10 @@ def _dask_engine(
         _windowed(
             tasks,
             max(workers, 1) * IN_FLIGHT_PER_WORKER,
-            lambda task: client.submit(analyse_upload, task, limits, keep_events, pure=False),
+            lambda chunk: client.submit(analyse_uploads, chunk, limits, keep_events, pure=False),
             lambda futures: dask_wait(futures, return_when="FIRST_COMPLETED"),
             collect,
+            prepare,
         )
     finally:
         client.close()
@@ -239,21 +297,11 @@ def _dask_engine(
 ENGINES: dict[str, Engine] = {"local": _local_engine, "dask": _dask_engine}
 
 
-def _take(queue: Iterator[Upload], count: int) -> list[Upload]:
-    taken = []
-    for _ in range(count):
-        try:
-            taken.append(next(queue))
-        except StopIteration:
-            break
-    return taken
-
-
-def _outcome(future: Future[UploadResult], task: Upload) -> UploadResult:
+def _outcome(future: Future[list[UploadResult]], chunk: list[Upload]) -> list[UploadResult]:
     try:
         return future.result()
     except Exception as exc:
-        return _crashed(task, exc)
+        return [_crashed(task, exc) for task in chunk]
 
 
 def _crashed(task: Upload, exc: BaseException) -> UploadResult:

@@ -184,17 +184,18 @@ class Warehouse:
     ) -> None:
         self.location = str(path)
         self.remote = is_remote(path)
+        self._fs: Any = None
         if self.remote:
-            self.fs, self.root = remote_fs(self.location)
+            self._fs, self.root = remote_fs(self.location)
         else:
-            from fsspec.implementations.local import LocalFileSystem  # fsspec: the same file operations locally
-
-            self.fs, self.root = LocalFileSystem(), str(local_path(path).absolute())
+            self.root = str(local_path(path).absolute())
         ledger_path = Path(ledger) if ledger is not None else default_ledger(path)
         if not create and not ledger_path.exists() and not (self.remote and self.fs.isdir(self.root)):
             raise UsageError("not a qoderlog warehouse (no ledger.sqlite)", path=self.location)
-        if create:
+        if create and self.remote:
             self.fs.makedirs(self.root, exist_ok=True)
+        elif create:
+            Path(self.root).mkdir(parents=True, exist_ok=True)
         # A remote warehouse read where its ledger is not (a notebook) has no ledger: its datasets are all it needs.
         self.db: sqlite3.Connection | None = None
         if create or ledger_path.exists():
@@ -204,6 +205,16 @@ class Warehouse:
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(_LEDGER)
         self._registry: TemplateRegistry | None = None
+
+    @property
+    def fs(self) -> Any:
+        """The fsspec filesystem of the datasets; for a local warehouse made on first use, so that a batch can
+        start its workers before it pays for fsspec's import."""
+        if self._fs is None:
+            from fsspec.implementations.local import LocalFileSystem  # fsspec: the same file operations locally
+
+            self._fs = LocalFileSystem()
+        return self._fs
 
     @property
     def ledger_db(self) -> sqlite3.Connection:

@@ -1,4 +1,4 @@
-"""One upload → its warehouse rows, in a worker process: quarantine check, time limit, analysis."""
+"""Uploads → their warehouse rows, in a worker process: quarantine check, time limit, analysis."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,6 +112,12 @@ def analyse_upload(upload: Upload, limits: Limits, keep_events: bool = False) ->
         events=events,
         templates=tuple(document["unknown_templates"]),
     )
+
+
+def analyse_uploads(uploads: Sequence[Upload], limits: Limits, keep_events: bool = False) -> list[UploadResult]:
+    """Analyse a few uploads one after the other (one task of the batch's pool: fewer, larger messages between
+    processes); never raises, each upload has its own time limit and outcome."""
+    return [analyse_upload(upload, limits, keep_events) for upload in uploads]
 
 
 @contextmanager
