@@ -7,7 +7,11 @@ click's ``version_option`` prints (``tests/test_cli.py`` checks that both print 
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
 import sys
+import threading
 
 from .version import __version__
 
@@ -22,7 +26,36 @@ def main() -> None:
         return
     from .cli import main as run_cli  # startup: click and the commands, for everything but --version
 
-    run_cli()
+    try:
+        run_cli()
+    except SystemExit as done:
+        leave(done.code)
+    leave(0)
+
+
+def leave(code: object) -> None:
+    """End the process with ``code`` as ``SystemExit`` would, without the interpreter's teardown when it is alone.
+
+    Python's teardown frees every object and module one by one: ~50 ms after
+    a small bundle's analysis (a tenth of the run), ~0.25 s after a batch.
+    The OS takes the memory back at once. So once the output is flushed and
+    the exit handlers have run (``atexit``: finalizers, multiprocessing's
+    cleanup), a process with no other thread and no child process left ends
+    with ``os._exit``; otherwise it exits the usual way, which waits for them.
+    """
+    if isinstance(code, str):
+        sys.stderr.write(code + "\n")
+    status = code if isinstance(code, int) else (0 if code is None else 1)
+    pool = sys.modules.get("multiprocessing")
+    children = pool.active_children() if pool is not None else []
+    if threading.active_count() > 1 or children:
+        sys.exit(status)
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe (``qoderlog … | head``) or a closed stream: nothing is left to flush to.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(status)
 
 
 if __name__ == "__main__":

@@ -336,3 +336,32 @@ def test_no_progress_and_pipes_show_no_bar(write) -> None:
     piped = run_module("analyze", str(log), "--format", "json")
     assert piped.stderr == b""
     assert json.loads(piped.stdout)["stats"]["lines_read"] == LOG.count("\n") * 200
+
+
+def _script(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+def test_the_command_ends_without_teardown_yet_flushes_its_output_and_runs_the_exit_handlers(tmp_path: Path) -> None:
+    shown = run_module("parse", str(ROOT / "sample_logs"), "--format", "jsonl")
+    assert shown.returncode == 0
+    assert (
+        shown.stdout.decode().splitlines()
+        == run("parse", str(ROOT / "sample_logs"), "--format", "jsonl").stdout.splitlines()
+    )
+    assert len(shown.stdout.splitlines()) > 100  # more than one pipe buffer: every line reached the pipe
+    ended = _script(
+        "import atexit, sys; atexit.register(lambda: print('handler ran'))\n"
+        "from qoderlog.__main__ import leave\nsys.stdout.write('unflushed')\nleave(3)"
+    )
+    assert (ended.returncode, ended.stdout) == (3, "unflushed" + "handler ran\n")
+    said = _script("from qoderlog.__main__ import leave\nleave('no such thing')")
+    assert (said.returncode, said.stderr) == (1, "no such thing\n")
+
+
+def test_a_thread_still_running_is_waited_for_as_a_normal_exit_waits() -> None:
+    waited = _script(
+        "import threading, time\nfrom qoderlog.__main__ import leave\n"
+        "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done', flush=True))).start()\nleave(0)"
+    )
+    assert (waited.returncode, waited.stdout) == (0, "thread done\n")
