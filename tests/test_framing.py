@@ -728,6 +728,12 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("ValueError: bad thing", "error"),
         ('Exception in thread "main" java.lang.OutOfMemoryError: Java heap space', "error"),
         ("Traceback (most recent call last):", "error"),
+        # Windows' record of a crash copied from the Event Viewer or the Reliability Monitor
+        ("Faulting application name: Files.exe, version: 1.0.0.0, time stamp:", "error"),
+        ("Exception code: 0xc0000409", "error"),
+        ("Problem Event Name:\tAPPCRASH", "error"),
+        ("Event Name: APPCRASH", "error"),
+        ('<Provider Name="Application Error" />', "error"),
     ],
 )
 def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) -> None:
@@ -747,6 +753,9 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "Experiment 'pythonaa' is active",
         "  ERROR indented: a continuation line, not a record",
         "one two three four ERROR: too far in to be a level",
+        "Exception code is fine",
+        "Event Name: Something",
+        '<Provider Name="Microsoft-Windows-Kernel-General" />',
     ],
 )
 def test_lines_that_do_not_read_as_errors(text: str) -> None:
@@ -785,3 +794,24 @@ def test_an_unframed_error_line_is_kept_with_its_indented_lines_only_when_levels
         == []
     )
     assert counts[LineKind.UNRECOGNISED] == 4 and counts[LineKind.CONTINUATION] == 1
+
+
+def test_an_indented_error_line_after_one_that_was_not_kept_is_a_record_with_its_own_lines() -> None:
+    # The Reliability Monitor's "Problem signature" block (https://github.com/chmistry/ing2ofx/issues/4).
+    lines = [
+        "Problem signature:",
+        "  Problem Event Name:\tAPPCRASH",
+        "  Application Name:\ting2ofx.exe",
+        "  Exception Code:\tc0000005",
+    ]
+    kept = list(
+        frame_lines(
+            lines,
+            source="t.log",
+            is_candidate=lambda _t: False,
+            recognises=LIBRARY.recognises,
+            counts={},
+            keep_levels={"warning", "error", "critical"},
+        )
+    )
+    assert [(r.line, r.level, d) for r, d in kept] == [(2, "error", (lines[2], lines[3]))]

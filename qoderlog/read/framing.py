@@ -208,6 +208,17 @@ class Framer:
                     done = self._take()
                     self.pending, self.detail, self.open = candidate, [], True
                     return done
+            if (
+                not self.framed
+                and self.pending is None
+                and self.keep
+                and (level := bare_level(text.lstrip())) in self.keep
+            ):
+                # In a snippet, an indented line that reads as an error after a line that was not kept (a Windows
+                # "Problem signature:" block) is a record of its own: nothing else would show it.
+                self.pending = bare_record(text, source=self.source, line=number, level=level)
+                self.detail, self.open = [], True
+                return None
             self.continuation += 1
             if self.open and len(self.detail) < MAX_DETAIL_LINES:
                 self.detail.append(text[:MAX_DETAIL_CHARS])

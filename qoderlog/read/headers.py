@@ -313,7 +313,12 @@ _BARE_LEVEL = re.compile(
     r"(?:\S+\s+){0,3}?[\[(<]?(ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|WARNING|WARN)[\])>]?(?::|(?=\s)|$)"
     r"|(Error|Fatal|Critical|Severe|Warning|Warn|error|fatal|warning)(?::| \d{4}-\d\d-\d\d| \d\d?:\d\d)"
     r"|(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*(?:Error|Exception)(?::|$)|Exception in thread "
-    r"|Traceback \(most recent call last\):",
+    r"|Traceback \(most recent call last\):"
+    # Windows' own record of a crash, copied from the Event Viewer (Application Error 1000, WER 1001) or the
+    # Reliability Monitor: the faulting application, its exception code, the problem event.
+    r"|\s*(?:Faulting application name:|Exception [Cc]ode:\s*(?:0x)?[0-9a-fA-F]{8}\b"
+    r"|(?:Problem )?Event Name:\s*(?:APPCRASH|BEX64|BEX|MoAppCrash)\b"
+    r"|<Provider Name=\"(?:Application Error|Windows Error Reporting)\")",
     re.ASCII,
 )
 """What makes a line in a shape no framing knows look like an error or a warning to a person.
@@ -323,7 +328,10 @@ ERROR [main] …``, ``[FATAL] …``, ``WARN: …``); a first word that is a leve
 before a colon or a time (``fatal: not a git repository``, the Python
 extension's ``Error 2021-11-04 21:16:31: …``); an exception's line
 (``java.net.ConnectException: …``, ``ValueError: …``, ``Exception in thread
-"main" …``); a Python traceback's first line.
+"main" …``); a Python traceback's first line; the lines of a Windows crash
+event copied from the Event Viewer (``Faulting application name: …``,
+``Exception code: 0xc0000005``, ``Problem Event Name: APPCRASH``, the XML
+view's ``<Provider Name="Application Error" />``).
 """
 
 
