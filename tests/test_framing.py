@@ -734,6 +734,10 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("Problem Event Name:\tAPPCRASH", "error"),
         ("Event Name: APPCRASH", "error"),
         ('<Provider Name="Application Error" />', "error"),
+        # The Linux kernel's, behind a dmesg or syslog prefix
+        ("[ 5120.913442] Out of memory: Killed process 2345 (qoder) total-vm:8123456kB, anon-rss:4012345kB", "error"),
+        ("Dec  1 10:00:00 host kernel: [ 5120.9] oom-kill:constraint=CONSTRAINT_NONE,task=qoder,pid=2345", "error"),
+        ("[ 77.1] code[4321]: segfault at 0 ip 00007f1c2a3b4c5d sp 00007ffd1e2f3a40 error 4 in libc.so.6", "error"),
     ],
 )
 def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) -> None:
@@ -756,6 +760,7 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "Exception code is fine",
         "Event Name: Something",
         '<Provider Name="Microsoft-Windows-Kernel-General" />',
+        "[ 12.5] Out of memory is a phrase, no process killed",
     ],
 )
 def test_lines_that_do_not_read_as_errors(text: str) -> None:

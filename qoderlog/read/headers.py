@@ -335,11 +335,20 @@ view's ``<Provider Name="Application Error" />``).
 """
 
 
+_KERNEL_KILL = re.compile(
+    r"\bOut of memory: Kill(?:ed)? process \d+|\boom-kill:|\boom_reaper: reaped process \d+"
+    r"|\]: segfault at [0-9a-f]+ ip [0-9a-f]+|\btraps: .{1,80}\] general protection fault",
+    re.ASCII,
+)
+"""The Linux kernel's record of a process it killed or that crashed, wherever a dmesg or syslog prefix puts it:
+``[ 1234.5678] Out of memory: Killed process 2345 (qoder)``, ``code[1234]: segfault at 0 ip …``."""
+
+
 def bare_level(text: str) -> str | None:
-    """The level a headerless line shows to a reader (``_BARE_LEVEL``), normalised; ``None`` when it shows none."""
+    """The level a headerless line shows a reader (``_BARE_LEVEL``, ``_KERNEL_KILL``); ``None`` when it shows none."""
     found = _BARE_LEVEL.match(text)
     if found is None:
-        return None
+        return "error" if _KERNEL_KILL.search(text) is not None else None
     word = found[1] or found[2]
     return normalise_level(word) if word else "error"
 
