@@ -131,3 +131,13 @@ def test_the_reports_list_what_a_crash_report_says_died(tmp_path: Path) -> None:
     out = io.StringIO()
     REPORTERS["markdown"](analyze([path]), out, RenderOptions())
     assert "— `Qoder Helper (Renderer): EXC_BAD_ACCESS (SIGSEGV)`" in out.getvalue()
+
+
+def test_another_apps_crash_report_is_only_noted(tmp_path: Path) -> None:
+    (tmp_path / "Safari-2025-03-01-091502.ips").write_text(NEW_IPS.replace("Qoder Helper (Renderer)", "Safari"))
+    (tmp_path / "Code Helper-2025-03-01-091502.ips").write_text(
+        NEW_IPS.replace("Qoder Helper (Renderer)", "Code Helper")
+    )
+    found = {f.metrics["process_name"]: f for f in analyze([tmp_path]).finding_list}
+    assert str(found["Safari"].severity) == "info" and "not the editor's process" in found["Safari"].summary
+    assert str(found["Code Helper"].severity) == "warning" and "not the editor" not in found["Code Helper"].summary

@@ -431,19 +431,28 @@ def _gap(a: datetime | None, b: datetime | None) -> float | None:
     return min(values) if values else None
 
 
+_EDITOR_PROCESS = re.compile(r"(?i)qoder|code|cursor|windsurf|electron|helper|language[ _-]?server|cosy")
+"""A process of the editor, its helpers or its servers, by the name a crash report gives it (an unknown name counts)."""
+
+
 def _lone_dump(dump: Minidump) -> Hit:
     when = wall(dump.time).isoformat(sep=" ") if dump.time else "an unknown time"
+    severity = Severity.WARNING
     if dump.kind == CRASH_REPORT:
         system = "Windows" if dump.source.lower().endswith(".wer") else "macOS"
         died = f"{dump.process or 'a process'} died" + (f": {dump.reason}" if dump.reason else "")
         summary = f"{system} wrote a crash report at {when} ({dump.source}): {died}; no crash line near it in the logs."
+        if dump.process and not _EDITOR_PROCESS.search(dump.process):
+            # A folder of crash reports (DiagnosticReports, WER) holds every app's: another app's is only noted.
+            severity = Severity.INFO
+            summary += " It is not the editor's process."
         platform: str | None = system.lower()
         signature = "crash-report:" + ":".join(p for p in (dump.process, dump.reason) if p)
     else:
         summary = f"A Crashpad minidump was written at {when} ({dump.source}) with no crash line near it in the logs."
         platform, signature = None, "minidump"
     return Hit(
-        severity=Severity.WARNING,
+        severity=severity,
         summary=summary,
         source=dump.source,
         start=dump.time,
