@@ -39,13 +39,19 @@ def load_yaml(path: Path, data: bytes | None = None, *, lines: bool = False) -> 
     """
     if data is None:
         data = path.read_bytes()
-    key = digest(str(FORMAT), str(path), str(lines), data, source_of(__file__))
+    key = digest(str(FORMAT), str(path), str(lines), data, _this_source())
     kept = read_cached("yaml", key)
     if isinstance(kept, tuple) and len(kept) == 1:
         return kept[0]
     document = _parse(data.decode("utf-8"), lines)
     write_cached("yaml", key, (document,))
     return document
+
+
+@functools.cache
+def _this_source() -> bytes:
+    """This module's source, read once per process (it is part of every document's key)."""
+    return source_of(__file__)
 
 
 def _parse(text: str, lines: bool) -> Any:

@@ -26,7 +26,7 @@ from qoderlog.patterns import PatternSet
 from qoderlog.read import framing as framing_module
 from qoderlog.read import scan as scan_module
 from qoderlog.read.framing import frame_lines
-from qoderlog.read.headers import VSCODE_HEADER
+from qoderlog.read.headers import VSCODE_HEADER, make_record, match_header
 from qoderlog.read.scan import scan_records
 from qoderlog.read.sources import Discovery, iter_sources
 from qoderlog.synth import write_corpus
@@ -241,17 +241,11 @@ def test_mining_on_a_process_pool_with_repeats_equals_the_reference(
 
 
 def record(line: int, message: str, level: str = "warning") -> Record:
-    return Record(
-        source="main.log",
-        line=line,
-        framing=Framing.VSCODE,
-        timestamp=None,
-        level=level,
-        component=None,
-        logger=None,
-        message=message,
-        text=f"{minute(line % 60)} [{level}] {message}",
-    )
+    """The record the reader makes of a VS Code line at ``level`` saying ``message``."""
+    text = f"{minute(line % 60)} [{level}] {message}"
+    found = match_header(text)
+    assert found is not None
+    return make_record(*found, source="main.log", line=line, text=text)
 
 
 @pytest.mark.parametrize("kind", [Miner, Digest])

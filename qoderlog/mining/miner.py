@@ -242,18 +242,9 @@ class Miner:
         at error level, its first error. The block scanner asks this of a
         record kept for its level alone (``read.scan``'s ``repeats``).
         """
-        level = record.level
-        if level not in self.keep_levels:
-            return False
-        message = record.message
-        if self.noise is not None:
-            found = self._noise_of.get(message, _UNSEEN)
-            if found is _UNSEEN:
-                return False
-            if found is not None:
-                return True
-        entry = self._seen.get(message)
-        return entry is not None and _has_all(entry[0], level, self.max_examples)
+        entry = self._seen.get(record.message)
+        judged = self._noise_of if self.noise is not None else None
+        return _repeatable(record, self.keep_levels, judged, entry[0] if entry else None, self.max_examples)
 
     def _is_noise(self, record: Record) -> bool:
         """Whether ``record`` is known noise (counted if so); Qoder's own lines never are."""
@@ -440,17 +431,8 @@ class Digest:
 
     def may_repeat(self, record: Record) -> bool:
         """As ``Miner.may_repeat``, for this chunk's records."""
-        level = record.level
-        if level not in self.keep_levels:
-            return False
-        message = record.message
-        if self.noise is not None:
-            if message not in self.noise_of:
-                return False
-            if self.noise_of[message] is not None:
-                return True
-        seen = self.messages.get(message)
-        return seen is not None and _has_all(seen, level, self.max_examples)
+        judged = self.noise_of if self.noise is not None else None
+        return _repeatable(record, self.keep_levels, judged, self.messages.get(record.message), self.max_examples)
 
     def __getstate__(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__slots__ if name not in ("mentions", "noise")}
@@ -485,9 +467,33 @@ def _note(tally: _Tally, record: Record, detail: tuple[str, ...], max_examples: 
             tally.error_detail = detail[:MAX_EXAMPLE_DETAIL]
 
 
-def _has_all(tally: _Tally, level: str | None, max_examples: int) -> bool:
-    """Whether ``_note`` would take nothing of a record at ``level`` but counts: no example room, no first error."""
-    return len(tally.examples) >= max_examples and (level not in ERROR_LEVELS or tally.error_example is not None)
+def _repeatable(
+    record: Record,
+    keep_levels: frozenset[str],
+    judged: dict[str, str | None] | None,
+    tally: _Tally | None,
+    max_examples: int,
+) -> bool:
+    """``may_repeat`` of a miner or a digest: its noise verdicts (``None`` without a noise table), the message's tally.
+
+    A repeat needs nothing of its own once its message is judged known noise,
+    or once ``_note`` would take nothing of it but counts: no example room in
+    the tally and, at error level, its first error already taken.
+    """
+    level = record.level
+    if level not in keep_levels:
+        return False
+    if judged is not None:
+        found = judged.get(record.message, _UNSEEN)
+        if found is _UNSEEN:
+            return False
+        if found is not None:
+            return True
+    return (
+        tally is not None
+        and len(tally.examples) >= max_examples
+        and (level not in ERROR_LEVELS or tally.error_example is not None)
+    )
 
 
 def _take(tally: _Tally, messages: list[_Tally], max_examples: int) -> None:

@@ -71,8 +71,8 @@ def _apple(text: str) -> tuple[str | None, str | None, datetime | None]:
     exception = _JSON_EXCEPTION.search(body)
     if exception:
         fields = _json_object(exception[1])
-        parts = [_text_field(fields, "type"), _text_field(fields, "signal")]
-        reason = " ".join(p if i == 0 else f"({p})" for i, p in enumerate(parts) if p) or None
+        kind, signal = _text_field(fields, "type"), _text_field(fields, "signal")
+        reason = f"{kind} ({signal})" if kind and signal else kind or signal
     text_process, text_exception = _TEXT_PROCESS.search(text), _TEXT_EXCEPTION.search(text)
     if text_process and not found:
         process = text_process[1]

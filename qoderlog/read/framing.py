@@ -216,8 +216,7 @@ class Framer:
             ):
                 # In a snippet, an indented line that reads as an error after a line that was not kept (a Windows
                 # "Problem signature:" block) is a record of its own: nothing else would show it.
-                self.pending = bare_record(text, source=self.source, line=number, level=level)
-                self.detail, self.open = [], True
+                self._keep_bare(number, text, level)
                 return None
             self.continuation += 1
             if self.open and len(self.detail) < MAX_DETAIL_LINES:
@@ -230,11 +229,15 @@ class Framer:
         elif self.keep and (level := bare_level(text)) in self.keep:
             # A line in a shape no framing knows that reads as an error or a warning (``ERROR …``, ``x.YError: …``,
             # a Python traceback) is kept, its indented lines with it: never an all-clear over what a person sees.
-            self.pending = bare_record(text, source=self.source, line=number, level=level)
-            self.detail, self.open = [], True
+            self._keep_bare(number, text, level)
         else:
             self.noise += 1
         return done
+
+    def _keep_bare(self, number: int, text: str, level: str | None) -> None:
+        """Keep headerless line ``number`` at the ``level`` it reads as (``bare_level``), taking its indented lines."""
+        self.pending = bare_record(text, source=self.source, line=number, level=level)
+        self.detail, self.open = [], True
 
     def finish(self) -> Done | None:
         """The record still open at the end of the source, if any."""
