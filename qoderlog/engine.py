@@ -29,7 +29,7 @@ from .resources import package_version
 from .rules import Facts
 from .rules.incidents import Incident, group_incidents
 from .rules.registry import run_rules
-from .sessions import NEVER_READY_S, build_sessions, group_streams, is_lifecycle, wall
+from .sessions import NEVER_READY_S, group_streams, is_lifecycle, sessions_of_streams, wall
 from .tables import events_frame, findings_frame, sessions_frame
 from .verdict import Verdict, judge, unexplained_errors
 
@@ -202,8 +202,9 @@ def analyze_events(
     settings = config or {}
     stream_ends = _stream_ends(accounting)
     never_ready_s = float(settings.get("startup-failure", {}).get("never_ready_s", NEVER_READY_S))
-    sessions = tuple(build_sessions(events, stream_ends, never_ready_s=never_ready_s))
-    streams = {name: tuple(items) for name, items in group_streams(events).items()}
+    grouped = group_streams(events)
+    sessions = tuple(sessions_of_streams(grouped, stream_ends, never_ready_s=never_ready_s))
+    streams = {name: tuple(items) for name, items in grouped.items()}
     facts = Facts(
         sessions=sessions,
         streams=streams,

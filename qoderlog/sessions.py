@@ -451,9 +451,19 @@ def build_sessions(
     never_ready_s: float = NEVER_READY_S,
 ) -> list[Session]:
     """Every session of every stream; ``stream_ends`` (stream → last log time) decides 'never ready'."""
+    return sessions_of_streams(group_streams(events), stream_ends, never_ready_s=never_ready_s)
+
+
+def sessions_of_streams(
+    streams: Mapping[str, list[Event]],
+    stream_ends: Mapping[str, datetime | None] | None = None,
+    *,
+    never_ready_s: float = NEVER_READY_S,
+) -> list[Session]:
+    """``build_sessions`` for events already grouped by ``group_streams``."""
     ends = stream_ends or {}
     sessions: list[Session] = []
-    for stream, items in group_streams(events).items():
+    for stream, items in streams.items():
         sessions.extend(
             build_stream_sessions(stream, items, ends.get(stream_base(stream)), never_ready_s=never_ready_s)
         )

@@ -13,6 +13,7 @@ _ROTATED = re.compile(r"(?i)^(?P<stem>.*?\.log)\.(?P<n>\d+)$")
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # asked of every lifecycle event; a bundle has few sources
 def stream_key(name: str) -> tuple[str, int]:
     """``("…/main.log", 2)`` for ``…/main.log.2.gz``: the log stream and its rotation index.
 

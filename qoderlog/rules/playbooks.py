@@ -23,7 +23,9 @@ import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ..errors import PlaybookError
@@ -209,15 +211,12 @@ class Place:
     """The platform is unknown but not Windows (a Unix socket, a Unix path): macOS, Linux or a remote host."""
 
 
-def platform_of(session: Session | None, sessions: Sequence[Session]) -> str | None:
-    """``remote`` for a Qoder server host, else the platform of the session, else the bundle's one platform."""
-    for group in ([session] if session is not None else [], list(sessions)):
-        if any(s.binary_path and _REMOTE_MARK in s.binary_path.replace("\\", "/") for s in group):
-            return "remote"
-        platforms = {s.platform for s in group if s.platform}
-        if len(platforms) == 1:
-            return platforms.pop()
-    return None
+def _platform_in(group: Sequence[Session]) -> str | None:
+    """``remote`` when a session of ``group`` runs a Qoder server's binary, else the group's one platform."""
+    if any(s.binary_path and _REMOTE_MARK in s.binary_path.replace("\\", "/") for s in group):
+        return "remote"
+    platforms = {s.platform for s in group if s.platform}
+    return platforms.pop() if len(platforms) == 1 else None
 
 
 def bundle_place(facts: Facts) -> Place:
@@ -230,7 +229,7 @@ def bundle_place(facts: Facts) -> Place:
             info_json = event.get("path")
         if work_dir and info_json:
             break
-    platform = platform_of(None, facts.sessions)
+    platform = _platform_in(facts.sessions)
     hints = [s.endpoint or "" for s in facts.sessions] + [work_dir or "", info_json or ""]
     if platform is None and any(_WINDOWS_HINT.match(hint) for hint in hints):
         platform = "windows"
@@ -243,32 +242,57 @@ _WINDOWS_HINT = re.compile(r"\\\\[.?]\\pipe\\|[A-Za-z]:\\")
 
 _INFO_PATH_TYPES = frozenset({"info.wait", "info.exists", "info.not_found"})
 
+_SESSION_VALUES = ("endpoint", "binary_path", "pid", "port")
+"""The session attributes a ``Place`` takes from a hit's session, else from the first session that has one."""
 
-def place_of(hit: Hit, facts: Facts, bundle: Place) -> Place:
-    """Where things are for ``hit``: its metrics, then its session, then the first value in the bundle."""
-    session = next((s for s in facts.sessions if s.id == hit.session), None) if hit.session else None
-    pid = hit.metrics.get("pid")
-    if session is None and isinstance(pid, int):
-        session = next((s for s in facts.sessions if pid in s.pids and s.endpoint), None)
-    ordered = ([session] if session is not None else []) + list(facts.sessions)
 
-    def first(attribute: str) -> Any:
-        return next((getattr(s, attribute) for s in ordered if getattr(s, attribute)), None)
+class Places:
+    """The ``Place`` of each hit of one bundle, from its sessions indexed once (a bundle may hold thousands)."""
 
-    endpoint = hit.metrics.get("endpoint") or first("endpoint")
-    told = hit.metrics.get("platform")  # what the hit itself knows, when the sessions do not say (a crash report's OS)
-    return Place(
-        platform=(platform_of(session, facts.sessions) if session is not None else None)
-        or bundle.platform
-        or (told if told in PLATFORMS else None),
-        unix=bundle.unix,
-        binary=hit.metrics.get("binary_path") or first("binary_path"),
-        work_dir=bundle.work_dir,
-        info_json=bundle.info_json,
-        endpoint=endpoint if isinstance(endpoint, str) and not endpoint[:1].isdigit() else None,
-        pid=pid if isinstance(pid, int) else first("pid"),
-        port=first("port"),
-    )
+    def __init__(self, facts: Facts) -> None:
+        """Index ``facts``' sessions by id and by pid, with the first value of each attribute a place takes."""
+        self.bundle = bundle_place(facts)
+        self._platform = _platform_in(facts.sessions)
+        self._by_id: dict[str, Session] = {}
+        self._by_pid: dict[int, Session] = {}
+        firsts: dict[str, Any] = {}
+        for session in facts.sessions:
+            self._by_id.setdefault(session.id, session)
+            if session.endpoint:
+                for pid in session.pids:
+                    self._by_pid.setdefault(pid, session)
+            for attribute in _SESSION_VALUES:
+                if attribute not in firsts and getattr(session, attribute):
+                    firsts[attribute] = getattr(session, attribute)
+        self._firsts = firsts
+
+    def of(self, hit: Hit) -> Place:
+        """Where things are for ``hit``: its metrics, then its session, then the first value in the bundle."""
+        session = self._by_id.get(hit.session) if hit.session else None
+        pid = hit.metrics.get("pid")
+        if session is None and isinstance(pid, int):
+            session = self._by_pid.get(pid)
+
+        def first(attribute: str) -> Any:
+            own = getattr(session, attribute) if session is not None else None
+            return own or self._firsts.get(attribute)
+
+        endpoint = hit.metrics.get("endpoint") or first("endpoint")
+        # What the hit itself knows, when the sessions do not say (a crash report's OS).
+        told = hit.metrics.get("platform")
+        bundle = self.bundle
+        return Place(
+            platform=((_platform_in((session,)) or self._platform) if session is not None else None)
+            or bundle.platform
+            or (told if told in PLATFORMS else None),
+            unix=bundle.unix,
+            binary=hit.metrics.get("binary_path") or first("binary_path"),
+            work_dir=bundle.work_dir,
+            info_json=bundle.info_json,
+            endpoint=endpoint if isinstance(endpoint, str) and not endpoint[:1].isdigit() else None,
+            pid=pid if isinstance(pid, int) else first("pid"),
+            port=first("port"),
+        )
 
 
 def steps_for(
@@ -307,8 +331,12 @@ class _Values:
     shell: Mapping[str, str]
 
 
+@lru_cache(maxsize=4096)
 def fill_values(platform: str, place: Place) -> _Values:
-    """Each placeholder as a person reads it and as a quoted shell word, for ``platform``."""
+    """Each placeholder as a person reads it and as a quoted shell word, for ``platform``.
+
+    Cached: a bundle's findings share few places, and each of their steps keeps the (read-only) ``human`` values.
+    """
     where = BY_PLATFORM[platform]
     windows = platform == "windows"
     quote = _ps_quote if windows else _sh_quote
@@ -344,20 +372,35 @@ def fill_values(platform: str, place: Place) -> _Values:
     shell["port"] = str(place.port) if place.port is not None else port_shell
     put("log_folder", None, where.logs.human, where.logs.shell)
     put("crashpad", None, where.crashpad.human, where.crashpad.shell)
-    return _Values(human=human, shell=shell)
+    return _Values(human=MappingProxyType(human), shell=MappingProxyType(shell))
 
 
 def _fill(template: StepTemplate, platform: str, values: _Values) -> Step:
-    text = _FORMATTER.vformat(template.text, (), dict(values.human))
-    command = _FORMATTER.vformat(template.command, (), dict(values.shell)) if template.command else None
+    command = _render(template.command, values.shell) if template.command else None
     return Step(
         platform=platform,
-        text=text,
+        text=_render(template.text, values.human),
         shell=SHELLS[platform] if command else None,
         command=command,
         template=template.text,
-        values=dict(values.human),
+        values=values.human,
     )
+
+
+def _render(template: str, values: Mapping[str, str]) -> str:
+    """``template`` filled from ``values``: rendered once for each distinct set of the values it names."""
+    names = _names(template)
+    return _rendered(template, names, tuple(values[name] for name in names))
+
+
+@lru_cache(maxsize=1024)
+def _names(template: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for _, name, _, _ in _FORMATTER.parse(template) if name is not None))
+
+
+@lru_cache(maxsize=16384)
+def _rendered(template: str, names: tuple[str, ...], values: tuple[str, ...]) -> str:
+    return _FORMATTER.vformat(template, (), dict(zip(names, values, strict=True)))
 
 
 def _sh_quote(value: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..model import Finding
 from . import Facts, Rule, cleanup, crash, ipc, pids, restarts, startup, unresponsive, update
-from .playbooks import Playbooks, bundle_place, load_playbooks, place_of, steps_for
+from .playbooks import Places, Playbooks, load_playbooks, steps_for
 
 
 def _registry() -> dict[str, Rule]:
@@ -43,7 +43,7 @@ def run_rules(facts: Facts, config: Mapping[str, Mapping[str, Any]] | None = Non
     """
     findings: list[Finding] = []
     books = playbooks().by_rule
-    bundle = bundle_place(facts)
+    places = Places(facts)
     for rule in REGISTRY.values():
         overrides = dict((config or {}).get(rule.id, {}))
         if overrides.pop("enabled", True) is False:
@@ -51,8 +51,7 @@ def run_rules(facts: Facts, config: Mapping[str, Mapping[str, Any]] | None = Non
         limits = {**rule.thresholds, **overrides}
         book = books.get(rule.id)
         findings.extend(
-            rule.finding(hit, partial(steps_for, book, place=place_of(hit, facts, bundle)))
-            for hit in rule.detect(facts, limits)
+            rule.finding(hit, partial(steps_for, book, place=places.of(hit))) for hit in rule.detect(facts, limits)
         )
     findings.sort(key=lambda f: (-f.severity, f.source, f.evidence[0].line if f.evidence else 0, f.rule))
     return findings

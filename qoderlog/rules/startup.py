@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Collection, Iterator, Mapping
 
 from ..model import START_FAILURES, START_TYPES, Event, Evidence, Outcome, Session, Severity
@@ -110,13 +111,28 @@ def _failure_causes(errors: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(order))
 
 
-def _waits_for(attach: Session, starts: list[Session]) -> Session | None:
-    """The start an attach session in the same file waits for: the last one before it (one failure, two lanes).
+class _Starts:
+    """The start sessions of each file in line order, to find the one an attach session waits for."""
 
-    Lines tell it where clocks may not: a file can mix local and UTC stamps.
-    """
-    before = [s for s in starts if s.source == attach.source and s.first_line <= attach.first_line]
-    return max(before, key=lambda s: s.first_line) if before else None
+    def __init__(self, starts: list[Session]) -> None:
+        """Group ``starts`` by file, each sorted (stably) by first line."""
+        self._by_source: dict[str, list[Session]] = {}
+        for start in sorted(starts, key=lambda s: s.first_line):
+            self._by_source.setdefault(start.source, []).append(start)
+        self._lines = {source: [s.first_line for s in items] for source, items in self._by_source.items()}
+
+    def waited_for(self, attach: Session) -> Session | None:
+        """The start an attach session in the same file waits for: the last one before it (one failure, two lanes).
+
+        Lines tell it where clocks may not: a file can mix local and UTC stamps. Of starts on one line, the first.
+        """
+        lines = self._lines.get(attach.source)
+        if not lines:
+            return None
+        after = bisect.bisect_right(lines, attach.first_line)
+        if after == 0:
+            return None
+        return self._by_source[attach.source][bisect.bisect_left(lines, lines[after - 1])]
 
 
 def detect_failure(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
@@ -132,13 +148,13 @@ def detect_failure(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
     appears, or no answer ``never_ready_s`` later, even though it spawned
     nothing itself.
     """
-    starts = [s for s in facts.sessions if s.is_start]
+    waits = _Starts([s for s in facts.sessions if s.is_start])
     for session in facts.sessions:
         failures = [e for e in session.events if e.type in START_FAILURES]
         never_ready = session.outcome is Outcome.NEVER_READY
         if not session.is_start and not never_ready:
             continue  # an attach that came up (or says nothing either way) is not a failed start
-        waited_for = None if session.is_start else _waits_for(session, starts)
+        waited_for = None if session.is_start else waits.waited_for(session)
         if waited_for is not None and waited_for.outcome is Outcome.NEVER_READY:
             continue  # the same wait, seen from the other lane of one file: the failed start says it
         if not session.is_start:
