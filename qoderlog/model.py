@@ -11,7 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 
 class Severity(enum.IntEnum):
@@ -122,13 +122,36 @@ class Record:
     fields: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+class Fields(dict[str, Any]):
+    """An event's typed fields: a read-only ``dict``, so that events whose fields are equal can share one."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("an event's fields are read-only (copy them with dict(event.fields))")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _read_only
+
+    def __reduce__(self) -> tuple[type[Fields], tuple[dict[str, Any]]]:
+        """Pickled as a plain dict's items (unpickling must not call the blocked ``__setitem__``)."""
+        return (Fields, (dict(self),))
+
+
+NO_FIELDS = Fields()
+"""The fields of an event whose pattern captured none (shared)."""
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Event:
     """A record recognised by a pattern, with typed fields.
 
     ``line`` is the 1-based physical line of the record's header in
     ``source``; ``text`` is that header line as read; ``detail`` holds the
     record's continuation lines (stack traces, payloads), capped.
+
+    An analysis keeps every event, so an event is small: when ``text`` ends
+    with ``message`` (most framings) only the part before it is stored, the
+    message being shared (interned) across events; ``fields`` may be shared.
     """
 
     type: str
@@ -139,9 +162,55 @@ class Event:
     level: str | None
     component: str | None
     message: str
-    text: str
-    fields: Mapping[str, Any] = field(default_factory=dict)
-    detail: tuple[str, ...] = ()
+    fields: Mapping[str, Any]
+    detail: tuple[str, ...]
+    _head: str = field(repr=False)
+    """``text`` without ``message`` when ``_cut``, else the whole ``text``."""
+    _cut: bool = field(repr=False)
+
+    def __init__(
+        self,
+        *,
+        type: str,
+        pattern_id: str,
+        source: str,
+        line: int,
+        timestamp: datetime | None,
+        level: str | None,
+        component: str | None,
+        message: str,
+        text: str,
+        fields: Mapping[str, Any] = NO_FIELDS,
+        detail: tuple[str, ...] = (),
+    ) -> None:
+        """An event; ``text`` is kept as its head when it ends with ``message``."""
+        put = object.__setattr__
+        put(self, "type", type)
+        put(self, "pattern_id", pattern_id)
+        put(self, "source", source)
+        put(self, "line", line)
+        put(self, "timestamp", timestamp)
+        put(self, "level", level)
+        put(self, "component", component)
+        put(self, "message", message)
+        put(self, "fields", fields)
+        put(self, "detail", detail)
+        cut = bool(message) and text.endswith(message)
+        put(self, "_head", text[: len(text) - len(message)] if cut else text)
+        put(self, "_cut", cut)
+
+    @property
+    def text(self) -> str:
+        """The record's header line as read."""
+        return self._head + self.message if self._cut else self._head
+
+    def __repr__(self) -> str:
+        """The event's values, ``text`` whole."""
+        return (
+            f"Event(type={self.type!r}, pattern_id={self.pattern_id!r}, source={self.source!r}, line={self.line!r}, "
+            f"timestamp={self.timestamp!r}, level={self.level!r}, component={self.component!r}, "
+            f"message={self.message!r}, text={self.text!r}, fields={self.fields!r}, detail={self.detail!r})"
+        )
 
     def get(self, name: str, default: Any = None) -> Any:
         """A field's value, or ``default`` when the pattern did not capture it."""

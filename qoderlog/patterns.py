@@ -29,7 +29,7 @@ import regex
 from .cache import digest, read_cached, source_of, write_cached
 from .errors import PatternError
 from .limits import DEFAULT_LIMITS
-from .model import EVENT_COLUMNS, LEVEL_RANK, LEVELS, Event, Framing, Record
+from .model import EVENT_COLUMNS, LEVEL_RANK, LEVELS, NO_FIELDS, Event, Fields, Framing, Record
 from .read.headers import bare_record, make_record, match_header
 from .resources import resource_dir
 from .yamlfiles import YamlProblem, load_yaml
@@ -44,6 +44,8 @@ _KV_PAIR = re.compile(r"([A-Za-z_][\w.-]*)\s*=\s*(.*?)(?=,?\s+[A-Za-z_][\w.-]*\s
 _DURATION = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds|m|min|minutes)\s*$", re.I)
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0}
 _INT64 = range(-(2**63), 2**63)
+MAX_SHARED_FIELDS = 4096
+"""Distinct field values a pattern keeps to share (``Pattern.shared_fields``); past it, it starts again."""
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
@@ -149,6 +151,10 @@ class Pattern:
     timeout: float | None = None
     level: str | None = None
     """The level the line means whatever its framing says (``Cannot find module`` is an error even at [info])."""
+    _shared: dict[tuple[tuple[str, Any], ...], Fields] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """This pattern's events' fields by value: events with equal fields share one ``Fields`` (``shared_fields``)."""
 
     def search(self, message: str, timeouts: Timeouts | None = None) -> regex.Match[str] | None:
         """The regex match on a message, or ``None``; a user pattern that runs too long is a miss.
@@ -204,9 +210,25 @@ class Pattern:
             # Interned: a session repeats its messages and values (paths, pipes), and an analysis keeps its events.
             message=sys.intern(record.message),
             text=record.text,
-            fields=self.fields_of(match, record),
+            fields=self.shared_fields(self.fields_of(match, record)),
             detail=detail,
         )
+
+    def shared_fields(self, values: dict[str, Any]) -> Fields:
+        """``values`` as read-only ``Fields``, the same object for equal values (a log repeats its paths and pids).
+
+        Per pattern, a field's type is fixed, so equal values are the same values (``1`` is never ``True``).
+        """
+        if not values:
+            return NO_FIELDS
+        key = tuple(values.items())
+        shared = self._shared
+        found = shared.get(key)
+        if found is None:
+            if len(shared) >= MAX_SHARED_FIELDS:
+                shared.clear()
+            found = shared[key] = Fields(values)
+        return found
 
     def _level(self, level: str | None) -> str | None:
         """The record's level, raised to the pattern's own when the pattern's is higher (or the record has none)."""
