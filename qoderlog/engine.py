@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -116,37 +116,71 @@ class Result:
         """One row per recognised event, fields as typed columns."""
         return events_frame(self.event_list, load_patterns())
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, streamed: bool = False) -> dict[str, Any]:
         """The JSON document: schema_version, inputs, stats, sessions, findings, incidents, environment, templates.
 
         With a baseline (``analyze --baseline``) it also has ``baseline`` and,
-        per finding, ``fleet_context`` sentences.
+        per finding, ``fleet_context`` sentences. With ``streamed`` the
+        ``sessions`` and ``findings`` lists make each item only as it is read,
+        and can be read once (``OnePass``): for ``json.dump`` to write a big
+        document without holding it all.
         """
         stats = self.accounting.to_dict()
-        document = {
+        sessions = (s.to_dict() for s in self.session_list)
+        return {
             "schema_version": SCHEMA_VERSION,
             "generator": f"qoderlog {package_version()}",
             "worst_severity": str(self.worst) if self.worst is not None else None,
             "inputs": stats["inputs"],
             "stats": stats,
             "environment": self.environment.to_dict(),
-            "sessions": [s.to_dict() for s in self.session_list],
-            "findings": [f.to_dict() for f in self.finding_list],
+            "sessions": OnePass(len(self.session_list), sessions) if streamed else list(sessions),
+            "findings": OnePass(len(self.finding_list), self._findings()) if streamed else list(self._findings()),
             "incidents": [i.to_dict() for i in self.incident_list],
             "unknown_templates": [t.to_dict() for t in self.template_list],
             "coverage": self.coverage,
             "records": dict(self.records),
             "verdict": self.verdict.to_dict(),
+            **({"baseline": dict(self.baseline)} if self.baseline is not None else {}),
         }
-        if self.baseline is not None:
-            document["baseline"] = dict(self.baseline)
-            for finding in document["findings"]:
-                finding["fleet_context"] = context_sentences(finding, self.baseline)
-        return document
+
+    def _findings(self) -> Iterator[dict[str, Any]]:
+        for finding in self.finding_list:
+            item = finding.to_dict()
+            if self.baseline is not None:
+                item["fleet_context"] = context_sentences(item, self.baseline)
+            yield item
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The JSON document as text."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=str)
+
+
+class OnePass(list[Any]):
+    """A list that makes its items as it is iterated, once; its length is known before (``json.dump`` asks it).
+
+    ``json.dump`` with an indent encodes a list subclass by iterating it, so a document holding these is written
+    item by item; nothing else should be given one.
+    """
+
+    __slots__ = ("_count", "_items")
+
+    def __init__(self, count: int, items: Iterator[Any]) -> None:
+        """``count`` items, made by ``items`` when iterated."""
+        super().__init__()
+        self._count = count
+        self._items: Iterator[Any] | None = items
+
+    def __len__(self) -> int:
+        """How many items it holds (made or not)."""
+        return self._count
+
+    def __iter__(self) -> Iterator[Any]:
+        """The items, made one at a time; a second pass is an error, not an empty list."""
+        items, self._items = self._items, None
+        if items is None:
+            raise RuntimeError("a streamed document list is read once")
+        return items
 
 
 def analyze(

@@ -151,9 +151,7 @@ class Pattern:
     timeout: float | None = None
     level: str | None = None
     """The level the line means whatever its framing says (``Cannot find module`` is an error even at [info])."""
-    _shared: dict[tuple[tuple[str, Any], ...], Fields] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
+    _shared: dict[tuple[Any, ...], Fields] = field(default_factory=dict, init=False, repr=False, compare=False)
     """This pattern's events' fields by value: events with equal fields share one ``Fields`` (``shared_fields``)."""
 
     def search(self, message: str, timeouts: Timeouts | None = None) -> regex.Match[str] | None:
@@ -221,7 +219,7 @@ class Pattern:
         """
         if not values:
             return NO_FIELDS
-        key = tuple(values.items())
+        key = (*values, *values.values())  # one flat tuple: the names, then the values
         shared = self._shared
         found = shared.get(key)
         if found is None:

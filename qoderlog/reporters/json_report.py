@@ -21,8 +21,8 @@ def render(result: Result, out: IO[str], options: RenderOptions) -> None:
     held whole: for a big bundle the encoder's pieces would weigh several
     times the document.
     """
-    document = result.to_dict()
-    if options.redact:
-        document = redact_document(document)
+    # Redaction reads the whole document before it changes a string (placeholders consistent across it): only an
+    # unredacted document is streamed.
+    document = redact_document(result.to_dict()) if options.redact else result.to_dict(streamed=True)
     json.dump(document, out, indent=2, ensure_ascii=False, default=str)
     out.write("\n")
