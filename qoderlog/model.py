@@ -122,19 +122,25 @@ class Record:
     fields: Mapping[str, Any] = field(default_factory=dict)
 
 
-class Fields(dict[str, Any]):
-    """An event's typed fields: a read-only ``dict``, so that events whose fields are equal can share one."""
+class FrozenDict(dict[str, Any]):
+    """A read-only ``dict`` that pickles: a value several frozen values may share (``Fields``, a step's values)."""
 
     __slots__ = ()
 
     def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise TypeError("an event's fields are read-only (copy them with dict(event.fields))")
+        raise TypeError(f"a {type(self).__name__} is read-only (copy it with dict(...))")
 
     __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _read_only
 
-    def __reduce__(self) -> tuple[type[Fields], tuple[dict[str, Any]]]:
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, Any]]]:
         """Pickled as a plain dict's items (unpickling must not call the blocked ``__setitem__``)."""
-        return (Fields, (dict(self),))
+        return (type(self), (dict(self),))
+
+
+class Fields(FrozenDict):
+    """An event's typed fields: read-only, so that events whose fields are equal can share one."""
+
+    __slots__ = ()
 
 
 NO_FIELDS = Fields()

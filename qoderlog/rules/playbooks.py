@@ -25,12 +25,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from ..errors import PlaybookError
 from ..locations import BY_PLATFORM, PLATFORMS, SHELLS
-from ..model import Session, Step
+from ..model import FrozenDict, Session, Step
 from ..yamlfiles import YamlProblem, load_yaml
 from . import Facts, Hit
 
@@ -372,35 +371,45 @@ def fill_values(platform: str, place: Place) -> _Values:
     shell["port"] = str(place.port) if place.port is not None else port_shell
     put("log_folder", None, where.logs.human, where.logs.shell)
     put("crashpad", None, where.crashpad.human, where.crashpad.shell)
-    return _Values(human=MappingProxyType(human), shell=MappingProxyType(shell))
+    return _Values(human=FrozenDict(human), shell=FrozenDict(shell))
 
 
 def _fill(template: StepTemplate, platform: str, values: _Values) -> Step:
-    command = _render(template.command, values.shell) if template.command else None
-    return Step(
-        platform=platform,
-        text=_render(template.text, values.human),
-        shell=SHELLS[platform] if command else None,
-        command=command,
-        template=template.text,
-        values=values.human,
+    """The step ``template`` makes for ``platform`` with ``values``: one ``Step`` for each distinct set of the values
+    it names, shared by the findings that have them (the places of a bundle's findings differ mostly in pids)."""
+    text_names = _names(template.text)
+    command_names = _names(template.command) if template.command else ()
+    return _step(
+        template,
+        platform,
+        tuple(values.human[name] for name in text_names),
+        tuple(values.shell[name] for name in command_names),
     )
 
 
-def _render(template: str, values: Mapping[str, str]) -> str:
-    """``template`` filled from ``values``: rendered once for each distinct set of the values it names."""
-    names = _names(template)
-    return _rendered(template, names, tuple(values[name] for name in names))
+@lru_cache(maxsize=16384)
+def _step(template: StepTemplate, platform: str, human: tuple[str, ...], shell: tuple[str, ...]) -> Step:
+    text_names = _names(template.text)
+    command = (
+        _FORMATTER.vformat(template.command, (), dict(zip(_names(template.command), shell, strict=True)))
+        if template.command
+        else None
+    )
+    named = dict(zip(text_names, human, strict=True))
+    return Step(
+        platform=platform,
+        text=_FORMATTER.vformat(template.text, (), named),
+        shell=SHELLS[platform] if command else None,
+        command=command,
+        template=template.text,
+        values=FrozenDict(named),
+    )
 
 
 @lru_cache(maxsize=1024)
 def _names(template: str) -> tuple[str, ...]:
+    """The placeholders ``template`` names, each once, in order."""
     return tuple(dict.fromkeys(name for _, name, _, _ in _FORMATTER.parse(template) if name is not None))
-
-
-@lru_cache(maxsize=16384)
-def _rendered(template: str, names: tuple[str, ...], values: tuple[str, ...]) -> str:
-    return _FORMATTER.vformat(template, (), dict(zip(names, values, strict=True)))
 
 
 def _sh_quote(value: str) -> str:

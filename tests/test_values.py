@@ -1,0 +1,130 @@
+"""The pipeline's values kept small: an event's text without its message, shared read-only fields and step values,
+and a JSON document streamed item by item; each must read and pickle as the plain value it stands for."""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+from datetime import datetime
+
+import pytest
+
+from qoderlog import analyze
+from qoderlog.engine import OnePass
+from qoderlog.model import NO_FIELDS, Event, Fields, FrozenDict, Record
+from qoderlog.patterns import load_patterns
+from qoderlog.read.headers import make_record, match_header
+from qoderlog.reporters import REPORTERS, RenderOptions
+
+SAMPLES = ["sample_logs/bundle-crash.zip", "sample_logs/linux-remote-tcp-fallback"]
+
+
+def _event(text: str, message: str) -> Event:
+    return Event(
+        type="t",
+        pattern_id="p",
+        source="main.log",
+        line=7,
+        timestamp=datetime(2026, 1, 2, 3, 4, 5),
+        level="info",
+        component=None,
+        message=message,
+        text=text,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[main 2024-02-27T11:56:55.376Z] Started watching: '/x'", "Started watching: '/x'"),
+        ('{"msg": "started", "level": "info"}', "started"),  # a JSON record: the text does not end with it
+        ("2026-01-02 03:04:05 [info] ", ""),  # an empty message
+        ("same", "same"),
+    ],
+)
+def test_an_event_gives_back_its_text_whole_and_pickles(text: str, message: str) -> None:
+    event = _event(text, message)
+    assert event.text == text
+    assert event.message == message
+    again = pickle.loads(pickle.dumps(event))
+    assert again == event and again.text == text
+    assert "text=" + repr(text) in repr(event)
+
+
+def test_events_differ_by_their_text() -> None:
+    assert _event("a x", "x") != _event("b x", "x")
+    assert _event("a x", "x") == _event("a x", "x")
+
+
+def test_frozen_values_are_read_only_and_pickle_as_themselves() -> None:
+    fields = Fields({"pid": 42, "path": "/x"})
+    for change in (
+        lambda: fields.__setitem__("pid", 1),
+        lambda: fields.update(pid=1),
+        lambda: fields.pop("pid"),
+        lambda: fields.clear(),
+        lambda: fields.setdefault("new", 1),
+    ):
+        with pytest.raises(TypeError, match="read-only"):
+            change()
+    assert fields == {"pid": 42, "path": "/x"}
+    again = pickle.loads(pickle.dumps(fields))
+    assert type(again) is Fields and again == fields
+    assert type(pickle.loads(pickle.dumps(FrozenDict(a="b")))) is FrozenDict
+    assert dict(fields) == {"pid": 42, "path": "/x"} and json.dumps(fields) == '{"pid": 42, "path": "/x"}'
+
+
+def _record(line: str, number: int = 1) -> Record:
+    found = match_header(line)
+    assert found is not None
+    return make_record(*found, source="main.log", line=number, text=line)
+
+
+def test_a_patterns_events_with_equal_fields_share_them_and_unequal_ones_do_not() -> None:
+    library = load_patterns(())
+    lines = [
+        "[main 2024-02-27T11:56:55.376Z] [File Watcher (node.js)] Started watching: '/home/user/a'",
+        "[main 2024-02-27T11:56:56.001Z] [File Watcher (node.js)] Started watching: '/home/user/a'",
+        "[main 2024-02-27T11:56:57.002Z] [File Watcher (node.js)] Started watching: '/home/user/b'",
+    ]
+    events = [library.match(_record(line, n)) for n, line in enumerate(lines, 1)]
+    assert all(e is not None for e in events)
+    first, second, third = events  # type: ignore[misc]
+    assert first.fields == {"path": "/home/user/a"} and first.fields is second.fields
+    assert third.fields == {"path": "/home/user/b"} and third.fields is not first.fields
+    assert [e.text for e in events] == lines  # type: ignore[union-attr]
+
+
+def test_an_event_without_fields_has_the_shared_empty_ones() -> None:
+    assert _event("x", "x").fields is NO_FIELDS and not NO_FIELDS
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_the_streamed_json_report_is_the_document(sample: str) -> None:
+    result = analyze([sample])
+    out = io.StringIO()
+    REPORTERS["json"](result, out, RenderOptions(redact=False, color=False))
+    assert json.loads(out.getvalue()) == json.loads(result.to_json())
+    assert result.finding_list, "the samples have findings to stream"
+
+
+def test_a_one_pass_list_is_read_once_and_knows_its_length() -> None:
+    items = OnePass(3, iter([1, 2, 3]))
+    assert len(items) == 3 and bool(items)
+    assert json.dumps({"a": items}, indent=1) == json.dumps({"a": [1, 2, 3]}, indent=1)
+    with pytest.raises(RuntimeError, match="read once"):
+        list(items)
+    assert not OnePass(0, iter([]))
+
+
+def test_findings_and_their_steps_pickle_with_the_values_their_texts_name() -> None:
+    result = analyze(["sample_logs/bundle-crash.zip"])
+    steps = [step for finding in result.finding_list for step in finding.remediation.steps]
+    assert steps
+    for step in steps:
+        names = {name for name in step.values}
+        assert all("{" + name + "}" in step.template for name in names)
+    again = pickle.loads(pickle.dumps(result.finding_list))
+    assert again == result.finding_list
+    assert [dict(s.values) for f in again for s in f.remediation.steps] == [dict(s.values) for s in steps]
