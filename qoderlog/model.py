@@ -147,6 +147,35 @@ NO_FIELDS = Fields()
 """The fields of an event whose pattern captured none (shared)."""
 
 
+_STAMP_CHARS = len("2024-02-27T11:56:55.376")
+_HEAD_TEMPLATES: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+MAX_HEAD_TEMPLATES = 4096
+
+
+def _head_template(head: str, timestamp: datetime | None) -> tuple[str, str, str] | None:
+    """``head`` as ``(before, sep, after)`` around ``timestamp`` written ``isoformat(sep, "milliseconds")`` (its first
+    23 characters), the one tuple for every head with the same before and after; ``None`` when it does not hold it.
+
+    Most headers are such a time between fixed words (``[main 2024-02-27T11:56:55.376Z] ``,
+    ``2024-02-27 11:56:55.376 [info] ``): an event then keeps no header text of its own, and ``Event.text`` writes
+    the time again, the same characters.
+    """
+    if timestamp is None:
+        return None
+    for sep in ("T", " "):
+        stamp = timestamp.isoformat(sep, "milliseconds")[:_STAMP_CHARS]
+        at = head.find(stamp)
+        if at >= 0:
+            key = (head[:at], sep, head[at + _STAMP_CHARS :])
+            shared = _HEAD_TEMPLATES.get(key)
+            if shared is None:
+                if len(_HEAD_TEMPLATES) >= MAX_HEAD_TEMPLATES:
+                    _HEAD_TEMPLATES.clear()
+                shared = _HEAD_TEMPLATES[key] = key
+            return shared
+    return None
+
+
 @dataclass(frozen=True, slots=True, init=False)
 class Event:
     """A record recognised by a pattern, with typed fields.
@@ -170,8 +199,9 @@ class Event:
     message: str
     fields: Mapping[str, Any]
     detail: tuple[str, ...]
-    _head: str = field(repr=False)
-    """``text`` without ``message`` when ``_cut``, else the whole ``text``."""
+    _head: str | tuple[str, str, str] = field(repr=False)
+    """``text`` without ``message`` when ``_cut``, else the whole ``text``; as ``(before, sep, after)`` (shared)
+    when it holds ``timestamp`` written ISO-like to the millisecond (``_head_template``)."""
     _cut: bool = field(repr=False)
 
     def __init__(
@@ -202,13 +232,20 @@ class Event:
         put(self, "fields", fields)
         put(self, "detail", detail)
         cut = bool(message) and text.endswith(message)
-        put(self, "_head", text[: len(text) - len(message)] if cut else text)
+        head = text[: len(text) - len(message)] if cut else text
+        put(self, "_head", _head_template(head, timestamp) or head)
         put(self, "_cut", cut)
 
     @property
     def text(self) -> str:
         """The record's header line as read."""
-        return self._head + self.message if self._cut else self._head
+        kept = self._head
+        if isinstance(kept, str):
+            head = kept
+        else:
+            before, sep, after = kept
+            head = before + self.timestamp.isoformat(sep, "milliseconds")[:_STAMP_CHARS] + after  # type: ignore[union-attr]
+        return head + self.message if self._cut else head
 
     def __repr__(self) -> str:
         """The event's values, ``text`` whole."""

@@ -6,9 +6,11 @@ from __future__ import annotations
 import io
 import json
 import pickle
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qoderlog import analyze
 from qoderlog.engine import OnePass
@@ -17,16 +19,17 @@ from qoderlog.patterns import load_patterns
 from qoderlog.read.headers import make_record, match_header
 from qoderlog.reporters import REPORTERS, RenderOptions
 
+STAMP = datetime(2026, 1, 2, 3, 4, 5, 678000)
 SAMPLES = ["sample_logs/bundle-crash.zip", "sample_logs/linux-remote-tcp-fallback"]
 
 
-def _event(text: str, message: str) -> Event:
+def _event(text: str, message: str, timestamp: datetime | None = STAMP) -> Event:
     return Event(
         type="t",
         pattern_id="p",
         source="main.log",
         line=7,
-        timestamp=datetime(2026, 1, 2, 3, 4, 5),
+        timestamp=timestamp,
         level="info",
         component=None,
         message=message,
@@ -50,6 +53,53 @@ def test_an_event_gives_back_its_text_whole_and_pickles(text: str, message: str)
     again = pickle.loads(pickle.dumps(event))
     assert again == event and again.text == text
     assert "text=" + repr(text) in repr(event)
+
+
+@pytest.mark.parametrize(
+    ("text", "timestamp"),
+    [
+        ("[main 2026-01-02T03:04:05.678Z] [File Watcher (node.js)] Started", STAMP.replace(tzinfo=UTC)),
+        ("2026-01-02 03:04:05.678 [info] Started", STAMP),
+        ("2026-01-02 03:04:05.678123 [info] Started", STAMP.replace(microsecond=678123)),  # microseconds
+        ("2026-01-02T11:04:05.678+08:00 Started", datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)),  # converted
+        ("[2026-01-02 03:04:05.678] 2026-01-02 03:04:05.678 twice Started", STAMP),
+        ("01/02/2026 03:04:05 AM Started", STAMP),  # no ISO-like time in it: kept as it is
+        ("Started", None),
+    ],
+)
+def test_a_header_holding_its_time_is_kept_as_shared_words_around_it(text: str, timestamp: datetime | None) -> None:
+    event = _event(text, "Started", timestamp)
+    assert event.text == text
+    again = pickle.loads(pickle.dumps(event))
+    assert again == event and again.text == text
+
+
+def test_headers_with_the_same_words_share_them() -> None:
+    one = _event("[main 2026-01-02T03:04:05.678Z] a", "a", STAMP)
+    two = _event("[main 2026-01-02T03:04:09.001Z] b", "b", STAMP.replace(second=9, microsecond=1000))
+    assert one._head is two._head and one._head == ("[main ", "T", "Z] ")
+    assert (one.text, two.text) == ("[main 2026-01-02T03:04:05.678Z] a", "[main 2026-01-02T03:04:09.001Z] b")
+    assert isinstance(_event("12:00 a", "a", STAMP)._head, str)
+
+
+@given(
+    before=st.text(max_size=12),
+    after=st.text(max_size=12),
+    message=st.text(max_size=12),
+    stamp=st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+    sep=st.sampled_from(["T", " "]),
+    aware=st.booleans(),
+    digits=st.sampled_from([0, 3, 6]),
+)
+def test_any_event_gives_back_its_text(
+    before: str, after: str, message: str, stamp: datetime, sep: str, aware: bool, digits: int
+) -> None:
+    written = stamp.isoformat(sep, "seconds") + (f".{stamp.microsecond:06d}"[: digits + 1] if digits else "")
+    text = before + written + after + message
+    timestamp = stamp.replace(tzinfo=UTC) if aware else stamp
+    event = _event(text, message, timestamp)
+    assert event.text == text and event.message == message
+    assert pickle.loads(pickle.dumps(event)).text == text
 
 
 def test_events_differ_by_their_text() -> None:
