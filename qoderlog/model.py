@@ -497,8 +497,9 @@ class Evidence:
     @classmethod
     def of(cls, event: Event, *highlight: Any) -> Evidence:
         """Evidence from an event, highlighting the given values where they occur in the line."""
-        marks = tuple(str(v) for v in highlight if v is not None and str(v) and str(v) in event.text)
-        return cls(source=event.source, line=event.line, text=event.text, timestamp=event.timestamp, highlight=marks)
+        text = event.text
+        marks = tuple(str(v) for v in highlight if v is not None and str(v) and str(v) in text)
+        return cls(source=event.source, line=event.line, text=text, timestamp=event.timestamp, highlight=marks)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""

@@ -86,6 +86,9 @@ def order_stream(events: Iterable[Event]) -> list[Event]:
 
     An event without a timestamp keeps its place after the event before it.
     """
+    events = list(events)
+    if _in_order(events):
+        return events  # the common case, without a sort key for every event
     keyed = []
     last: datetime | None = None
     for seq, event in enumerate(events):
@@ -94,6 +97,18 @@ def order_stream(events: Iterable[Event]) -> list[Event]:
         keyed.append((-stream_key(event.source)[1], stamp or datetime.min, seq, event))
     keyed.sort(key=lambda item: item[:3])
     return [item[3] for item in keyed]
+
+
+def _in_order(events: list[Event]) -> bool:
+    """Whether ``order_stream`` would keep ``events`` as they are: rotation index never rising, time never falling."""
+    rotation, stamp = None, datetime.min
+    for event in events:
+        older = -stream_key(event.source)[1]
+        when = wall(event.timestamp) or stamp
+        if rotation is not None and (older < rotation or (older == rotation and when < stamp)):
+            return False
+        rotation, stamp = older, when
+    return True
 
 
 def lane_of(event: Event) -> str:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from qoderlog.analysis import analyze
-from qoderlog.model import Outcome
+from qoderlog.model import Event, Outcome
+from qoderlog.read.streams import stream_key
+from qoderlog.sessions import order_stream
 from qoderlog.testing import analyze_text
 
 WIN_START = (
@@ -155,3 +161,42 @@ def test_a_start_without_info_read_is_never_ready_once_the_log_moved_on_30_s() -
     short = f"2025-08-22 10:00:00.000 [info] {WIN_START}\n2025-08-22 10:00:05.000 [info] later noise\n"
     (pending,) = analyze_text(short).session_list
     assert pending.outcome is Outcome.UNKNOWN
+
+
+_NAMES = ["main.log", "main.log.1", "main.log.2.gz"]
+
+
+def _stream_event(n: int, source: str, minute: int | None) -> Event:
+    stamp = datetime(2026, 1, 1, 0, minute) if minute is not None else None
+    return Event(
+        type="process.start",
+        pattern_id="p",
+        source=source,
+        line=n,
+        timestamp=stamp,
+        level="info",
+        component=None,
+        message=f"m{n}",
+        text=f"m{n}",
+    )
+
+
+@given(st.lists(st.tuples(st.sampled_from(_NAMES), st.one_of(st.none(), st.integers(0, 5))), max_size=30))
+def test_a_stream_is_ordered_as_by_its_sort_key_whether_or_not_it_was_in_order(
+    items: list[tuple[str, int | None]],
+) -> None:
+    events = [_stream_event(n, source, minute) for n, (source, minute) in enumerate(items)]
+    keyed, last = [], None
+    for seq, event in enumerate(events):  # the reference: older rotations first, then time (inherited when missing)
+        stamp = event.timestamp or last
+        last = stamp
+        keyed.append(((-stream_key(event.source)[1], stamp or datetime.min, seq), event))
+    expected = [event for _, event in sorted(keyed, key=lambda item: item[0])]
+    assert order_stream(events) == expected
+
+
+def test_a_stream_in_order_is_kept_and_one_out_of_order_is_sorted() -> None:
+    ordered = [_stream_event(1, "main.log.1", 3), _stream_event(2, "main.log", 1), _stream_event(3, "main.log", None)]
+    assert order_stream(ordered) == ordered
+    late = [_stream_event(1, "main.log", 4), _stream_event(2, "main.log", 2)]
+    assert [e.line for e in order_stream(late)] == [2, 1]

@@ -330,11 +330,11 @@ class _Values:
     shell: Mapping[str, str]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def fill_values(platform: str, place: Place) -> _Values:
     """Each placeholder as a person reads it and as a quoted shell word, for ``platform``.
 
-    Cached: a bundle's findings share few places, and each of their steps keeps the (read-only) ``human`` values.
+    Cached for the last few places: a session's findings come one after another and share its place.
     """
     where = BY_PLATFORM[platform]
     windows = platform == "windows"
@@ -387,7 +387,7 @@ def _fill(template: StepTemplate, platform: str, values: _Values) -> Step:
     )
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _step(template: StepTemplate, platform: str, human: tuple[str, ...], shell: tuple[str, ...]) -> Step:
     text_names = _names(template.text)
     command = (
