@@ -176,6 +176,20 @@ def _head_template(head: str, timestamp: datetime | None) -> tuple[str, str, str
     return None
 
 
+_KINDS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+MAX_KINDS = 4096
+
+
+def _kind(*values: Any) -> tuple[Any, ...]:
+    """The one tuple of these values: an event's type, pattern, source, level, component and how its text is cut."""
+    shared = _KINDS.get(values)
+    if shared is None:
+        if len(_KINDS) >= MAX_KINDS:
+            _KINDS.clear()
+        shared = _KINDS[values] = values
+    return shared
+
+
 @dataclass(frozen=True, slots=True, init=False)
 class Event:
     """A record recognised by a pattern, with typed fields.
@@ -184,25 +198,24 @@ class Event:
     ``source``; ``text`` is that header line as read; ``detail`` holds the
     record's continuation lines (stack traces, payloads), capped.
 
-    An analysis keeps every event, so an event is small: when ``text`` ends
-    with ``message`` (most framings) only the part before it is stored, the
-    message being shared (interned) across events; ``fields`` may be shared.
+    An analysis keeps every event, so an event is small. What many events
+    share is one tuple: the type, pattern, source, level and component
+    (``_kind``). When ``text`` ends with ``message`` (most framings) only
+    the part before it is stored, the message being shared (interned), and
+    that part too is shared when it is a time between fixed words
+    (``_head_template``); ``fields`` may be shared (``Pattern.shared_fields``).
     """
 
-    type: str
-    pattern_id: str
-    source: str
+    _kind: tuple[Any, ...] = field(repr=False)
+    """``(type, pattern_id, source, level, component, cut)``: ``cut`` when ``_head`` is ``text`` without ``message``."""
     line: int
     timestamp: datetime | None
-    level: str | None
-    component: str | None
     message: str
     fields: Mapping[str, Any]
     detail: tuple[str, ...]
     _head: str | tuple[str, str, str] = field(repr=False)
-    """``text`` without ``message`` when ``_cut``, else the whole ``text``; as ``(before, sep, after)`` (shared)
-    when it holds ``timestamp`` written ISO-like to the millisecond (``_head_template``)."""
-    _cut: bool = field(repr=False)
+    """``text``, without ``message`` when cut; as ``(before, sep, after)`` (shared) when it holds ``timestamp``
+    written ISO-like to the millisecond (``_head_template``)."""
 
     def __init__(
         self,
@@ -221,20 +234,40 @@ class Event:
     ) -> None:
         """An event; ``text`` is kept as its head when it ends with ``message``."""
         put = object.__setattr__
-        put(self, "type", type)
-        put(self, "pattern_id", pattern_id)
-        put(self, "source", source)
+        cut = bool(message) and text.endswith(message)
+        put(self, "_kind", _kind(type, pattern_id, source, level, component, cut))
         put(self, "line", line)
         put(self, "timestamp", timestamp)
-        put(self, "level", level)
-        put(self, "component", component)
         put(self, "message", message)
         put(self, "fields", fields)
         put(self, "detail", detail)
-        cut = bool(message) and text.endswith(message)
         head = text[: len(text) - len(message)] if cut else text
         put(self, "_head", _head_template(head, timestamp) or head)
-        put(self, "_cut", cut)
+
+    @property
+    def type(self) -> str:
+        """What the event says happened (``process.start``, ``ipc.connect_failed``, …)."""
+        return self._kind[0]  # type: ignore[no-any-return]
+
+    @property
+    def pattern_id(self) -> str:
+        """The pattern that recognised it."""
+        return self._kind[1]  # type: ignore[no-any-return]
+
+    @property
+    def source(self) -> str:
+        """The log it was read from (an archive member as ``archive!member``)."""
+        return self._kind[2]  # type: ignore[no-any-return]
+
+    @property
+    def level(self) -> str | None:
+        """The record's level, raised to the pattern's own when that is higher."""
+        return self._kind[3]  # type: ignore[no-any-return]
+
+    @property
+    def component(self) -> str | None:
+        """The record's component (``[IPC]``), else the pattern's."""
+        return self._kind[4]  # type: ignore[no-any-return]
 
     @property
     def text(self) -> str:
@@ -245,7 +278,7 @@ class Event:
         else:
             before, sep, after = kept
             head = before + self.timestamp.isoformat(sep, "milliseconds")[:_STAMP_CHARS] + after  # type: ignore[union-attr]
-        return head + self.message if self._cut else head
+        return head + self.message if self._kind[5] else head
 
     def __repr__(self) -> str:
         """The event's values, ``text`` whole."""
