@@ -162,32 +162,32 @@ def _head_template(head: str, timestamp: datetime | None) -> tuple[str, str, str
     """
     if timestamp is None:
         return None
-    for sep in ("T", " "):
-        stamp = timestamp.isoformat(sep, "milliseconds")[:_STAMP_CHARS]
-        at = head.find(stamp)
-        if at >= 0:
-            key = (head[:at], sep, head[at + _STAMP_CHARS :])
-            shared = _HEAD_TEMPLATES.get(key)
-            if shared is None:
-                if len(_HEAD_TEMPLATES) >= MAX_HEAD_TEMPLATES:
-                    _HEAD_TEMPLATES.clear()
-                shared = _HEAD_TEMPLATES[key] = key
-            return shared
-    return None
+    stamp = timestamp.isoformat("T", "milliseconds")
+    at = head.find(stamp[:10])  # the date; then the separator the header uses, then the time
+    if at < 0:
+        return None
+    sep = head[at + 10 : at + 11]
+    if sep not in ("T", " ") or head[at + 11 : at + _STAMP_CHARS] != stamp[11:_STAMP_CHARS]:
+        return None
+    key = (head[:at], sep, head[at + _STAMP_CHARS :])
+    shared = _HEAD_TEMPLATES.get(key)
+    if shared is None:
+        if len(_HEAD_TEMPLATES) >= MAX_HEAD_TEMPLATES:
+            _HEAD_TEMPLATES.clear()
+        shared = _HEAD_TEMPLATES[key] = key
+    return shared
 
 
 _KINDS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 MAX_KINDS = 4096
 
 
-def _kind(*values: Any) -> tuple[Any, ...]:
-    """The one tuple of these values: an event's type, pattern, source, level, component and how its text is cut."""
-    shared = _KINDS.get(values)
-    if shared is None:
-        if len(_KINDS) >= MAX_KINDS:
-            _KINDS.clear()
-        shared = _KINDS[values] = values
-    return shared
+def _new_kind(kind: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``kind`` kept as the one tuple of its values (an event's type, pattern, source, level, component, cut)."""
+    if len(_KINDS) >= MAX_KINDS:
+        _KINDS.clear()
+    _KINDS[kind] = kind
+    return kind
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -235,7 +235,8 @@ class Event:
         """An event; ``text`` is kept as its head when it ends with ``message``."""
         put = object.__setattr__
         cut = bool(message) and text.endswith(message)
-        put(self, "_kind", _kind(type, pattern_id, source, level, component, cut))
+        kind = (type, pattern_id, source, level, component, cut)
+        put(self, "_kind", _KINDS.get(kind) or _new_kind(kind))
         put(self, "line", line)
         put(self, "timestamp", timestamp)
         put(self, "message", message)
