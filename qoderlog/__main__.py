@@ -26,11 +26,38 @@ def main() -> None:
         return
     from .cli import main as run_cli  # startup: click and the commands, for everything but --version
 
+    pin_malloc()
     try:
         run_cli()
     except SystemExit as done:
         leave(done.code)
     leave(0)
+
+
+MMAP_THRESHOLD = 128 << 10
+"""Allocations from this size on get their own pages from the OS, given back when freed (glibc's first default)."""
+_M_MMAP_THRESHOLD = -3
+"""glibc's ``mallopt`` parameter number for it."""
+
+
+def pin_malloc(threshold: int = MMAP_THRESHOLD) -> bool:
+    """Fix glibc's mmap threshold at ``threshold``; whether it was set (``False`` off Linux or off glibc).
+
+    glibc raises the threshold to the size of each big block freed (up to 32 MiB), so that a reader's blocks and
+    a pool's results (a few MiB each) then come from the heap, where the small values kept between them stop
+    it from shrinking: on a 5M-line analysis that was ~12 MB of the peak. Pinned, big blocks go back to the OS
+    when freed. Asked once by the command (and inherited by its forked workers), not by the library, which
+    leaves a notebook's process as it is.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes  # memory: only the command asks, once
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, threshold))
 
 
 def leave(code: object) -> None:

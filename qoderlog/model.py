@@ -8,6 +8,7 @@ these and nothing else, so a notebook can build or inspect any of them.
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -170,12 +171,15 @@ def _head_template(head: str, timestamp: datetime | None) -> tuple[str, str, str
     if sep not in ("T", " ") or head[at + 11 : at + _STAMP_CHARS] != stamp[11:_STAMP_CHARS]:
         return None
     key = (head[:at], sep, head[at + _STAMP_CHARS :])
-    shared = _HEAD_TEMPLATES.get(key)
-    if shared is None:
-        if len(_HEAD_TEMPLATES) >= MAX_HEAD_TEMPLATES:
-            _HEAD_TEMPLATES.clear()
-        shared = _HEAD_TEMPLATES[key] = key
-    return shared
+    return _HEAD_TEMPLATES.get(key) or _new_template(key)
+
+
+def _new_template(key: tuple[str, str, str]) -> tuple[str, str, str]:
+    """``key`` kept as the one tuple of these header words."""
+    if len(_HEAD_TEMPLATES) >= MAX_HEAD_TEMPLATES:
+        _HEAD_TEMPLATES.clear()
+    _HEAD_TEMPLATES[key] = key
+    return key
 
 
 _KINDS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -281,6 +285,14 @@ class Event:
             head = before + self.timestamp.isoformat(sep, "milliseconds")[:_STAMP_CHARS] + after  # type: ignore[union-attr]
         return head + self.message if self._kind[5] else head
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled as its values; unpickled with its kind, header words and message shared again (``_rebuilt``).
+
+        Events come back from the processes that read a big file in chunks: without this, each chunk's events
+        would bring their own copies of what the events of the other chunks share.
+        """
+        return (_rebuilt, (self._kind, self.line, self.timestamp, self.message, self.fields, self.detail, self._head))
+
     def __repr__(self) -> str:
         """The event's values, ``text`` whole."""
         return (
@@ -309,6 +321,28 @@ class Event:
             "fields": dict(self.fields),
             "detail": list(self.detail),
         }
+
+
+def _rebuilt(
+    kind: tuple[Any, ...],
+    line: int,
+    timestamp: datetime | None,
+    message: str,
+    fields: Mapping[str, Any],
+    detail: tuple[str, ...],
+    head: str | tuple[str, str, str],
+) -> Event:
+    """An unpickled ``Event``: its kind and header words the process's shared tuples, its message interned."""
+    event = Event.__new__(Event)
+    put = object.__setattr__
+    put(event, "_kind", _KINDS.get(kind) or _new_kind(kind))
+    put(event, "line", line)
+    put(event, "timestamp", timestamp)
+    put(event, "message", sys.intern(message))
+    put(event, "fields", fields)
+    put(event, "detail", detail)
+    put(event, "_head", head if isinstance(head, str) else _HEAD_TEMPLATES.get(head) or _new_template(head))
+    return event
 
 
 # The named event-type groups: every set of event types that more than one stage asks about, defined here once.

@@ -178,3 +178,12 @@ def test_findings_and_their_steps_pickle_with_the_values_their_texts_name() -> N
     again = pickle.loads(pickle.dumps(result.finding_list))
     assert again == result.finding_list
     assert [dict(s.values) for f in again for s in f.remediation.steps] == [dict(s.values) for s in steps]
+
+
+def test_events_unpickled_apart_share_their_kind_header_words_and_message() -> None:
+    # As chunks read by other processes come back: each pickle would otherwise bring its own copies.
+    text = "[main 2026-01-02T03:04:05.678Z] [File Watcher (node.js)] Started watching: '/x'"
+    message = "".join(["Started watching: ", "'/x'"])  # not the interned literal
+    one, two = (pickle.loads(pickle.dumps(_event(text, message, STAMP.replace(tzinfo=UTC)))) for _ in range(2))
+    assert one == two and one.text == text
+    assert one._kind is two._kind and one._head is two._head and one.message is two.message
