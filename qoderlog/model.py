@@ -552,22 +552,56 @@ class Session:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Evidence:
-    """A log line that proves a finding, with the values in it worth highlighting."""
+    """A log line that proves a finding, with the values in it worth highlighting.
+
+    Evidence of an event keeps the event, whose text it shows (the event is kept anyway; its text is not).
+    """
 
     source: str
     line: int
-    text: str
-    timestamp: datetime | None = None
-    highlight: tuple[str, ...] = ()
+    timestamp: datetime | None
+    highlight: tuple[str, ...]
+    _line: str | Event = field(repr=False)
+    """The line's text, or the event whose text it is."""
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        line: int,
+        text: str | Event,
+        timestamp: datetime | None = None,
+        highlight: tuple[str, ...] = (),
+    ) -> None:
+        """Evidence of one line; ``text`` is the line, or the ``Event`` read from it."""
+        put = object.__setattr__
+        put(self, "source", source)
+        put(self, "line", line)
+        put(self, "timestamp", timestamp)
+        put(self, "highlight", highlight)
+        put(self, "_line", text)
+
+    @property
+    def text(self) -> str:
+        """The line as read."""
+        line = self._line
+        return line if isinstance(line, str) else line.text
 
     @classmethod
     def of(cls, event: Event, *highlight: Any) -> Evidence:
         """Evidence from an event, highlighting the given values where they occur in the line."""
         text = event.text
         marks = tuple(str(v) for v in highlight if v is not None and str(v) and str(v) in text)
-        return cls(source=event.source, line=event.line, text=text, timestamp=event.timestamp, highlight=marks)
+        return cls(source=event.source, line=event.line, text=event, timestamp=event.timestamp, highlight=marks)
+
+    def __repr__(self) -> str:
+        """The evidence's values, ``text`` as read."""
+        return (
+            f"Evidence(source={self.source!r}, line={self.line!r}, text={self.text!r}, "
+            f"timestamp={self.timestamp!r}, highlight={self.highlight!r})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from qoderlog import analyze
 from qoderlog.engine import OnePass
-from qoderlog.model import NO_FIELDS, Event, Fields, FrozenDict, Record
+from qoderlog.model import NO_FIELDS, Event, Evidence, Fields, FrozenDict, Record
 from qoderlog.patterns import load_patterns
 from qoderlog.read.headers import make_record, match_header
 from qoderlog.reporters import REPORTERS, RenderOptions
@@ -187,3 +187,14 @@ def test_events_unpickled_apart_share_their_kind_header_words_and_message() -> N
     one, two = (pickle.loads(pickle.dumps(_event(text, message, STAMP.replace(tzinfo=UTC)))) for _ in range(2))
     assert one == two and one.text == text
     assert one._kind is two._kind and one._head is two._head and one.message is two.message
+
+
+def test_evidence_of_an_event_shows_its_text_and_pickles() -> None:
+    text = "[main 2026-01-02T03:04:05.678Z] Extension host with pid 42 exited with code: 7"
+    event = _event(text, "Extension host with pid 42 exited with code: 7", STAMP.replace(tzinfo=UTC))
+    proof = Evidence.of(event, 42, None, "absent")
+    assert (proof.text, proof.highlight, proof.line, proof.source) == (text, ("42",), 7, "main.log")
+    assert proof.to_dict()["text"] == text and "text=" + repr(text) in repr(proof)
+    again = pickle.loads(pickle.dumps(proof))
+    assert again == proof and again.text == text
+    assert Evidence(source="a.log", line=1, text="plain").text == "plain"
