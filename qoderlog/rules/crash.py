@@ -50,7 +50,26 @@ _PROCESS_OF_TYPE: dict[str, str | None] = {
     "app.network_service_crash": "network-service",
     "app.uncaught_exception": "main",
     "app.ipc_listen_failed": "main",
+    "app.library_missing": None,
+    "app.remote_requirements_failed": "remote-extension-host",
+    "app.sandbox_unusable": "main",
+    "app.root_sandbox": "main",
+    "app.display_missing": "main",
+    "app.platform_init_failed": "main",
+    "app.dll_missing": "main",
 }
+# A process that could not start at all (patterns/launch.yaml), by type → the cause that says why.
+_LAUNCH_CAUSES: dict[str, str] = {
+    "app.library_missing": "library",
+    "app.remote_requirements_failed": "library",
+    "app.sandbox_unusable": "sandbox-setup",
+    "app.root_sandbox": "root",
+    "app.display_missing": "display",
+    "app.platform_init_failed": "display",
+    "app.dll_missing": "install",
+}
+_REMOTE_SERVER = re.compile(r"/\.[\w-]+-server/")
+"""A remote server's install folder (``~/.vscode-server/``, ``~/.qoder-server/``, ``~/.vscodium-server/`` …)."""
 _CONTEXT_TYPES = frozenset({"app.v8_oom", "app.gpu_crash_count", "app.gpu_init_failed", "app.assertion_failed"})
 _UTILITY_PROCESSES = {"extensionhost": "extension-host", "gpu": "gpu", "gpu-process": "gpu"}
 _NAMES = {
@@ -113,6 +132,10 @@ def process_of(event: Event) -> tuple[str, str] | None:
     known = _PROCESS_OF_TYPE[event.type]
     if known is not None:
         return known, known
+    if event.type == "app.library_missing":
+        # The binary the loader could not start: a remote server's node is the remote host's, else the editor's.
+        binary = str(event.get("binary") or "")
+        return ("remote-extension-host", "server") if _REMOTE_SERVER.search(binary) else ("main", "main")
     host = str(event.get("host") or "")
     if host:
         return ("remote-extension-host" if host.lower().startswith("remote") else "extension-host"), host
@@ -230,6 +253,8 @@ def _deaths(events: Iterable[Event], platform: str | None, same_s: float) -> tup
 def _same_death(death: _Death, process: str, event: Event, same_s: float) -> bool:
     if death.process != process:
         return False
+    if event.type in _LAUNCH_CAUSES and death.events[-1].type in _LAUNCH_CAUSES:
+        return _adjacent(event, death)  # the lines of one failed start (each missing library, then "Exiting")
     pid = event.get("pid")
     if pid is not None and death.pid is not None:
         return bool(pid == death.pid)
@@ -293,6 +318,9 @@ def _hit(
         severity = Severity.CRITICAL
     elif count >= 2:
         severity = max(severity, Severity.ERROR)
+    launch = first.events[0].type in _LAUNCH_CAUSES
+    if launch:
+        severity = Severity.CRITICAL  # it never came up: nothing works until the cause is fixed
     if process in ("extension-host", "remote-extension-host") and causes[0] == "killed" and count == 1:
         severity = Severity.WARNING  # ended from outside (a reload, a disconnect, the OOM killer): a sign, not a crash
     tied_dumps = [dump for dump, owner in dumps.items() if owner is not None and any(owner is d for d in burst)]
@@ -301,7 +329,7 @@ def _hit(
     explanation = _explanation(first, decodings[0], causes[0], near)
     times = f"{count} times" if count > 1 else "once"
     where = f" on {_PLATFORM_NAMES[platform]}" if platform in _PLATFORM_NAMES else ""
-    summary = f"{_NAMES[process]} crashed {times}{where}: {explanation}."
+    summary = f"{_NAMES[process]} {'could not start' if launch else 'crashed ' + times}{where}: {explanation}."
     for kind, label in (("minidump", "Minidump"), (CRASH_REPORT, "Crash report")):
         named = [dump.source for dump in tied_dumps if dump.kind == kind]
         if named:
@@ -350,6 +378,8 @@ def _explanation(death: _Death, decoding: ExitDecoding, cause: str, near: list[E
         return f"an uncaught exception: {event.get('error') or event.message}"
     if event.type == "app.ipc_listen_failed":
         return f"it could not listen on its own IPC socket {event.get('endpoint') or ''} ({event.get('error')})".strip()
+    if event.type in _LAUNCH_CAUSES:
+        return _launch_explanation(death)
     if event.type in ("app.exthost_start_timeout", "app.exthost_start_failed"):
         return "it did not start (the editor gave up waiting for it)"
     if death.process == "javascript":
@@ -368,6 +398,33 @@ def _explanation(death: _Death, decoding: ExitDecoding, cause: str, near: list[E
     return f"{meaning} ({said})" if said else meaning
 
 
+def _launch_explanation(death: _Death) -> str:
+    """Why a process could not start, in the words of its first line (patterns/launch.yaml)."""
+    event = death.events[0]
+    kind = event.type
+    if kind == "app.library_missing":
+        library, binary = event.get("library"), event.get("binary")
+        if event.get("runtime"):
+            what = f"the system's {event.get('runtime')} is older than the {library} it was built for"
+        else:
+            what = f"the shared library {library} is not installed"
+        return f"{what} (required by {binary})" if binary else what
+    if kind == "app.remote_requirements_failed":
+        return f"the remote host's C/C++ runtime is too old for the server ({event.message.strip()})"
+    if kind == "app.sandbox_unusable":
+        helper = event.get("helper")
+        if helper:
+            return f"Chromium's sandbox could not be set up: {helper} is not owned by root with mode 4755"
+        return "Chromium's sandbox could not be set up (no user namespaces and no setuid helper)"
+    if kind == "app.root_sandbox":
+        return "it was started as root (sudo): the launcher and Chromium's sandbox refuse root without --no-sandbox"
+    if kind == "app.dll_missing":
+        return f"Windows could not find {event.get('library')}, which it needs to load (a broken or incomplete install)"
+    display = next((e.get("display") for e in death.events if e.get("display")), None)
+    shown = f" ({display})" if display else ""
+    return f"there was no display to open{shown}: no X server or Wayland compositor reachable"
+
+
 def _causes(
     burst: list[_Death], decodings: list[ExitDecoding], context: list[Event], platform: str | None
 ) -> tuple[str, ...]:
@@ -380,6 +437,8 @@ def _causes(
         order += ["in-use"] if "EADDRINUSE" in error else ["permission"]
     if first_event.type == "app.uncaught_exception":
         order.append("code")
+    if first_event.type in _LAUNCH_CAUSES:
+        order.append(_LAUNCH_CAUSES[first_event.type])
     memory = any(d.reason == "oom" for d in burst) or any(x.cause == "memory" for x in decodings)
     memory = memory or any(e.type == "app.v8_oom" and _around(e, burst) for e in context)
     if memory:
@@ -494,6 +553,19 @@ APP_CRASH = Rule(
         "code": "A bug in the editor's main process (see the exception and its stack).",
         "permission": "No permission on the folder of the editor's IPC socket (XDG_RUNTIME_DIR, /run/user/…, /tmp).",
         "in-use": "The IPC socket is held by another instance of the editor, or a stale socket file was left behind.",
+        "library": (
+            "A shared library the program needs is not installed, or the system's glibc/libstdc++ is older than "
+            "the build needs (the OS is too old for this version)."
+        ),
+        "sandbox-setup": (
+            "Chromium's sandbox cannot be set up: chrome-sandbox is not owned by root with mode 4755, and "
+            "unprivileged user namespaces are off or restricted (AppArmor on Ubuntu 24.04, containers, Flatpak)."
+        ),
+        "root": "The editor was started as root (sudo): Electron refuses to run its sandbox as root.",
+        "display": (
+            "No display to open: DISPLAY or WAYLAND_DISPLAY is unset or unreachable "
+            "(an SSH session, a container, sudo, a closed X server)."
+        ),
     },
     user_actions=("If it happens again, note what you were doing and keep the Crashpad folder.",),
     cause_actions={
@@ -518,6 +590,22 @@ APP_CRASH = Rule(
         "code": ("Restart Qoder; send the exception and its stack trace to the Qoder developers.",),
         "permission": ("Check that the folder of the socket exists and belongs to the user who runs Qoder.",),
         "in-use": ("Quit every Qoder window (check for leftover processes), delete the stale socket, start again.",),
+        "library": (
+            "Install the missing library with the system's package manager (libXss.so.1: libxss1 or "
+            "libXScrnSaver); for 'GLIBC_x.y not found' upgrade the OS or use a build that supports it.",
+        ),
+        "sandbox-setup": (
+            "Make chrome-sandbox in the install folder owned by root with mode 4755 (sudo chown root:root …; "
+            "sudo chmod 4755 …), or allow user namespaces; --no-sandbox only as a last resort.",
+        ),
+        "root": (
+            "Start Qoder as your own user, not with sudo; if root is really needed, add --no-sandbox and "
+            "--user-data-dir.",
+        ),
+        "display": (
+            "Start Qoder from the desktop session (echo $DISPLAY $WAYLAND_DISPLAY should show it); "
+            "for a remote machine use Remote-SSH instead of starting the editor there.",
+        ),
     },
     escalate=(
         "The crash lines ({explanation}; {count} death(s) of the {process}), the lines just before them, "
