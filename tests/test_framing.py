@@ -738,6 +738,35 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("[ 5120.913442] Out of memory: Killed process 2345 (qoder) total-vm:8123456kB, anon-rss:4012345kB", "error"),
         ("Dec  1 10:00:00 host kernel: [ 5120.9] oom-kill:constraint=CONSTRAINT_NONE,task=qoder,pid=2345", "error"),
         ("[ 77.1] code[4321]: segfault at 0 ip 00007f1c2a3b4c5d sp 00007ffd1e2f3a40 error 4 in libc.so.6", "error"),
+        # A shell's report that the program it ran died of a signal (bash on Linux and macOS, a job, zsh, fish)
+        ("Segmentation fault (core dumped)", "error"),
+        ("Trace/breakpoint trap (core dumped)", "error"),
+        ("Trace/breakpoint trap", "error"),
+        ("Killed", "error"),
+        ("Killed: 9", "error"),
+        ("Trace/BPT trap: 5", "error"),
+        ("Abort trap: 6", "error"),
+        ("Aborted (core dumped)", "error"),
+        ("段错误 (核心已转储)", "error"),
+        ("[1]+  Killed                  code --verbose", "error"),
+        ("./start.sh: line 12: 40713 Segmentation fault      (core dumped) ./code", "error"),
+        ("zsh: killed     code", "error"),
+        ("zsh: segmentation fault (core dumped)  WAYLAND_DISPLAY= wire-desktop", "error"),
+        ("fish: Job 1, './TerminalOne-1.3.1.AppImage' terminated by signal SIGSEGV (Address boundary error)", "error"),
+        # An output channel's time of day before the line (Remote-SSH), a capitalised word before the level
+        ("[20:25:59.944] Resolver error: Error: ", "error"),
+        ("[13:18:36.373] Error: Connecting with SSH timed out", "error"),
+        ("Resolver error: Error: Connecting with SSH timed out", "error"),
+        # Node's process warnings: an unhandled rejection is an error, the rest warnings
+        ("(node:1234) UnhandledPromiseRejectionWarning: Error: EMFILE: too many open files, open '/x/y'", "error"),
+        (
+            "(node:5120) [DEP0005] DeprecationWarning: Buffer() is deprecated due to security and usability issues.",
+            "warning",
+        ),
+        (
+            "(node:5120) Warning: Accessing non-existent property 'x' of module exports inside circular dependency",
+            "warning",
+        ),
     ],
 )
 def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) -> None:
@@ -761,6 +790,20 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "Event Name: Something",
         '<Provider Name="Microsoft-Windows-Kernel-General" />',
         "[ 12.5] Out of memory is a phrase, no process killed",
+        # Words of a signal's report in a sentence, or a shell's other complaints
+        "Killed process 42 is a sentence, not a report",
+        "Aborted.",
+        "Terminated the old server",
+        "Segmentation fault handler installed",
+        "Killed: nine",
+        "zsh: command not found: code",
+        "fish: Unknown command: code",
+        # An output channel's lines that say nothing is wrong, and the words that are no level
+        "[20:25:59.943] Terminating local server",
+        "[19:27:22.393] Got error from ssh: spawn ssh ENOENT",
+        "[12:00:00.000] No error: the connection is fine",
+        "Not error: fine",
+        "(node:1234) ExperimentalWarning is a phrase",
     ],
 )
 def test_lines_that_do_not_read_as_errors(text: str) -> None:

@@ -311,7 +311,8 @@ def bare_record(text: str, *, source: str, line: int, level: str | None = None) 
 
 _BARE_LEVEL = re.compile(
     r"(?:\S+\s+){0,3}?[\[(<]?(ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|WARNING|WARN)[\])>]?(?::|(?=\s)|$)"
-    r"|(Error|Fatal|Critical|Severe|Warning|Warn|error|fatal|warning)(?::| \d{4}-\d\d-\d\d| \d\d?:\d\d)"
+    r"|(?:(?!No |Not )[A-Z][a-z]+ )?(Error|Fatal|Critical|Severe|Warning|Warn|error|fatal|warning)"
+    r"(?::| \d{4}-\d\d-\d\d| \d\d?:\d\d)"
     r"|(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*(?:Error|Exception)(?::|$)|Exception in thread "
     r"|Traceback \(most recent call last\):"
     # Windows' own record of a crash, copied from the Event Viewer (Application Error 1000, WER 1001) or the
@@ -326,7 +327,8 @@ _BARE_LEVEL = re.compile(
 An upper-case level word among its first four words (``2024-01-01 12:00:00
 ERROR [main] …``, ``[FATAL] …``, ``WARN: …``); a first word that is a level
 before a colon or a time (``fatal: not a git repository``, the Python
-extension's ``Error 2021-11-04 21:16:31: …``); an exception's line
+extension's ``Error 2021-11-04 21:16:31: …``), or the second after a
+capitalised word (Remote-SSH's ``Resolver error: Error: …``; not ``No error:``); an exception's line
 (``java.net.ConnectException: …``, ``ValueError: …``, ``Exception in thread
 "main" …``); a Python traceback's first line; the lines of a Windows crash
 event copied from the Event Viewer (``Faulting application name: …``,
@@ -344,13 +346,47 @@ _KERNEL_KILL = re.compile(
 ``[ 1234.5678] Out of memory: Killed process 2345 (qoder)``, ``code[1234]: segfault at 0 ip …``."""
 
 
+_SIGNALS = (
+    r"(?:Segmentation fault|Aborted|Killed|Terminated|Trace/breakpoint trap|Trace/BPT trap|Abort trap"
+    r"|Illegal instruction|Bus error|Floating point exception|段错误)"
+)
+_SHELL_DEATH = re.compile(
+    r"\s*(?:" + _SIGNALS + r"(?: ?\((?:core dumped|核心已转储)\)|: \d+)?\s*$"
+    r"|(?:\[\d+\][+-]?\s+(?:\d+\s+)?|\S+: line \d+:\s+\d+\s+)" + _SIGNALS + r"(?: \(core dumped\)|: \d+)?(?:\s+\S.*)?$"
+    r"|zsh: (?:killed|segmentation fault|abort|trace trap|bus error|illegal hardware instruction"
+    r"|floating point exception|terminated)(?: \(core dumped\))?\s+\S.*$"
+    r"|fish: (?:Job \d+, )?.+ terminated by signal SIG[A-Z]+\b.*$)"
+)
+"""A shell's report that the program it ran died of a signal, the whole line: bash's ``Segmentation fault (core
+dumped)`` or ``Trace/breakpoint trap``, macOS bash's ``Killed: 9`` or ``Trace/BPT trap: 5``, a job's ``[1]+  Killed
+code``, a script's ``./run.sh: line 3: 4242 Aborted  code``, zsh's ``zsh: killed     code``, fish's ``fish: Job 1,
+'code' terminated by signal SIGSEGV …``, glibc's Chinese ``段错误 (核心已转储)``. Not a sentence that starts with one
+of the words (``Killed process 42``, ``Aborted.``, ``Terminated the old server``)."""
+_NODE_WARNING = re.compile(r"\(node:\d+\) (?:\[[A-Z]+\d+\] )?(\w*Warning):")
+"""Node's process warning line, ``(node:4242) [DEP0005] DeprecationWarning: …``; an unhandled rejection
+(``UnhandledPromiseRejectionWarning``, before Node 15 made it fatal) is an error, the others warnings."""
+_CLOCKED = re.compile(r"\[\d\d:\d\d:\d\d(?:\.\d+)?\] ", re.ASCII)
+"""The time of day an output channel (Remote-SSH, WSL, Dev Containers) puts before each line it writes."""
+
+
 def bare_level(text: str) -> str | None:
-    """The level a headerless line shows a reader (``_BARE_LEVEL``, ``_KERNEL_KILL``); ``None`` when it shows none."""
-    found = _BARE_LEVEL.match(text)
-    if found is None:
-        return "error" if _KERNEL_KILL.search(text) is not None else None
-    word = found[1] or found[2]
-    return normalise_level(word) if word else "error"
+    """The level a headerless line shows a reader; ``None`` when it shows none.
+
+    ``_BARE_LEVEL``'s shapes (behind an output channel's ``[12:00:01.123]``
+    time, if any), a kernel's record of a kill or a crash, a shell's report
+    of a death by a signal (``_SHELL_DEATH``), a Node process warning.
+    """
+    clock = _CLOCKED.match(text)
+    found = _BARE_LEVEL.match(text, clock.end() if clock is not None else 0)
+    if found is not None:
+        word = found[1] or found[2]
+        return normalise_level(word) if word else "error"
+    if _KERNEL_KILL.search(text) is not None or _SHELL_DEATH.match(text) is not None:
+        return "error"
+    node = _NODE_WARNING.match(text)
+    if node is not None:
+        return "error" if node[1] == "UnhandledPromiseRejectionWarning" else "warning"
+    return None
 
 
 def match_header(
