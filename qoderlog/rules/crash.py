@@ -253,7 +253,7 @@ def _deaths(events: Iterable[Event], platform: str | None, same_s: float) -> tup
 def _same_death(death: _Death, process: str, event: Event, same_s: float) -> bool:
     if death.process != process:
         return False
-    if event.type in _LAUNCH_CAUSES and death.events[-1].type in _LAUNCH_CAUSES:
+    if _LAUNCH_CAUSES.get(event.type, "") == _LAUNCH_CAUSES.get(death.events[-1].type):
         return _adjacent(event, death)  # the lines of one failed start (each missing library, then "Exiting")
     pid = event.get("pid")
     if pid is not None and death.pid is not None:
