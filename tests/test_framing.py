@@ -734,6 +734,12 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("Problem Event Name:\tAPPCRASH", "error"),
         ("Event Name: APPCRASH", "error"),
         ('<Provider Name="Application Error" />', "error"),
+        # macOS's crash report pasted as text
+        ("Exception Type:        EXC_BAD_ACCESS (SIGBUS)", "error"),
+        ("Exception Type:  EXC_CRASH (SIGKILL (Code Signature Invalid))", "error"),
+        ("Termination Reason:    Namespace CODESIGNING, Code 1 Taskgated Invalid Signature", "error"),
+        ("Termination Reason: CODESIGNING 1 ", "error"),
+        ("Termination Reason:    Namespace SIGNAL, Code 0xa", "error"),
         # The Linux kernel's, behind a dmesg or syslog prefix
         ("[ 5120.913442] Out of memory: Killed process 2345 (qoder) total-vm:8123456kB, anon-rss:4012345kB", "error"),
         ("Dec  1 10:00:00 host kernel: [ 5120.9] oom-kill:constraint=CONSTRAINT_NONE,task=qoder,pid=2345", "error"),
@@ -790,6 +796,11 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "Event Name: Something",
         '<Provider Name="Microsoft-Windows-Kernel-General" />',
         "[ 12.5] Out of memory is a phrase, no process killed",
+        # A crash report's other lines, and the words in prose
+        "Exception Codes:       KERN_PROTECTION_FAILURE at 0x0000700009585f88",
+        "Exception Type: unknown",
+        "Termination Reason: the user quit",
+        "Process:               Code Helper [1455]",
         # Words of a signal's report in a sentence, or a shell's other complaints
         "Killed process 42 is a sentence, not a report",
         "Aborted.",

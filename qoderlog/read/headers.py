@@ -319,7 +319,9 @@ _BARE_LEVEL = re.compile(
     # Reliability Monitor: the faulting application, its exception code, the problem event.
     r"|\s*(?:Faulting application name:|Exception [Cc]ode:\s*(?:0x)?[0-9a-fA-F]{8}\b"
     r"|(?:Problem )?Event Name:\s*(?:APPCRASH|BEX64|BEX|MoAppCrash)\b"
-    r"|<Provider Name=\"(?:Application Error|Windows Error Reporting)\")",
+    r"|<Provider Name=\"(?:Application Error|Windows Error Reporting)\""
+    # macOS's crash report pasted as text (a .crash or the text of an .ips): the exception, the termination.
+    r"|Exception Type:\s+EXC_[A-Z_]+|Termination Reason:\s+(?:Namespace\s+)?[A-Z_]+,?\s+(?:Code\s+)?\S)",
     re.ASCII,
 )
 """What makes a line in a shape no framing knows look like an error or a warning to a person.
@@ -333,7 +335,9 @@ capitalised word (Remote-SSH's ``Resolver error: Error: …``; not ``No error:``
 "main" …``); a Python traceback's first line; the lines of a Windows crash
 event copied from the Event Viewer (``Faulting application name: …``,
 ``Exception code: 0xc0000005``, ``Problem Event Name: APPCRASH``, the XML
-view's ``<Provider Name="Application Error" />``).
+view's ``<Provider Name="Application Error" />``); the lines of macOS's crash
+report pasted as text (``Exception Type:  EXC_BAD_ACCESS (SIGSEGV)``,
+``Termination Reason:  Namespace CODESIGNING, Code 1 …``).
 """
 
 
