@@ -70,7 +70,11 @@ _LAUNCH_CAUSES: dict[str, str] = {
 }
 _REMOTE_SERVER = re.compile(r"/\.[\w-]+-server/")
 """A remote server's install folder (``~/.vscode-server/``, ``~/.qoder-server/``, ``~/.vscodium-server/`` …)."""
-_CONTEXT_TYPES = frozenset({"app.v8_oom", "app.gpu_crash_count", "app.gpu_init_failed", "app.assertion_failed"})
+_CONTEXT_TYPES = frozenset(
+    {"app.v8_oom", "app.gpu_crash_count", "app.gpu_init_failed", "app.assertion_failed", "app.module_not_found"}
+)
+_APP_FOLDER = re.compile(r"(?i)resources[\\/ ]app[\\/]")
+"""The editor's own code (``…/resources/app/out/main.js``): a module missing there is a broken install or update."""
 _UTILITY_PROCESSES = {"extensionhost": "extension-host", "gpu": "gpu", "gpu-process": "gpu"}
 _NAMES = {
     "renderer": "A window's renderer process",
@@ -339,7 +343,8 @@ def _hit(
         lines.append(burst[-1].events[0])  # and the latest death
     counts = [e for e in near if e.type == "app.gpu_crash_count"]
     lines += [max(counts, key=lambda e: e.get("count") or 0)] if counts else []
-    lines += [e for e in near if e.type in ("app.v8_oom", "app.assertion_failed", "app.gpu_init_failed")][:2]
+    told = ("app.v8_oom", "app.assertion_failed", "app.gpu_init_failed", "app.module_not_found")
+    lines += [e for e in near if e.type in told][:2]
     evidence = tuple(Evidence.of(e, e.get("code"), e.get("reason"), e.get("signal"), e.get("count")) for e in lines)
     return Hit(
         severity=severity,
@@ -375,7 +380,9 @@ def _explanation(death: _Death, decoding: ExitDecoding, cause: str, near: list[E
     if assertion is not None:
         return f"a native assertion failed ({assertion.get('assertion')}) and the process aborted itself"
     if event.type == "app.uncaught_exception":
-        return f"an uncaught exception: {event.get('error') or event.message}"
+        missing = next((e for e in near if e.type == "app.module_not_found"), None)
+        error = event.get("error") or (f"Cannot find module '{missing.get('module')}'" if missing else None)
+        return f"an uncaught exception: {error or event.message.strip()}"
     if event.type == "app.ipc_listen_failed":
         return f"it could not listen on its own IPC socket {event.get('endpoint') or ''} ({event.get('error')})".strip()
     if event.type in _LAUNCH_CAUSES:
@@ -436,7 +443,11 @@ def _causes(
         error = str(first_event.get("error") or "").upper()
         order += ["in-use"] if "EADDRINUSE" in error else ["permission"]
     if first_event.type == "app.uncaught_exception":
-        order.append("code")
+        own = any(
+            e.type == "app.module_not_found" and _around(e, burst) and _APP_FOLDER.search(str(e.get("module") or ""))
+            for e in context
+        )
+        order += ["install", "code"] if own else ["code"]
     if first_event.type in _LAUNCH_CAUSES:
         order.append(_LAUNCH_CAUSES[first_event.type])
     memory = any(d.reason == "oom" for d in burst) or any(x.cause == "memory" for x in decodings)
