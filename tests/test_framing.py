@@ -763,6 +763,15 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("[20:25:59.944] Resolver error: Error: ", "error"),
         ("[13:18:36.373] Error: Connecting with SSH timed out", "error"),
         ("Resolver error: Error: Connecting with SSH timed out", "error"),
+        # VS Code's notice of a terminal that failed, as pasted (the path may push the words onto the next line)
+        (
+            'The terminal process "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe" terminated with exit code: 2.',
+            "error",
+        ),
+        ('"terminated with exit code: 3221225477.', "error"),
+        ("The terminal process terminated with exit code: 4294901760", "error"),
+        ('The terminal process failed to launch: Path to shell executable "cmd.exe" does not exist.', "error"),
+        ("The terminal process failed to launch (exit code: 1).", "error"),
         # Node's process warnings: an unhandled rejection is an error, the rest warnings
         ("(node:1234) UnhandledPromiseRejectionWarning: Error: EMFILE: too many open files, open '/x/y'", "error"),
         (
@@ -815,6 +824,9 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "[12:00:00.000] No error: the connection is fine",
         "Not error: fine",
         "(node:1234) ExperimentalWarning is a phrase",
+        "The terminal process terminated with exit code: 0.",
+        "Terminal will be reused by tasks, press any key to close it.",
+        "The terminal process launched fine",
     ],
 )
 def test_lines_that_do_not_read_as_errors(text: str) -> None:

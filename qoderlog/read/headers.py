@@ -369,6 +369,12 @@ of the words (``Killed process 42``, ``Aborted.``, ``Terminated the old server``
 _NODE_WARNING = re.compile(r"\(node:\d+\) (?:\[[A-Z]+\d+\] )?(\w*Warning):")
 """Node's process warning line, ``(node:4242) [DEP0005] DeprecationWarning: …``; an unhandled rejection
 (``UnhandledPromiseRejectionWarning``, before Node 15 made it fatal) is an error, the others warnings."""
+_TERMINAL_FAILED = re.compile(
+    r"\bterminated with exit code: [1-9]\d*\b|\bThe terminal process (?:\"[^\"\n]*\" )?failed to launch\b", re.ASCII
+)
+"""VS Code's notice that a terminal's shell ended with an error or never started (``The terminal process
+"C:\\…\\powershell.exe" terminated with exit code: 3221225477.``, ``The terminal process failed to launch: Path to
+shell executable "…" does not exist.``), wherever the paste put it; an exit code 0 is no failure."""
 _CLOCKED = re.compile(r"\[\d\d:\d\d:\d\d(?:\.\d+)?\] ", re.ASCII)
 """The time of day an output channel (Remote-SSH, WSL, Dev Containers) puts before each line it writes."""
 
@@ -378,7 +384,8 @@ def bare_level(text: str) -> str | None:
 
     ``_BARE_LEVEL``'s shapes (behind an output channel's ``[12:00:01.123]``
     time, if any), a kernel's record of a kill or a crash, a shell's report
-    of a death by a signal (``_SHELL_DEATH``), a Node process warning.
+    of a death by a signal (``_SHELL_DEATH``), a terminal that failed
+    (``_TERMINAL_FAILED``), a Node process warning.
     """
     clock = _CLOCKED.match(text)
     found = _BARE_LEVEL.match(text, clock.end() if clock is not None else 0)
@@ -386,6 +393,8 @@ def bare_level(text: str) -> str | None:
         word = found[1] or found[2]
         return normalise_level(word) if word else "error"
     if _KERNEL_KILL.search(text) is not None or _SHELL_DEATH.match(text) is not None:
+        return "error"
+    if _TERMINAL_FAILED.search(text) is not None:
         return "error"
     node = _NODE_WARNING.match(text)
     if node is not None:
