@@ -772,6 +772,12 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("The terminal process terminated with exit code: 4294901760", "error"),
         ('The terminal process failed to launch: Path to shell executable "cmd.exe" does not exist.', "error"),
         ("The terminal process failed to launch (exit code: 1).", "error"),
+        # WSL: wsl.exe's error code, an error relayed in the WSL extension's output channel (a date before the time)
+        ("Error code: Wsl/Service/CreateInstance/CreateVm/E_INVALIDARG", "error"),
+        (
+            "[2024-06-05 14:18:35.775] <3>WSL (23702) ERROR: CreateProcessEntryCommon:496: chdir(/mnt/c/x) failed 5",
+            "error",
+        ),
         # Node's process warnings: an unhandled rejection is an error, the rest warnings
         ("(node:1234) UnhandledPromiseRejectionWarning: Error: EMFILE: too many open files, open '/x/y'", "error"),
         (
@@ -825,6 +831,9 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "Not error: fine",
         "(node:1234) ExperimentalWarning is a phrase",
         "The terminal process terminated with exit code: 0.",
+        "[2025-09-23 02:00:29.039] Starting VS Code Server inside WSL (wsl2)",
+        "[2025-10-07 16:05:11.212] WSL feature installed: true (wsl --status)",
+        "Error codes are listed in the WSL documentation",
         "Terminal will be reused by tasks, press any key to close it.",
         "The terminal process launched fine",
     ],

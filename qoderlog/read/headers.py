@@ -315,6 +315,8 @@ _BARE_LEVEL = re.compile(
     r"(?::| \d{4}-\d\d-\d\d| \d\d?:\d\d)"
     r"|(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*(?:Error|Exception)(?::|$)|Exception in thread "
     r"|Traceback \(most recent call last\):"
+    # WSL's own error code, as wsl.exe prints it (Error code: Wsl/Service/CreateInstance/CreateVm/E_INVALIDARG)
+    r"|Error code: Wsl/"
     # Windows' own record of a crash, copied from the Event Viewer (Application Error 1000, WER 1001) or the
     # Reliability Monitor: the faulting application, its exception code, the problem event.
     r"|\s*(?:Faulting application name:|Exception [Cc]ode:\s*(?:0x)?[0-9a-fA-F]{8}\b"
@@ -332,7 +334,7 @@ before a colon or a time (``fatal: not a git repository``, the Python
 extension's ``Error 2021-11-04 21:16:31: …``), or the second after a
 capitalised word (Remote-SSH's ``Resolver error: Error: …``; not ``No error:``); an exception's line
 (``java.net.ConnectException: …``, ``ValueError: …``, ``Exception in thread
-"main" …``); a Python traceback's first line; the lines of a Windows crash
+"main" …``); a Python traceback's first line; WSL's ``Error code: Wsl/…``; the lines of a Windows crash
 event copied from the Event Viewer (``Faulting application name: …``,
 ``Exception code: 0xc0000005``, ``Problem Event Name: APPCRASH``, the XML
 view's ``<Provider Name="Application Error" />``); the lines of macOS's crash
@@ -375,8 +377,9 @@ _TERMINAL_FAILED = re.compile(
 """VS Code's notice that a terminal's shell ended with an error or never started (``The terminal process
 "C:\\…\\powershell.exe" terminated with exit code: 3221225477.``, ``The terminal process failed to launch: Path to
 shell executable "…" does not exist.``), wherever the paste put it; an exit code 0 is no failure."""
-_CLOCKED = re.compile(r"\[\d\d:\d\d:\d\d(?:\.\d+)?\] ", re.ASCII)
-"""The time of day an output channel (Remote-SSH, WSL, Dev Containers) puts before each line it writes."""
+_CLOCKED = re.compile(r"\[(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d(?:\.\d+)?\] ", re.ASCII)
+"""The time an output channel puts before each line it writes: Remote-SSH's ``[20:25:59.944]``, the WSL
+extension's ``[2024-06-05 14:18:35.775]`` (no level: the shapes after it say whether the line is an error)."""
 
 
 def bare_level(text: str) -> str | None:
