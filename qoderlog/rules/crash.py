@@ -417,7 +417,7 @@ def _launch_explanation(death: _Death) -> str:
             what = f"the shared library {library} is not installed"
         return f"{what} (required by {binary})" if binary else what
     if kind == "app.remote_requirements_failed":
-        return f"the remote host's C/C++ runtime is too old for the server ({event.message.strip()})"
+        return f"the remote host's C/C++ runtime is older than the server needs ({event.get('requirement')})"
     if kind == "app.sandbox_unusable":
         helper = event.get("helper")
         if helper:
