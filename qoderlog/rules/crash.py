@@ -68,6 +68,8 @@ _LAUNCH_CAUSES: dict[str, str] = {
     "app.platform_init_failed": "display",
     "app.dll_missing": "install",
 }
+_EDITOR_BINARY = re.compile(r"(?i)(?:qoder|code|code-insiders|code-oss|codium|cursor|windsurf|electron)\b")
+"""The file name of an editor's own executable (``code``, ``qoder``, ``Cursor-0.42.3.AppImage``), not a tool's."""
 _REMOTE_SERVER = re.compile(r"/\.[\w-]+-server/")
 """A remote server's install folder (``~/.vscode-server/``, ``~/.qoder-server/``, ``~/.vscodium-server/`` …)."""
 _CONTEXT_TYPES = frozenset(
@@ -137,9 +139,12 @@ def process_of(event: Event) -> tuple[str, str] | None:
     if known is not None:
         return known, known
     if event.type == "app.library_missing":
-        # The binary the loader could not start: a remote server's node is the remote host's, else the editor's.
+        # The binary the loader could not start: a remote server's node is the remote host's server, the editor's
+        # own binary the editor; another program's (a tool in a terminal) is no death of the editor.
         binary = str(event.get("binary") or "")
-        return ("remote-extension-host", "server") if _REMOTE_SERVER.search(binary) else ("main", "main")
+        if _REMOTE_SERVER.search(binary):
+            return "remote-extension-host", "server"
+        return ("main", "main") if _EDITOR_BINARY.match(binary.rsplit("/", 1)[-1]) else None
     host = str(event.get("host") or "")
     if host:
         return ("remote-extension-host" if host.lower().startswith("remote") else "extension-host"), host
