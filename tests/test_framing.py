@@ -757,6 +757,8 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("[1]+  Killed                  code --verbose", "error"),
         ("./start.sh: line 12: 40713 Segmentation fault      (core dumped) ./code", "error"),
         ("zsh: killed     code", "error"),
+        ("[1]    22648 segmentation fault (core dumped)  vscode", "error"),
+        ("[2]  + 4242 killed     code --verbose", "error"),
         ("zsh: segmentation fault (core dumped)  WAYLAND_DISPLAY= wire-desktop", "error"),
         ("fish: Job 1, './TerminalOne-1.3.1.AppImage' terminated by signal SIGSEGV (Address boundary error)", "error"),
         # An output channel's time of day before the line (Remote-SSH), a capitalised word before the level
@@ -823,6 +825,8 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "Segmentation fault handler installed",
         "Killed: nine",
         "zsh: command not found: code",
+        "[1]    22648 done       code",
+        "[1]  + 4242 running    code --verbose",
         "fish: Unknown command: code",
         # An output channel's lines that say nothing is wrong, and the words that are no level
         "[20:25:59.943] Terminating local server",

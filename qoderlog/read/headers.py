@@ -358,14 +358,17 @@ _SIGNALS = (
 )
 _SHELL_DEATH = re.compile(
     r"\s*(?:" + _SIGNALS + r"(?: ?\((?:core dumped|核心已转储)\)|: \d+)?\s*$"
-    r"|(?:\[\d+\][+-]?\s+(?:\d+\s+)?|\S+: line \d+:\s+\d+\s+)" + _SIGNALS + r"(?: \(core dumped\)|: \d+)?(?:\s+\S.*)?$"
-    r"|zsh: (?:killed|segmentation fault|abort|trace trap|bus error|illegal hardware instruction"
-    r"|floating point exception|terminated)(?: \(core dumped\))?\s+\S.*$"
+    r"|(?:\[\d+\]\s*[+-]?\s+(?:\d+\s+)?|\S+: line \d+:\s+\d+\s+)"
+    + _SIGNALS
+    + r"(?: \(core dumped\)|: \d+)?(?:\s+\S.*)?$"
+    r"|(?:zsh: |\[\d+\]\s*[+-]?\s+\d+\s+)(?:killed|segmentation fault|abort|trace trap|bus error"
+    r"|illegal hardware instruction|floating point exception|terminated)(?: \(core dumped\))?\s+\S.*$"
     r"|fish: (?:Job \d+, )?.+ terminated by signal SIG[A-Z]+\b.*$)"
 )
 """A shell's report that the program it ran died of a signal, the whole line: bash's ``Segmentation fault (core
 dumped)`` or ``Trace/breakpoint trap``, macOS bash's ``Killed: 9`` or ``Trace/BPT trap: 5``, a job's ``[1]+  Killed
-code``, a script's ``./run.sh: line 3: 4242 Aborted  code``, zsh's ``zsh: killed     code``, fish's ``fish: Job 1,
+code``, a script's ``./run.sh: line 3: 4242 Aborted  code``, zsh's ``zsh: killed     code`` or, for a job,
+``[1]    22648 segmentation fault (core dumped)  code``, fish's ``fish: Job 1,
 'code' terminated by signal SIGSEGV …``, glibc's Chinese ``段错误 (核心已转储)``. Not a sentence that starts with one
 of the words (``Killed process 42``, ``Aborted.``, ``Terminated the old server``)."""
 _NODE_WARNING = re.compile(r"\(node:\d+\) (?:\[[A-Z]+\d+\] )?(\w*Warning):")
