@@ -451,6 +451,16 @@ def test_counts_are_kept_when_the_iteration_is_abandoned() -> None:
             None,
             "fatal error: concurrent map writes",
         ),
+        ("SIGABRT: abort", Framing.GO_PANIC, "critical", None, "SIGABRT: abort"),
+        ("SIGSEGV: segmentation violation", Framing.GO_PANIC, "critical", None, "SIGSEGV: segmentation violation"),
+        (
+            "runtime/cgo: pthread_create failed: Resource temporarily unavailable",
+            Framing.GO_PANIC,
+            "critical",
+            None,
+            "runtime/cgo: pthread_create failed: Resource temporarily unavailable",
+        ),
+        ("SyntaxError: Unexpected token ','", Framing.STACK, "error", None, "SyntaxError: Unexpected token ','"),
         ("Error: spawn /x/Qoder ENOENT", Framing.STACK, "error", None, "Error: spawn /x/Qoder ENOENT"),
         (
             "TypeError: Cannot read properties of undefined",
@@ -484,6 +494,11 @@ def test_headers_without_a_date(text: str, framing: Framing, level: str, logger:
         "panicked: no",
         "Errors: plural",
         "MyError: not a known name",
+        "SIGTERM: received, shutting down",
+        "SIGSEGV handler installed",
+        "SIGABRT: ABORT",
+        "runtime/cgo is not used",
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x0]",
     ],
 )
 def test_near_misses_of_the_new_headers_are_not_headers(text: str) -> None:

@@ -52,8 +52,11 @@ CLOCK_HEADER = re.compile(
 )
 # A copy of the DevTools console: "abstractExtensionService.ts:644 message", "log.ts:437   ERR message", "INFO message".
 DEVTOOLS_HEADER = re.compile(r"(?:([\w.-]+\.(?:ts|js|mjs|cjs)):(\d+) +)?(?:(ERR|WARN|INFO|TRACE|DEBUG) +)?", re.ASCII)
-# A Go runtime crash: the goroutine dump that follows is its continuation.
-GO_PANIC_HEADER = re.compile(r"(?:panic|fatal error): ", re.ASCII)
+# A Go runtime crash: the goroutine dump that follows is its continuation. Besides a panic and a fatal error, the
+# runtime dies of a signal it got outside Go code with the signal's name first (SIGABRT: abort, then PC=… m=…), often
+# after runtime/cgo's own message (runtime/cgo: pthread_create failed: Resource temporarily unavailable).
+GO_SIGNALS = ("SIGABRT", "SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGTRAP", "SIGQUIT", "SIGSYS")
+GO_PANIC_HEADER = re.compile(r"(?:panic|fatal error|runtime/cgo): |(?:" + "|".join(GO_SIGNALS) + r"): [a-z]", re.ASCII)
 # A bare JavaScript error line, e.g. "TypeError: x" or "Error [ERR_MODULE_NOT_FOUND]: y"; its "    at" frames follow.
 ERROR_NAMES = (
     "Error",
@@ -464,9 +467,10 @@ _BY_FIRST: dict[str, tuple[tuple[Framing, re.Pattern[str]], ...]] = {}
 for _first_char in "IWF":
     _BY_FIRST[_first_char] = ((Framing.GLOG, GLOG_HEADER),)
 _BY_FIRST["E"] = ((Framing.GLOG, GLOG_HEADER), (Framing.STACK, STACK_HEADER))
-_BY_FIRST["p"] = _BY_FIRST["f"] = ((Framing.GO_PANIC, GO_PANIC_HEADER),)
+_BY_FIRST["p"] = _BY_FIRST["f"] = _BY_FIRST["r"] = _BY_FIRST["S"] = ((Framing.GO_PANIC, GO_PANIC_HEADER),)
 for _name in ERROR_NAMES:
-    _BY_FIRST.setdefault(_name[0], ((Framing.STACK, STACK_HEADER),))
+    if (Framing.STACK, STACK_HEADER) not in _BY_FIRST.get(_name[0], ()):
+        _BY_FIRST[_name[0]] = (*_BY_FIRST.get(_name[0], ()), (Framing.STACK, STACK_HEADER))
 """The unbracketed headers by their first character, so that a line starting otherwise costs one dict miss."""
 
 
@@ -527,7 +531,8 @@ def kept_line_literals(levels: Iterable[str]) -> frozenset[bytes]:
                 # At a line's start, or relayed after a writer's tag (``_relayed``).
                 literals.update(start + letter.encode() + month for start in (b"\n", b"] ", b"]: "))
     if "critical" in wanted:
-        literals.update((b"\npanic: ", b"\nfatal error: "))
+        literals.update((b"\npanic: ", b"\nfatal error: ", b"\nruntime/cgo: "))
+        literals.update(b"\n" + name.encode() + b": " for name in GO_SIGNALS)
     return frozenset(literals)
 
 
