@@ -755,6 +755,11 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("Termination Reason:    Namespace CODESIGNING, Code 1 Taskgated Invalid Signature", "error"),
         ("Termination Reason: CODESIGNING 1 ", "error"),
         ("Termination Reason:    Namespace SIGNAL, Code 0xa", "error"),
+        # Loaders that cannot start a program: macOS's dyld, Windows' dialog
+        ("dyld: Library not loaded: @rpath/libffmpeg.dylib", "error"),
+        ("dyld[61326]: Library not loaded: '@rpath/Electron Framework.framework/Electron Framework'", "error"),
+        ("  Library not loaded: @rpath/libnode.dylib", "error"),
+        ("The application was unable to start correctly (0xc000007b). Click OK to close the application.", "error"),
         # The Linux kernel's, behind a dmesg or syslog prefix
         ("[ 5120.913442] Out of memory: Killed process 2345 (qoder) total-vm:8123456kB, anon-rss:4012345kB", "error"),
         ("Dec  1 10:00:00 host kernel: [ 5120.9] oom-kill:constraint=CONSTRAINT_NONE,task=qoder,pid=2345", "error"),
@@ -828,6 +833,9 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "Event Name: Something",
         '<Provider Name="Microsoft-Windows-Kernel-General" />',
         "[ 12.5] Out of memory is a phrase, no process killed",
+        "dyld: launch, loading dependent libraries",
+        "Library not loaded: yet",
+        "The application was unable to start correctly, it said",
         # A crash report's other lines, and the words in prose
         "Exception Codes:       KERN_PROTECTION_FAILURE at 0x0000700009585f88",
         "Exception Type: unknown",

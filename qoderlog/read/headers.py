@@ -326,7 +326,11 @@ _BARE_LEVEL = re.compile(
     r"|(?:Problem )?Event Name:\s*(?:APPCRASH|BEX64|BEX|MoAppCrash)\b"
     r"|<Provider Name=\"(?:Application Error|Windows Error Reporting)\""
     # macOS's crash report pasted as text (a .crash or the text of an .ips): the exception, the termination.
-    r"|Exception Type:\s+EXC_[A-Z_]+|Termination Reason:\s+(?:Namespace\s+)?[A-Z_]+,?\s+(?:Code\s+)?\S)",
+    r"|Exception Type:\s+EXC_[A-Z_]+|Termination Reason:\s+(?:Namespace\s+)?[A-Z_]+,?\s+(?:Code\s+)?\S"
+    # macOS's loader (dyld) that cannot load a library, in a terminal or a crash report's Dyld Error Message
+    r"|(?:dyld(?:\[\d+\])?: )?Library not loaded: '?[@/]"
+    # Windows' dialog for a program that cannot start (0xc000007b: a DLL of the wrong architecture or a broken runtime)
+    r"|\"?The application was unable to start correctly \(0x[0-9a-fA-F]+\))",
     re.ASCII,
 )
 """What makes a line in a shape no framing knows look like an error or a warning to a person.
@@ -342,7 +346,9 @@ event copied from the Event Viewer (``Faulting application name: …``,
 ``Exception code: 0xc0000005``, ``Problem Event Name: APPCRASH``, the XML
 view's ``<Provider Name="Application Error" />``); the lines of macOS's crash
 report pasted as text (``Exception Type:  EXC_BAD_ACCESS (SIGSEGV)``,
-``Termination Reason:  Namespace CODESIGNING, Code 1 …``).
+``Termination Reason:  Namespace CODESIGNING, Code 1 …``); macOS's loader's
+``dyld: Library not loaded: …``; Windows' ``The application was unable to
+start correctly (0xc000007b)``.
 """
 
 

@@ -57,6 +57,7 @@ _PROCESS_OF_TYPE: dict[str, str | None] = {
     "app.display_missing": "main",
     "app.platform_init_failed": "main",
     "app.dll_missing": "main",
+    "app.framework_missing": "main",
 }
 # A process that could not start at all (patterns/launch.yaml), by type → the cause that says why.
 _LAUNCH_CAUSES: dict[str, str] = {
@@ -67,6 +68,7 @@ _LAUNCH_CAUSES: dict[str, str] = {
     "app.display_missing": "display",
     "app.platform_init_failed": "display",
     "app.dll_missing": "install",
+    "app.framework_missing": "install",
 }
 _EDITOR_BINARY = re.compile(r"(?i)(?:qoder|code|code-insiders|code-oss|codium|cursor|windsurf|electron)\b")
 """The file name of an editor's own executable (``code``, ``qoder``, ``Cursor-0.42.3.AppImage``), not a tool's."""
@@ -430,6 +432,8 @@ def _launch_explanation(death: _Death) -> str:
         return "Chromium's sandbox could not be set up (no user namespaces and no setuid helper)"
     if kind == "app.root_sandbox":
         return "it was started as root (sudo): the launcher and Chromium's sandbox refuse root without --no-sandbox"
+    if kind == "app.framework_missing":
+        return f"macOS could not load {event.get('library')} from the app's own bundle (a broken or incomplete install)"
     if kind == "app.dll_missing":
         return f"Windows could not find {event.get('library')}, which it needs to load (a broken or incomplete install)"
     display = next((e.get("display") for e in death.events if e.get("display")), None)
