@@ -15,7 +15,11 @@ The cause is ranked from the bundle, not from the code alone
 line or ``reason: oom`` makes memory the cause; GPU lines make the GPU the
 cause; ``killed``, SIGTERM and SIGKILL mean something ended the process
 and get no GPU advice; SIGSYS means the sandbox. A clean exit (code 0,
-``clean-exit``, a signal-less end) is not a crash.
+``clean-exit``, a signal-less end) is not a crash. A process that never
+started (``patterns/launch.yaml``: the loader, the sandbox, the display,
+root) is one too, its cause read from the line that says why; the main
+process's error dialog is its death by an uncaught exception, a broken
+install when the module it misses is the editor's own.
 """
 
 from __future__ import annotations
@@ -226,6 +230,10 @@ def detect(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
     death after it is a JavaScript process lost to memory. Crashpad
     minidumps are tied to the crash within ``dump_window_s`` of their file
     time; a minidump with no crash line near it is a warning of its own.
+    A process that could not start at all — a missing shared library or a
+    too-old glibc, an unusable Chromium sandbox, root without
+    ``--no-sandbox``, no display, a DLL or a bundle library missing — is
+    critical, with that cause first; the lines of one failed start count once.
     """
     platform = bundle_platform(facts)
     deaths, context = _deaths(facts.events, platform, limits["same_death_s"])
