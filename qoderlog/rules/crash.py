@@ -153,7 +153,8 @@ def process_of(event: Event) -> tuple[str, str] | None:
         return ("main", "main") if _EDITOR_BINARY.match(binary.rsplit("/", 1)[-1]) else None
     host = str(event.get("host") or "")
     if host:
-        return ("remote-extension-host" if host.lower().startswith("remote") else "extension-host"), host
+        remote = host.lower().startswith("remote") or host.startswith("远程")  # the Chinese notice's "remote"
+        return ("remote-extension-host" if remote else "extension-host"), host
     if event.type.startswith("app.exthost_"):
         return "extension-host", "LocalProcess"
     kind = str(event.get("process_type") or "utility")
