@@ -451,6 +451,13 @@ def test_counts_are_kept_when_the_iteration_is_abandoned() -> None:
             None,
             "fatal error: concurrent map writes",
         ),
+        (
+            "[main 3:45:14 PM] TypeError: x is not a function",
+            Framing.CLOCK,
+            "error",
+            "main",
+            "TypeError: x is not a function",
+        ),
         ("SIGABRT: abort", Framing.GO_PANIC, "critical", None, "SIGABRT: abort"),
         ("SIGSEGV: segmentation violation", Framing.GO_PANIC, "critical", None, "SIGSEGV: segmentation violation"),
         (
@@ -482,6 +489,23 @@ def test_headers_without_a_date(text: str, framing: Framing, level: str, logger:
     record = header(text)
     assert (record.framing, record.level, record.logger, record.message) == (framing, level, logger, message)
     assert record.timestamp is None  # no year (or no date at all): never a guessed time
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        ("Error: EPERM: operation not permitted, rename 'a' -> 'b'", "error"),
+        ("Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'x'", "error"),
+        ("TypeError: x is not a function", "error"),
+        ("Errors: 0", None),
+        ("update#setState idle", None),
+        ("MyError: not a known name", None),
+    ],
+)
+def test_a_console_line_whose_message_is_a_javascript_error_is_an_error(message: str, level: str | None) -> None:
+    record = header(f"[main 2023-06-20T08:33:18.000Z] {message}")
+    assert (record.framing, record.level, record.message) == (Framing.CONSOLE, level, message)
+    assert header(f"2023-06-20 08:33:18.000 [info] {message}").level == "info"  # a level of its own stays
 
 
 @pytest.mark.parametrize(

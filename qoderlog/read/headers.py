@@ -536,6 +536,9 @@ def kept_line_literals(levels: Iterable[str]) -> frozenset[bytes]:
             for month in (b"0", b"1"):
                 # At a line's start, or relayed after a writer's tag (``_relayed``).
                 literals.update(start + letter.encode() + month for start in (b"\n", b"] ", b"]: "))
+    if "error" in wanted:
+        # A level-less header (the console's) before a JavaScript error: the error is the line's level (``_relayed``).
+        literals.update(b"] " + name.encode() + end for name in ERROR_NAMES for end in (b": ", b" ["))
     if "critical" in wanted:
         literals.update((b"\npanic: ", b"\nfatal error: ", b"\nruntime/cgo: "))
         literals.update(b"\n" + name.encode() + b": " for name in GO_SIGNALS)
@@ -568,8 +571,13 @@ def _relayed(text: str, at: int, level: str | None) -> str | None:
     or a glog line after a writer's tag (a JetBrains plugin relays its
     language server's stderr so), is the level the line really has; each
     shows a literal (``[Error``, ``:ERROR:``, ``]: E0``) that the block
-    scanner looks for anywhere in a line.
+    scanner looks for anywhere in a line. A header with no level of its own
+    (the console's ``[main 2023-06-20T08:33:18.000Z]``) whose message is a
+    JavaScript error (``Error: EPERM: …``, ``TypeError: …``) is an error;
+    its literal is ``] Error: ``.
     """
+    if level is None and STACK_HEADER.match(text, at) is not None:
+        return "error"
     if text[at : at + 1] != "[":
         return level
     if text[at + 1 : at + 2] in _RELAYED_STARTS:
