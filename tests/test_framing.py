@@ -818,6 +818,11 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("The terminal process terminated with exit code: 4294901760", "error"),
         ('The terminal process failed to launch: Path to shell executable "cmd.exe" does not exist.', "error"),
         ("The terminal process failed to launch (exit code: 1).", "error"),
+        # GLib's messages: an ERROR aborts, a CRITICAL or WARNING does not
+        ("(process:57405): Gtk-ERROR **: 11:12:02.796: GTK 2/3 symbols detected.", "critical"),
+        ("Gtk-ERROR **: GTK+ 2.x symbols detected.", "critical"),
+        ("(code:4242): Gtk-CRITICAL **: 10:00:00.000: gtk_widget_get_scale_factor: assertion failed", "warning"),
+        ("(code:10267): GLib-GObject-WARNING **: 13:04:31.873: invalid cast", "warning"),
         # WSL: wsl.exe's error code, an error relayed in the WSL extension's output channel (a date before the time)
         ("Error code: Wsl/Service/CreateInstance/CreateVm/E_INVALIDARG", "error"),
         (
@@ -885,6 +890,8 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "[2025-09-23 02:00:29.039] Starting VS Code Server inside WSL (wsl2)",
         "[2025-10-07 16:05:11.212] WSL feature installed: true (wsl --status)",
         "Error codes are listed in the WSL documentation",
+        '(code:10267): Gtk-Message: 13:04:31.873: Failed to load module "canberra-gtk-module"',
+        "Gtk-ERROR is a word, not a message",
         "Terminal will be reused by tasks, press any key to close it.",
         "The terminal process launched fine",
     ],

@@ -389,6 +389,10 @@ _TERMINAL_FAILED = re.compile(
 """VS Code's notice that a terminal's shell ended with an error or never started (``The terminal process
 "C:\\…\\powershell.exe" terminated with exit code: 3221225477.``, ``The terminal process failed to launch: Path to
 shell executable "…" does not exist.``), wherever the paste put it; an exit code 0 is no failure."""
+_GLIB_MESSAGE = re.compile(r"(?:\([^()\s]+:\d+\): )?[A-Z][\w-]*-(ERROR|CRITICAL|WARNING) \*\*:", re.ASCII)
+"""GLib's message line, ``(code:10267): Gtk-WARNING **: 13:04:31.873: …``: its ERROR aborts the process (critical),
+its CRITICAL is a failed assertion the process survives (a warning, as WARNING)."""
+_GLIB_LEVELS = {"ERROR": "critical", "CRITICAL": "warning", "WARNING": "warning"}
 _CLOCKED = re.compile(r"\[(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d(?:\.\d+)?\] ", re.ASCII)
 """The time an output channel puts before each line it writes: Remote-SSH's ``[20:25:59.944]``, the WSL
 extension's ``[2024-06-05 14:18:35.775]`` (no level: the shapes after it say whether the line is an error)."""
@@ -400,7 +404,7 @@ def bare_level(text: str) -> str | None:
     ``_BARE_LEVEL``'s shapes (behind an output channel's ``[12:00:01.123]``
     time, if any), a kernel's record of a kill or a crash, a shell's report
     of a death by a signal (``_SHELL_DEATH``), a terminal that failed
-    (``_TERMINAL_FAILED``), a Node process warning.
+    (``_TERMINAL_FAILED``), a GLib message, a Node process warning.
     """
     clock = _CLOCKED.match(text)
     found = _BARE_LEVEL.match(text, clock.end() if clock is not None else 0)
@@ -411,6 +415,9 @@ def bare_level(text: str) -> str | None:
         return "error"
     if _TERMINAL_FAILED.search(text) is not None:
         return "error"
+    glib = _GLIB_MESSAGE.match(text)
+    if glib is not None:
+        return _GLIB_LEVELS[glib[1]]
     node = _NODE_WARNING.match(text)
     if node is not None:
         return "error" if node[1] == "UnhandledPromiseRejectionWarning" else "warning"

@@ -62,6 +62,7 @@ _PROCESS_OF_TYPE: dict[str, str | None] = {
     "app.platform_init_failed": "main",
     "app.dll_missing": "main",
     "app.framework_missing": "main",
+    "app.gtk_conflict": "main",
 }
 # A process that could not start at all (patterns/launch.yaml), by type → the cause that says why.
 _LAUNCH_CAUSES: dict[str, str] = {
@@ -73,6 +74,7 @@ _LAUNCH_CAUSES: dict[str, str] = {
     "app.platform_init_failed": "display",
     "app.dll_missing": "install",
     "app.framework_missing": "install",
+    "app.gtk_conflict": "gtk",
 }
 _EDITOR_BINARY = re.compile(r"(?i)(?:qoder|code|code-insiders|code-oss|codium|cursor|windsurf|electron)\b")
 """The file name of an editor's own executable (``code``, ``qoder``, ``Cursor-0.42.3.AppImage``), not a tool's."""
@@ -233,7 +235,8 @@ def detect(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
     time; a minidump with no crash line near it is a warning of its own.
     A process that could not start at all — a missing shared library or a
     too-old glibc, an unusable Chromium sandbox, root without
-    ``--no-sandbox``, no display, a DLL or a bundle library missing — is
+    ``--no-sandbox``, no display, GTK 3 and 4 in one process, a DLL or a
+    bundle library missing — is
     critical, with that cause first; the lines of one failed start count once.
     """
     platform = bundle_platform(facts)
@@ -441,6 +444,9 @@ def _launch_explanation(death: _Death) -> str:
         return "Chromium's sandbox could not be set up (no user namespaces and no setuid helper)"
     if kind == "app.root_sandbox":
         return "it was started as root (sudo): the launcher and Chromium's sandbox refuse root without --no-sandbox"
+    if kind == "app.gtk_conflict":
+        loaded, wanted = event.get("loaded"), event.get("wanted")
+        return f"GTK {loaded} and GTK {wanted} were loaded in one process, which GTK aborts"
     if kind == "app.framework_missing":
         return f"macOS could not load {event.get('library')} from the app's own bundle (a broken or incomplete install)"
     if kind == "app.dll_missing":
@@ -595,6 +601,10 @@ APP_CRASH = Rule(
             "No display to open: DISPLAY or WAYLAND_DISPLAY is unset or unreachable "
             "(an SSH session, a container, sudo, a closed X server)."
         ),
+        "gtk": (
+            "Two GTK major versions in one process: Electron 36 and later load GTK 4 on GNOME, and a library, "
+            "an input method or a theme module brings GTK 2/3 in."
+        ),
     },
     user_actions=("If it happens again, note what you were doing and keep the Crashpad folder.",),
     cause_actions={
@@ -635,6 +645,7 @@ APP_CRASH = Rule(
             "Start Qoder from the desktop session (echo $DISPLAY $WAYLAND_DISPLAY should show it); "
             "for a remote machine use Remote-SSH instead of starting the editor there.",
         ),
+        "gtk": ("Start Qoder with --gtk-version=3 (add it to the launcher or argv.json) until the conflict is fixed.",),
     },
     escalate=(
         "The crash lines ({explanation}; {count} death(s) of the {process}), the lines just before them, "
