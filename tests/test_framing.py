@@ -451,6 +451,23 @@ def test_counts_are_kept_when_the_iteration_is_abandoned() -> None:
             None,
             "fatal error: concurrent map writes",
         ),
+        (
+            "[main 3:45:14 PM] TypeError: x is not a function",
+            Framing.CLOCK,
+            "error",
+            "main",
+            "TypeError: x is not a function",
+        ),
+        ("SIGABRT: abort", Framing.GO_PANIC, "critical", None, "SIGABRT: abort"),
+        ("SIGSEGV: segmentation violation", Framing.GO_PANIC, "critical", None, "SIGSEGV: segmentation violation"),
+        (
+            "runtime/cgo: pthread_create failed: Resource temporarily unavailable",
+            Framing.GO_PANIC,
+            "critical",
+            None,
+            "runtime/cgo: pthread_create failed: Resource temporarily unavailable",
+        ),
+        ("SyntaxError: Unexpected token ','", Framing.STACK, "error", None, "SyntaxError: Unexpected token ','"),
         ("Error: spawn /x/Qoder ENOENT", Framing.STACK, "error", None, "Error: spawn /x/Qoder ENOENT"),
         (
             "TypeError: Cannot read properties of undefined",
@@ -475,6 +492,23 @@ def test_headers_without_a_date(text: str, framing: Framing, level: str, logger:
 
 
 @pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        ("Error: EPERM: operation not permitted, rename 'a' -> 'b'", "error"),
+        ("Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'x'", "error"),
+        ("TypeError: x is not a function", "error"),
+        ("Errors: 0", None),
+        ("update#setState idle", None),
+        ("MyError: not a known name", None),
+    ],
+)
+def test_a_console_line_whose_message_is_a_javascript_error_is_an_error(message: str, level: str | None) -> None:
+    record = header(f"[main 2023-06-20T08:33:18.000Z] {message}")
+    assert (record.framing, record.level, record.message) == (Framing.CONSOLE, level, message)
+    assert header(f"2023-06-20 08:33:18.000 [info] {message}").level == "info"  # a level of its own stays
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "E9999 not glog",
@@ -484,6 +518,11 @@ def test_headers_without_a_date(text: str, framing: Framing, level: str, logger:
         "panicked: no",
         "Errors: plural",
         "MyError: not a known name",
+        "SIGTERM: received, shutting down",
+        "SIGSEGV handler installed",
+        "SIGABRT: ABORT",
+        "runtime/cgo is not used",
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x0]",
     ],
 )
 def test_near_misses_of_the_new_headers_are_not_headers(text: str) -> None:
@@ -734,10 +773,72 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("Problem Event Name:\tAPPCRASH", "error"),
         ("Event Name: APPCRASH", "error"),
         ('<Provider Name="Application Error" />', "error"),
+        # macOS's crash report pasted as text
+        ("Exception Type:        EXC_BAD_ACCESS (SIGBUS)", "error"),
+        ("Exception Type:  EXC_CRASH (SIGKILL (Code Signature Invalid))", "error"),
+        ("Termination Reason:    Namespace CODESIGNING, Code 1 Taskgated Invalid Signature", "error"),
+        ("Termination Reason: CODESIGNING 1 ", "error"),
+        ("Termination Reason:    Namespace SIGNAL, Code 0xa", "error"),
+        # Loaders that cannot start a program: macOS's dyld, Windows' dialog
+        ("dyld: Library not loaded: @rpath/libffmpeg.dylib", "error"),
+        ("dyld[61326]: Library not loaded: '@rpath/Electron Framework.framework/Electron Framework'", "error"),
+        ("  Library not loaded: @rpath/libnode.dylib", "error"),
+        ("The application was unable to start correctly (0xc000007b). Click OK to close the application.", "error"),
         # The Linux kernel's, behind a dmesg or syslog prefix
         ("[ 5120.913442] Out of memory: Killed process 2345 (qoder) total-vm:8123456kB, anon-rss:4012345kB", "error"),
         ("Dec  1 10:00:00 host kernel: [ 5120.9] oom-kill:constraint=CONSTRAINT_NONE,task=qoder,pid=2345", "error"),
         ("[ 77.1] code[4321]: segfault at 0 ip 00007f1c2a3b4c5d sp 00007ffd1e2f3a40 error 4 in libc.so.6", "error"),
+        # A shell's report that the program it ran died of a signal (bash on Linux and macOS, a job, zsh, fish)
+        ("Segmentation fault (core dumped)", "error"),
+        ("Trace/breakpoint trap (core dumped)", "error"),
+        ("Trace/breakpoint trap", "error"),
+        ("Killed", "error"),
+        ("Killed: 9", "error"),
+        ("Trace/BPT trap: 5", "error"),
+        ("Abort trap: 6", "error"),
+        ("Aborted (core dumped)", "error"),
+        ("段错误 (核心已转储)", "error"),
+        ("[1]+  Killed                  code --verbose", "error"),
+        ("./start.sh: line 12: 40713 Segmentation fault      (core dumped) ./code", "error"),
+        ("zsh: killed     code", "error"),
+        ("[1]    22648 segmentation fault (core dumped)  vscode", "error"),
+        ("[2]  + 4242 killed     code --verbose", "error"),
+        ("zsh: segmentation fault (core dumped)  WAYLAND_DISPLAY= wire-desktop", "error"),
+        ("fish: Job 1, './TerminalOne-1.3.1.AppImage' terminated by signal SIGSEGV (Address boundary error)", "error"),
+        # An output channel's time of day before the line (Remote-SSH), a capitalised word before the level
+        ("[20:25:59.944] Resolver error: Error: ", "error"),
+        ("[13:18:36.373] Error: Connecting with SSH timed out", "error"),
+        ("Resolver error: Error: Connecting with SSH timed out", "error"),
+        # VS Code's notice of a terminal that failed, as pasted (the path may push the words onto the next line)
+        (
+            'The terminal process "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe" terminated with exit code: 2.',
+            "error",
+        ),
+        ('"terminated with exit code: 3221225477.', "error"),
+        ("The terminal process terminated with exit code: 4294901760", "error"),
+        ('The terminal process failed to launch: Path to shell executable "cmd.exe" does not exist.', "error"),
+        ("The terminal process failed to launch (exit code: 1).", "error"),
+        # GLib's messages: an ERROR aborts, a CRITICAL or WARNING does not
+        ("(process:57405): Gtk-ERROR **: 11:12:02.796: GTK 2/3 symbols detected.", "critical"),
+        ("Gtk-ERROR **: GTK+ 2.x symbols detected.", "critical"),
+        ("(code:4242): Gtk-CRITICAL **: 10:00:00.000: gtk_widget_get_scale_factor: assertion failed", "warning"),
+        ("(code:10267): GLib-GObject-WARNING **: 13:04:31.873: invalid cast", "warning"),
+        # WSL: wsl.exe's error code, an error relayed in the WSL extension's output channel (a date before the time)
+        ("Error code: Wsl/Service/CreateInstance/CreateVm/E_INVALIDARG", "error"),
+        (
+            "[2024-06-05 14:18:35.775] <3>WSL (23702) ERROR: CreateProcessEntryCommon:496: chdir(/mnt/c/x) failed 5",
+            "error",
+        ),
+        # Node's process warnings: an unhandled rejection is an error, the rest warnings
+        ("(node:1234) UnhandledPromiseRejectionWarning: Error: EMFILE: too many open files, open '/x/y'", "error"),
+        (
+            "(node:5120) [DEP0005] DeprecationWarning: Buffer() is deprecated due to security and usability issues.",
+            "warning",
+        ),
+        (
+            "(node:5120) Warning: Accessing non-existent property 'x' of module exports inside circular dependency",
+            "warning",
+        ),
     ],
 )
 def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) -> None:
@@ -761,6 +862,38 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "Event Name: Something",
         '<Provider Name="Microsoft-Windows-Kernel-General" />',
         "[ 12.5] Out of memory is a phrase, no process killed",
+        "dyld: launch, loading dependent libraries",
+        "Library not loaded: yet",
+        "The application was unable to start correctly, it said",
+        # A crash report's other lines, and the words in prose
+        "Exception Codes:       KERN_PROTECTION_FAILURE at 0x0000700009585f88",
+        "Exception Type: unknown",
+        "Termination Reason: the user quit",
+        "Process:               Code Helper [1455]",
+        # Words of a signal's report in a sentence, or a shell's other complaints
+        "Killed process 42 is a sentence, not a report",
+        "Aborted.",
+        "Terminated the old server",
+        "Segmentation fault handler installed",
+        "Killed: nine",
+        "zsh: command not found: code",
+        "[1]    22648 done       code",
+        "[1]  + 4242 running    code --verbose",
+        "fish: Unknown command: code",
+        # An output channel's lines that say nothing is wrong, and the words that are no level
+        "[20:25:59.943] Terminating local server",
+        "[19:27:22.393] Got error from ssh: spawn ssh ENOENT",
+        "[12:00:00.000] No error: the connection is fine",
+        "Not error: fine",
+        "(node:1234) ExperimentalWarning is a phrase",
+        "The terminal process terminated with exit code: 0.",
+        "[2025-09-23 02:00:29.039] Starting VS Code Server inside WSL (wsl2)",
+        "[2025-10-07 16:05:11.212] WSL feature installed: true (wsl --status)",
+        "Error codes are listed in the WSL documentation",
+        '(code:10267): Gtk-Message: 13:04:31.873: Failed to load module "canberra-gtk-module"',
+        "Gtk-ERROR is a word, not a message",
+        "Terminal will be reused by tasks, press any key to close it.",
+        "The terminal process launched fine",
     ],
 )
 def test_lines_that_do_not_read_as_errors(text: str) -> None:

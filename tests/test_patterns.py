@@ -64,6 +64,7 @@ def test_library_is_sound_and_covers_every_file() -> None:
         "exthost.yaml",
         "goprocess.yaml",
         "ipc.yaml",
+        "launch.yaml",
         "processes.yaml",
         "runtime.yaml",
         "service.yaml",

@@ -184,6 +184,13 @@ EDGE_CASES: dict[str, bytes] = {
     b" Error refreshing context\njava.lang.IllegalStateException: x\n\tat com.qoder.A.b(A.java:1)\n"
     b"2025-05-07 20:29:58,000 [-------] SEVERE - c.i.o.a.Foo - Starting go process\n2025-05-07 20:29:58,001"
     b" [12345678]  ERROR - #c.q.X - [Language Server]: W0507 20:29:58.1 1 a.go:1] w\n",
+    # A console line whose message is a JavaScript error (its level), a Go runtime's death by a signal.
+    "console-errors.log": b"[main 2023-06-20T08:33:17.626Z] update#setState idle\n"
+    b"[main 2023-06-20T08:33:18.000Z] Error: EPERM: operation not permitted, rename 'a' -> 'b'\n    at x (y.js:1)\n"
+    b"[main 2023-06-20T08:33:18.100Z] Errors: 0\n[main 3:45:14 PM] TypeError: x is not a function\n"
+    b"[main 2023-06-20T08:33:19.000Z] Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'x'\n"
+    b"runtime/cgo: pthread_create failed: Resource temporarily unavailable\nSIGABRT: abort\nPC=0x1 m=0\n\n"
+    b"goroutine 0 [idle]:\n[main 2023-06-20T08:33:20.000Z] [info] Error: not the console's own level\n",
     "indented-bare-snippet.log": b"    [GoProcessService] Starting go process: /x/Qoder start\n"
     b"    [GoProcessService] Process PID=1 no longer exists, cleaning up config files only\n    noise\n",
 }
@@ -248,6 +255,10 @@ LINES = st.sampled_from(
         "\t/src/main.go:12 +0x1d",
         "Error: spawn ENOENT",
         "TypeError: x",
+        "[main 2025-01-01T10:00:00.000Z] Error: EPERM",
+        "[main 2025-01-01T10:00:00.000Z] Errors: none",
+        "SIGSEGV: segmentation violation",
+        "runtime/cgo: pthread_create failed",
         "    2025-01-01 10:00:00.000 [error] indented",
         "> 2025-01-01 10:00:00.000 [info] quoted Starting go process",
         ">",

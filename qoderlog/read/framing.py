@@ -4,7 +4,8 @@ Recognises every framing of the catalog §2 — current VS Code, older spdlog,
 console ``[main …Z]``, structured JSON lines and bare snippet lines — and
 the ones real pastes bring along: Chromium's stderr lines, glog lines, a
 language client's ``[Error - 9:21:56 AM]`` lines, Go ``panic:`` / ``fatal
-error:`` blocks (the goroutine dump is their continuation, level critical)
+error:`` / ``SIGABRT: abort`` blocks (the goroutine dump is their
+continuation, level critical)
 and bare JavaScript ``Error: …`` lines with their ``at`` frames (level
 error) — even mixed in one file. A paste's indentation, quote marks or
 line-number gutter are stripped first (``qoderlog.read.pastes``). A line

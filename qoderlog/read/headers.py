@@ -52,8 +52,11 @@ CLOCK_HEADER = re.compile(
 )
 # A copy of the DevTools console: "abstractExtensionService.ts:644 message", "log.ts:437   ERR message", "INFO message".
 DEVTOOLS_HEADER = re.compile(r"(?:([\w.-]+\.(?:ts|js|mjs|cjs)):(\d+) +)?(?:(ERR|WARN|INFO|TRACE|DEBUG) +)?", re.ASCII)
-# A Go runtime crash: the goroutine dump that follows is its continuation.
-GO_PANIC_HEADER = re.compile(r"(?:panic|fatal error): ", re.ASCII)
+# A Go runtime crash: the goroutine dump that follows is its continuation. Besides a panic and a fatal error, the
+# runtime dies of a signal it got outside Go code with the signal's name first (SIGABRT: abort, then PC=… m=…), often
+# after runtime/cgo's own message (runtime/cgo: pthread_create failed: Resource temporarily unavailable).
+GO_SIGNALS = ("SIGABRT", "SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGTRAP", "SIGQUIT", "SIGSYS")
+GO_PANIC_HEADER = re.compile(r"(?:panic|fatal error|runtime/cgo): |(?:" + "|".join(GO_SIGNALS) + r"): [a-z]", re.ASCII)
 # A bare JavaScript error line, e.g. "TypeError: x" or "Error [ERR_MODULE_NOT_FOUND]: y"; its "    at" frames follow.
 ERROR_NAMES = (
     "Error",
@@ -311,14 +314,23 @@ def bare_record(text: str, *, source: str, line: int, level: str | None = None) 
 
 _BARE_LEVEL = re.compile(
     r"(?:\S+\s+){0,3}?[\[(<]?(ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|WARNING|WARN)[\])>]?(?::|(?=\s)|$)"
-    r"|(Error|Fatal|Critical|Severe|Warning|Warn|error|fatal|warning)(?::| \d{4}-\d\d-\d\d| \d\d?:\d\d)"
+    r"|(?:(?!No |Not )[A-Z][a-z]+ )?(Error|Fatal|Critical|Severe|Warning|Warn|error|fatal|warning)"
+    r"(?::| \d{4}-\d\d-\d\d| \d\d?:\d\d)"
     r"|(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*(?:Error|Exception)(?::|$)|Exception in thread "
     r"|Traceback \(most recent call last\):"
+    # WSL's own error code, as wsl.exe prints it (Error code: Wsl/Service/CreateInstance/CreateVm/E_INVALIDARG)
+    r"|Error code: Wsl/"
     # Windows' own record of a crash, copied from the Event Viewer (Application Error 1000, WER 1001) or the
     # Reliability Monitor: the faulting application, its exception code, the problem event.
     r"|\s*(?:Faulting application name:|Exception [Cc]ode:\s*(?:0x)?[0-9a-fA-F]{8}\b"
     r"|(?:Problem )?Event Name:\s*(?:APPCRASH|BEX64|BEX|MoAppCrash)\b"
-    r"|<Provider Name=\"(?:Application Error|Windows Error Reporting)\")",
+    r"|<Provider Name=\"(?:Application Error|Windows Error Reporting)\""
+    # macOS's crash report pasted as text (a .crash or the text of an .ips): the exception, the termination.
+    r"|Exception Type:\s+EXC_[A-Z_]+|Termination Reason:\s+(?:Namespace\s+)?[A-Z_]+,?\s+(?:Code\s+)?\S"
+    # macOS's loader (dyld) that cannot load a library, in a terminal or a crash report's Dyld Error Message
+    r"|(?:dyld(?:\[\d+\])?: )?Library not loaded: '?[@/]"
+    # Windows' dialog for a program that cannot start (0xc000007b: a DLL of the wrong architecture or a broken runtime)
+    r"|\"?The application was unable to start correctly \(0x[0-9a-fA-F]+\))",
     re.ASCII,
 )
 """What makes a line in a shape no framing knows look like an error or a warning to a person.
@@ -326,12 +338,17 @@ _BARE_LEVEL = re.compile(
 An upper-case level word among its first four words (``2024-01-01 12:00:00
 ERROR [main] …``, ``[FATAL] …``, ``WARN: …``); a first word that is a level
 before a colon or a time (``fatal: not a git repository``, the Python
-extension's ``Error 2021-11-04 21:16:31: …``); an exception's line
+extension's ``Error 2021-11-04 21:16:31: …``), or the second after a
+capitalised word (Remote-SSH's ``Resolver error: Error: …``; not ``No error:``); an exception's line
 (``java.net.ConnectException: …``, ``ValueError: …``, ``Exception in thread
-"main" …``); a Python traceback's first line; the lines of a Windows crash
+"main" …``); a Python traceback's first line; WSL's ``Error code: Wsl/…``; the lines of a Windows crash
 event copied from the Event Viewer (``Faulting application name: …``,
 ``Exception code: 0xc0000005``, ``Problem Event Name: APPCRASH``, the XML
-view's ``<Provider Name="Application Error" />``).
+view's ``<Provider Name="Application Error" />``); the lines of macOS's crash
+report pasted as text (``Exception Type:  EXC_BAD_ACCESS (SIGSEGV)``,
+``Termination Reason:  Namespace CODESIGNING, Code 1 …``); macOS's loader's
+``dyld: Library not loaded: …``; Windows' ``The application was unable to
+start correctly (0xc000007b)``.
 """
 
 
@@ -344,13 +361,67 @@ _KERNEL_KILL = re.compile(
 ``[ 1234.5678] Out of memory: Killed process 2345 (qoder)``, ``code[1234]: segfault at 0 ip …``."""
 
 
+_SIGNALS = (
+    r"(?:Segmentation fault|Aborted|Killed|Terminated|Trace/breakpoint trap|Trace/BPT trap|Abort trap"
+    r"|Illegal instruction|Bus error|Floating point exception|段错误)"
+)
+_SHELL_DEATH = re.compile(
+    r"\s*(?:" + _SIGNALS + r"(?: ?\((?:core dumped|核心已转储)\)|: \d+)?\s*$"
+    r"|(?:\[\d+\]\s*[+-]?\s+(?:\d+\s+)?|\S+: line \d+:\s+\d+\s+)"
+    + _SIGNALS
+    + r"(?: \(core dumped\)|: \d+)?(?:\s+\S.*)?$"
+    r"|(?:zsh: |\[\d+\]\s*[+-]?\s+\d+\s+)(?:killed|segmentation fault|abort|trace trap|bus error"
+    r"|illegal hardware instruction|floating point exception|terminated)(?: \(core dumped\))?\s+\S.*$"
+    r"|fish: (?:Job \d+, )?.+ terminated by signal SIG[A-Z]+\b.*$)"
+)
+"""A shell's report that the program it ran died of a signal, the whole line: bash's ``Segmentation fault (core
+dumped)`` or ``Trace/breakpoint trap``, macOS bash's ``Killed: 9`` or ``Trace/BPT trap: 5``, a job's ``[1]+  Killed
+code``, a script's ``./run.sh: line 3: 4242 Aborted  code``, zsh's ``zsh: killed     code`` or, for a job,
+``[1]    22648 segmentation fault (core dumped)  code``, fish's ``fish: Job 1,
+'code' terminated by signal SIGSEGV …``, glibc's Chinese ``段错误 (核心已转储)``. Not a sentence that starts with one
+of the words (``Killed process 42``, ``Aborted.``, ``Terminated the old server``)."""
+_NODE_WARNING = re.compile(r"\(node:\d+\) (?:\[[A-Z]+\d+\] )?(\w*Warning):")
+"""Node's process warning line, ``(node:4242) [DEP0005] DeprecationWarning: …``; an unhandled rejection
+(``UnhandledPromiseRejectionWarning``, before Node 15 made it fatal) is an error, the others warnings."""
+_TERMINAL_FAILED = re.compile(
+    r"\bterminated with exit code: [1-9]\d*\b|\bThe terminal process (?:\"[^\"\n]*\" )?failed to launch\b", re.ASCII
+)
+"""VS Code's notice that a terminal's shell ended with an error or never started (``The terminal process
+"C:\\…\\powershell.exe" terminated with exit code: 3221225477.``, ``The terminal process failed to launch: Path to
+shell executable "…" does not exist.``), wherever the paste put it; an exit code 0 is no failure."""
+_GLIB_MESSAGE = re.compile(r"(?:\([^()\s]+:\d+\): )?[A-Z][\w-]*-(ERROR|CRITICAL|WARNING) \*\*:", re.ASCII)
+"""GLib's message line, ``(code:10267): Gtk-WARNING **: 13:04:31.873: …``: its ERROR aborts the process (critical),
+its CRITICAL is a failed assertion the process survives (a warning, as WARNING)."""
+_GLIB_LEVELS = {"ERROR": "critical", "CRITICAL": "warning", "WARNING": "warning"}
+_CLOCKED = re.compile(r"\[(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d(?:\.\d+)?\] ", re.ASCII)
+"""The time an output channel puts before each line it writes: Remote-SSH's ``[20:25:59.944]``, the WSL
+extension's ``[2024-06-05 14:18:35.775]`` (no level: the shapes after it say whether the line is an error)."""
+
+
 def bare_level(text: str) -> str | None:
-    """The level a headerless line shows a reader (``_BARE_LEVEL``, ``_KERNEL_KILL``); ``None`` when it shows none."""
-    found = _BARE_LEVEL.match(text)
-    if found is None:
-        return "error" if _KERNEL_KILL.search(text) is not None else None
-    word = found[1] or found[2]
-    return normalise_level(word) if word else "error"
+    """The level a headerless line shows a reader; ``None`` when it shows none.
+
+    ``_BARE_LEVEL``'s shapes (behind an output channel's ``[12:00:01.123]``
+    time, if any), a kernel's record of a kill or a crash, a shell's report
+    of a death by a signal (``_SHELL_DEATH``), a terminal that failed
+    (``_TERMINAL_FAILED``), a GLib message, a Node process warning.
+    """
+    clock = _CLOCKED.match(text)
+    found = _BARE_LEVEL.match(text, clock.end() if clock is not None else 0)
+    if found is not None:
+        word = found[1] or found[2]
+        return normalise_level(word) if word else "error"
+    if _KERNEL_KILL.search(text) is not None or _SHELL_DEATH.match(text) is not None:
+        return "error"
+    if _TERMINAL_FAILED.search(text) is not None:
+        return "error"
+    glib = _GLIB_MESSAGE.match(text)
+    if glib is not None:
+        return _GLIB_LEVELS[glib[1]]
+    node = _NODE_WARNING.match(text)
+    if node is not None:
+        return "error" if node[1] == "UnhandledPromiseRejectionWarning" else "warning"
+    return None
 
 
 def match_header(
@@ -409,9 +480,10 @@ _BY_FIRST: dict[str, tuple[tuple[Framing, re.Pattern[str]], ...]] = {}
 for _first_char in "IWF":
     _BY_FIRST[_first_char] = ((Framing.GLOG, GLOG_HEADER),)
 _BY_FIRST["E"] = ((Framing.GLOG, GLOG_HEADER), (Framing.STACK, STACK_HEADER))
-_BY_FIRST["p"] = _BY_FIRST["f"] = ((Framing.GO_PANIC, GO_PANIC_HEADER),)
+_BY_FIRST["p"] = _BY_FIRST["f"] = _BY_FIRST["r"] = _BY_FIRST["S"] = ((Framing.GO_PANIC, GO_PANIC_HEADER),)
 for _name in ERROR_NAMES:
-    _BY_FIRST.setdefault(_name[0], ((Framing.STACK, STACK_HEADER),))
+    if (Framing.STACK, STACK_HEADER) not in _BY_FIRST.get(_name[0], ()):
+        _BY_FIRST[_name[0]] = (*_BY_FIRST.get(_name[0], ()), (Framing.STACK, STACK_HEADER))
 """The unbracketed headers by their first character, so that a line starting otherwise costs one dict miss."""
 
 
@@ -471,8 +543,12 @@ def kept_line_literals(levels: Iterable[str]) -> frozenset[bytes]:
             for month in (b"0", b"1"):
                 # At a line's start, or relayed after a writer's tag (``_relayed``).
                 literals.update(start + letter.encode() + month for start in (b"\n", b"] ", b"]: "))
+    if "error" in wanted:
+        # A level-less header (the console's) before a JavaScript error: the error is the line's level (``_relayed``).
+        literals.update(b"] " + name.encode() + end for name in ERROR_NAMES for end in (b": ", b" ["))
     if "critical" in wanted:
-        literals.update((b"\npanic: ", b"\nfatal error: "))
+        literals.update((b"\npanic: ", b"\nfatal error: ", b"\nruntime/cgo: "))
+        literals.update(b"\n" + name.encode() + b": " for name in GO_SIGNALS)
     return frozenset(literals)
 
 
@@ -502,8 +578,13 @@ def _relayed(text: str, at: int, level: str | None) -> str | None:
     or a glog line after a writer's tag (a JetBrains plugin relays its
     language server's stderr so), is the level the line really has; each
     shows a literal (``[Error``, ``:ERROR:``, ``]: E0``) that the block
-    scanner looks for anywhere in a line.
+    scanner looks for anywhere in a line. A header with no level of its own
+    (the console's ``[main 2023-06-20T08:33:18.000Z]``) whose message is a
+    JavaScript error (``Error: EPERM: …``, ``TypeError: …``) is an error;
+    its literal is ``] Error: ``.
     """
+    if level is None and STACK_HEADER.match(text, at) is not None:
+        return "error"
     if text[at : at + 1] != "[":
         return level
     if text[at + 1 : at + 2] in _RELAYED_STARTS:

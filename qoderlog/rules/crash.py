@@ -15,7 +15,11 @@ The cause is ranked from the bundle, not from the code alone
 line or ``reason: oom`` makes memory the cause; GPU lines make the GPU the
 cause; ``killed``, SIGTERM and SIGKILL mean something ended the process
 and get no GPU advice; SIGSYS means the sandbox. A clean exit (code 0,
-``clean-exit``, a signal-less end) is not a crash.
+``clean-exit``, a signal-less end) is not a crash. A process that never
+started (``patterns/launch.yaml``: the loader, the sandbox, the display,
+root) is one too, its cause read from the line that says why; the main
+process's error dialog is its death by an uncaught exception, a broken
+install when the module it misses is the editor's own.
 """
 
 from __future__ import annotations
@@ -50,8 +54,37 @@ _PROCESS_OF_TYPE: dict[str, str | None] = {
     "app.network_service_crash": "network-service",
     "app.uncaught_exception": "main",
     "app.ipc_listen_failed": "main",
+    "app.library_missing": None,
+    "app.remote_requirements_failed": "remote-extension-host",
+    "app.sandbox_unusable": "main",
+    "app.root_sandbox": "main",
+    "app.display_missing": "main",
+    "app.platform_init_failed": "main",
+    "app.dll_missing": "main",
+    "app.framework_missing": "main",
+    "app.gtk_conflict": "main",
 }
-_CONTEXT_TYPES = frozenset({"app.v8_oom", "app.gpu_crash_count", "app.gpu_init_failed", "app.assertion_failed"})
+# A process that could not start at all (patterns/launch.yaml), by type → the cause that says why.
+_LAUNCH_CAUSES: dict[str, str] = {
+    "app.library_missing": "library",
+    "app.remote_requirements_failed": "library",
+    "app.sandbox_unusable": "sandbox-setup",
+    "app.root_sandbox": "root",
+    "app.display_missing": "display",
+    "app.platform_init_failed": "display",
+    "app.dll_missing": "install",
+    "app.framework_missing": "install",
+    "app.gtk_conflict": "gtk",
+}
+_EDITOR_BINARY = re.compile(r"(?i)(?:qoder|code|code-insiders|code-oss|codium|cursor|windsurf|electron)\b")
+"""The file name of an editor's own executable (``code``, ``qoder``, ``Cursor-0.42.3.AppImage``), not a tool's."""
+_REMOTE_SERVER = re.compile(r"/\.[\w-]+-server/")
+"""A remote server's install folder (``~/.vscode-server/``, ``~/.qoder-server/``, ``~/.vscodium-server/`` …)."""
+_CONTEXT_TYPES = frozenset(
+    {"app.v8_oom", "app.gpu_crash_count", "app.gpu_init_failed", "app.assertion_failed", "app.module_not_found"}
+)
+_APP_FOLDER = re.compile(r"(?i)resources[\\/ ]app[\\/]")
+"""The editor's own code (``…/resources/app/out/main.js``): a module missing there is a broken install or update."""
 _UTILITY_PROCESSES = {"extensionhost": "extension-host", "gpu": "gpu", "gpu-process": "gpu"}
 _NAMES = {
     "renderer": "A window's renderer process",
@@ -113,9 +146,17 @@ def process_of(event: Event) -> tuple[str, str] | None:
     known = _PROCESS_OF_TYPE[event.type]
     if known is not None:
         return known, known
+    if event.type == "app.library_missing":
+        # The binary the loader could not start: a remote server's node is the remote host's server, the editor's
+        # own binary the editor; another program's (a tool in a terminal) is no death of the editor.
+        binary = str(event.get("binary") or "")
+        if _REMOTE_SERVER.search(binary):
+            return "remote-extension-host", "server"
+        return ("main", "main") if _EDITOR_BINARY.match(binary.rsplit("/", 1)[-1]) else None
     host = str(event.get("host") or "")
     if host:
-        return ("remote-extension-host" if host.lower().startswith("remote") else "extension-host"), host
+        remote = host.lower().startswith("remote") or host.startswith("远程")  # the Chinese notice's "remote"
+        return ("remote-extension-host" if remote else "extension-host"), host
     if event.type.startswith("app.exthost_"):
         return "extension-host", "LocalProcess"
     kind = str(event.get("process_type") or "utility")
@@ -192,6 +233,11 @@ def detect(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
     death after it is a JavaScript process lost to memory. Crashpad
     minidumps are tied to the crash within ``dump_window_s`` of their file
     time; a minidump with no crash line near it is a warning of its own.
+    A process that could not start at all — a missing shared library or a
+    too-old glibc, an unusable Chromium sandbox, root without
+    ``--no-sandbox``, no display, GTK 3 and 4 in one process, a DLL or a
+    bundle library missing — is
+    critical, with that cause first; the lines of one failed start count once.
     """
     platform = bundle_platform(facts)
     deaths, context = _deaths(facts.events, platform, limits["same_death_s"])
@@ -230,6 +276,8 @@ def _deaths(events: Iterable[Event], platform: str | None, same_s: float) -> tup
 def _same_death(death: _Death, process: str, event: Event, same_s: float) -> bool:
     if death.process != process:
         return False
+    if _LAUNCH_CAUSES.get(event.type, "") == _LAUNCH_CAUSES.get(death.events[-1].type):
+        return _adjacent(event, death)  # the lines of one failed start (each missing library, then "Exiting")
     pid = event.get("pid")
     if pid is not None and death.pid is not None:
         return bool(pid == death.pid)
@@ -293,6 +341,9 @@ def _hit(
         severity = Severity.CRITICAL
     elif count >= 2:
         severity = max(severity, Severity.ERROR)
+    launch = first.events[0].type in _LAUNCH_CAUSES
+    if launch:
+        severity = Severity.CRITICAL  # it never came up: nothing works until the cause is fixed
     if process in ("extension-host", "remote-extension-host") and causes[0] == "killed" and count == 1:
         severity = Severity.WARNING  # ended from outside (a reload, a disconnect, the OOM killer): a sign, not a crash
     tied_dumps = [dump for dump, owner in dumps.items() if owner is not None and any(owner is d for d in burst)]
@@ -301,7 +352,7 @@ def _hit(
     explanation = _explanation(first, decodings[0], causes[0], near)
     times = f"{count} times" if count > 1 else "once"
     where = f" on {_PLATFORM_NAMES[platform]}" if platform in _PLATFORM_NAMES else ""
-    summary = f"{_NAMES[process]} crashed {times}{where}: {explanation}."
+    summary = f"{_NAMES[process]} {'could not start' if launch else 'crashed ' + times}{where}: {explanation}."
     for kind, label in (("minidump", "Minidump"), (CRASH_REPORT, "Crash report")):
         named = [dump.source for dump in tied_dumps if dump.kind == kind]
         if named:
@@ -311,7 +362,8 @@ def _hit(
         lines.append(burst[-1].events[0])  # and the latest death
     counts = [e for e in near if e.type == "app.gpu_crash_count"]
     lines += [max(counts, key=lambda e: e.get("count") or 0)] if counts else []
-    lines += [e for e in near if e.type in ("app.v8_oom", "app.assertion_failed", "app.gpu_init_failed")][:2]
+    told = ("app.v8_oom", "app.assertion_failed", "app.gpu_init_failed", "app.module_not_found")
+    lines += [e for e in near if e.type in told][:2]
     evidence = tuple(Evidence.of(e, e.get("code"), e.get("reason"), e.get("signal"), e.get("count")) for e in lines)
     return Hit(
         severity=severity,
@@ -347,9 +399,13 @@ def _explanation(death: _Death, decoding: ExitDecoding, cause: str, near: list[E
     if assertion is not None:
         return f"a native assertion failed ({assertion.get('assertion')}) and the process aborted itself"
     if event.type == "app.uncaught_exception":
-        return f"an uncaught exception: {event.get('error') or event.message}"
+        missing = next((e for e in near if e.type == "app.module_not_found"), None)
+        error = event.get("error") or (f"Cannot find module '{missing.get('module')}'" if missing else None)
+        return f"an uncaught exception: {error or event.message.strip()}"
     if event.type == "app.ipc_listen_failed":
         return f"it could not listen on its own IPC socket {event.get('endpoint') or ''} ({event.get('error')})".strip()
+    if event.type in _LAUNCH_CAUSES:
+        return _launch_explanation(death)
     if event.type in ("app.exthost_start_timeout", "app.exthost_start_failed"):
         return "it did not start (the editor gave up waiting for it)"
     if death.process == "javascript":
@@ -368,6 +424,38 @@ def _explanation(death: _Death, decoding: ExitDecoding, cause: str, near: list[E
     return f"{meaning} ({said})" if said else meaning
 
 
+def _launch_explanation(death: _Death) -> str:
+    """Why a process could not start, in the words of its first line (patterns/launch.yaml)."""
+    event = death.events[0]
+    kind = event.type
+    if kind == "app.library_missing":
+        library, binary = event.get("library"), event.get("binary")
+        if event.get("runtime"):
+            what = f"the system's {event.get('runtime')} is older than the {library} it was built for"
+        else:
+            what = f"the shared library {library} is not installed"
+        return f"{what} (required by {binary})" if binary else what
+    if kind == "app.remote_requirements_failed":
+        return f"the remote host's C/C++ runtime is older than the server needs ({event.get('requirement')})"
+    if kind == "app.sandbox_unusable":
+        helper = event.get("helper")
+        if helper:
+            return f"Chromium's sandbox could not be set up: {helper} is not owned by root with mode 4755"
+        return "Chromium's sandbox could not be set up (no user namespaces and no setuid helper)"
+    if kind == "app.root_sandbox":
+        return "it was started as root (sudo): the launcher and Chromium's sandbox refuse root without --no-sandbox"
+    if kind == "app.gtk_conflict":
+        loaded, wanted = event.get("loaded"), event.get("wanted")
+        return f"GTK {loaded} and GTK {wanted} were loaded in one process, which GTK aborts"
+    if kind == "app.framework_missing":
+        return f"macOS could not load {event.get('library')} from the app's own bundle (a broken or incomplete install)"
+    if kind == "app.dll_missing":
+        return f"Windows could not find {event.get('library')}, which it needs to load (a broken or incomplete install)"
+    display = next((e.get("display") for e in death.events if e.get("display")), None)
+    shown = f" ({display})" if display else ""
+    return f"there was no display to open{shown}: no X server or Wayland compositor reachable"
+
+
 def _causes(
     burst: list[_Death], decodings: list[ExitDecoding], context: list[Event], platform: str | None
 ) -> tuple[str, ...]:
@@ -379,7 +467,13 @@ def _causes(
         error = str(first_event.get("error") or "").upper()
         order += ["in-use"] if "EADDRINUSE" in error else ["permission"]
     if first_event.type == "app.uncaught_exception":
-        order.append("code")
+        own = any(
+            e.type == "app.module_not_found" and _around(e, burst) and _APP_FOLDER.search(str(e.get("module") or ""))
+            for e in context
+        )
+        order += ["install", "code"] if own else ["code"]
+    if first_event.type in _LAUNCH_CAUSES:
+        order.append(_LAUNCH_CAUSES[first_event.type])
     memory = any(d.reason == "oom" for d in burst) or any(x.cause == "memory" for x in decodings)
     memory = memory or any(e.type == "app.v8_oom" and _around(e, burst) for e in context)
     if memory:
@@ -494,6 +588,23 @@ APP_CRASH = Rule(
         "code": "A bug in the editor's main process (see the exception and its stack).",
         "permission": "No permission on the folder of the editor's IPC socket (XDG_RUNTIME_DIR, /run/user/…, /tmp).",
         "in-use": "The IPC socket is held by another instance of the editor, or a stale socket file was left behind.",
+        "library": (
+            "A shared library the program needs is not installed, or the system's glibc/libstdc++ is older than "
+            "the build needs (the OS is too old for this version)."
+        ),
+        "sandbox-setup": (
+            "Chromium's sandbox cannot be set up: chrome-sandbox is not owned by root with mode 4755, and "
+            "unprivileged user namespaces are off or restricted (AppArmor on Ubuntu 24.04, containers, Flatpak)."
+        ),
+        "root": "The editor was started as root (sudo): Electron refuses to run its sandbox as root.",
+        "display": (
+            "No display to open: DISPLAY or WAYLAND_DISPLAY is unset or unreachable "
+            "(an SSH session, a container, sudo, a closed X server)."
+        ),
+        "gtk": (
+            "Two GTK major versions in one process: Electron 36 and later load GTK 4 on GNOME, and a library, "
+            "an input method or a theme module brings GTK 2/3 in."
+        ),
     },
     user_actions=("If it happens again, note what you were doing and keep the Crashpad folder.",),
     cause_actions={
@@ -518,6 +629,23 @@ APP_CRASH = Rule(
         "code": ("Restart Qoder; send the exception and its stack trace to the Qoder developers.",),
         "permission": ("Check that the folder of the socket exists and belongs to the user who runs Qoder.",),
         "in-use": ("Quit every Qoder window (check for leftover processes), delete the stale socket, start again.",),
+        "library": (
+            "Install the missing library with the system's package manager (libXss.so.1: libxss1 or "
+            "libXScrnSaver); for 'GLIBC_x.y not found' upgrade the OS or use a build that supports it.",
+        ),
+        "sandbox-setup": (
+            "Make chrome-sandbox in the install folder owned by root with mode 4755 (sudo chown root:root …; "
+            "sudo chmod 4755 …), or allow user namespaces; --no-sandbox only as a last resort.",
+        ),
+        "root": (
+            "Start Qoder as your own user, not with sudo; if root is really needed, add --no-sandbox and "
+            "--user-data-dir.",
+        ),
+        "display": (
+            "Start Qoder from the desktop session (echo $DISPLAY $WAYLAND_DISPLAY should show it); "
+            "for a remote machine use Remote-SSH instead of starting the editor there.",
+        ),
+        "gtk": ("Start Qoder with --gtk-version=3 (add it to the launcher or argv.json) until the conflict is fixed.",),
     },
     escalate=(
         "The crash lines ({explanation}; {count} death(s) of the {process}), the lines just before them, "
