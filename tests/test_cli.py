@@ -371,13 +371,12 @@ def test_a_thread_still_running_is_waited_for_as_a_normal_exit_waits() -> None:
 _HEAP = """
 import sys
 from qoderlog.__main__ import pin_malloc
-if sys.argv[1] == "pin":
-    assert pin_malloc()
+assert pin_malloc()
 def rss():
     return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) // 1024
 kept = []
 first = [bytes(1 << 20)]
-del first[0]  # glibc raises its threshold past the first big block freed
+del first[0]  # unpinned, glibc would raise its threshold past this first big block freed
 blocks = []
 for _ in range(64):
     blocks.append(bytearray(1 << 20))
@@ -390,11 +389,7 @@ print(before - rss())
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's mmap threshold")
 def test_the_command_pins_the_mmap_threshold_so_that_freed_big_blocks_go_back() -> None:
-    freed = {
-        mode: int(
-            subprocess.run([sys.executable, "-c", _HEAP, mode], capture_output=True, text=True, check=True).stdout
-        )
-        for mode in ("pin", "default")
-    }
-    assert freed["pin"] >= 48, freed  # MB the 64 freed 1 MiB blocks gave back
-    assert freed["default"] < 16, freed  # what the unpinned heap kept: the reason for pinning
+    # Unpinned, the same script gives back nothing when the small buffers land between the blocks (they do in a
+    # fresh interpreter here; where they land depends on the heap's layout, so only the pinned run is asserted).
+    freed = int(subprocess.run([sys.executable, "-c", _HEAP], capture_output=True, text=True, check=True).stdout)
+    assert freed >= 48, freed  # MB the 64 freed 1 MiB blocks gave back
