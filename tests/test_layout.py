@@ -15,7 +15,8 @@ import qoderlog
 
 PACKAGE = Path(qoderlog.__file__).parent
 # Imported where they are needed, not at start-up: heavy third-party packages, dask (optional), tqdm (a terminal only),
-# importlib.metadata (30 ms; the version line and wheel installs only) and PyYAML (40 ms; a file not in the cache).
+# importlib.metadata (30 ms; the version line and wheel installs only), PyYAML (40 ms; a file not in the cache) and
+# ctypes (4 ms; the command's own process only, to pin glibc's mmap threshold).
 HEAVY = (
     "pandas",
     "matplotlib",
@@ -28,6 +29,7 @@ HEAVY = (
     "scipy",
     "fsspec",
     "yaml",
+    "ctypes",
 )
 # A command or a format loads its own stack when it runs, so that `qoderlog parse` does not pay for the analysis,
 # report, nightly and generator modules (~0.15 s and ~15 MB on the 1M-line benchmark corpus), and the package's
