@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
@@ -123,6 +123,10 @@ class Record:
     fields: Mapping[str, Any] = field(default_factory=dict)
 
 
+MAX_KINDS = 4096
+"""Distinct values a shared-tuple table keeps (event kinds, field names); past it, it starts again."""
+
+
 class FrozenDict(dict[str, Any]):
     """A read-only ``dict`` that pickles: a value several frozen values may share (``Fields``, a step's values)."""
 
@@ -138,10 +142,64 @@ class FrozenDict(dict[str, Any]):
         return (type(self), (dict(self),))
 
 
-class Fields(FrozenDict):
-    """An event's typed fields: read-only, so that events whose fields are equal can share one."""
+class Fields(Mapping[str, Any]):
+    """An event's typed fields: a read-only mapping, compact, so that an analysis can keep every event's.
 
-    __slots__ = ()
+    The names are one tuple shared by every ``Fields`` with those names, the values a tuple: about half a
+    dict's size. Equal to the dict of the same items; ``dict(fields)`` copies it.
+    """
+
+    __slots__ = ("_names", "_values")
+
+    def __init__(self, values: Mapping[str, Any] | None = None) -> None:
+        """The items of ``values`` (none by default), in their order."""
+        given = values or {}
+        names = tuple(given)
+        self._names: tuple[str, ...] = _FIELD_NAMES.get(names) or _new_names(names)
+        self._values: tuple[Any, ...] = tuple(given.values())
+
+    def __getitem__(self, name: str) -> Any:
+        """The value of field ``name``; ``KeyError`` when there is none."""
+        names = self._names
+        if name in names:
+            return self._values[names.index(name)]
+        raise KeyError(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The value of field ``name``, or ``default``."""
+        names = self._names
+        return self._values[names.index(name)] if name in names else default
+
+    def __contains__(self, name: object) -> bool:
+        """Whether there is a field ``name``."""
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        """The names, in order."""
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        """How many fields."""
+        return len(self._names)
+
+    def __repr__(self) -> str:
+        """As the dict of its items."""
+        return repr(dict(self))
+
+    def __reduce__(self) -> tuple[type[Fields], tuple[dict[str, Any]]]:
+        """Pickled as a dict's items."""
+        return (Fields, (dict(self),))
+
+
+_FIELD_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _new_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names`` kept as the one tuple of these field names."""
+    if len(_FIELD_NAMES) >= MAX_KINDS:
+        _FIELD_NAMES.clear()
+    _FIELD_NAMES[names] = names
+    return names
 
 
 NO_FIELDS = Fields()
@@ -183,7 +241,6 @@ def _new_template(key: tuple[str, str, str]) -> tuple[str, str, str]:
 
 
 _KINDS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-MAX_KINDS = 4096
 
 
 def _new_kind(kind: tuple[Any, ...]) -> tuple[Any, ...]:

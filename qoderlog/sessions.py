@@ -169,6 +169,7 @@ class _Builder:
     failed_start: bool = False
     up: bool = False  # an .info.json read or a connection seen
     connected: bool = False  # a connection seen
+    first: int = -1  # where its first event is in the stream's events (sessions are numbered in that order)
 
     @property
     def pid(self) -> int | None:
@@ -184,7 +185,9 @@ class _Builder:
         # By the lines seen, not their times: a dateless paste reads .info.json and connects too.
         return self.up
 
-    def add(self, event: Event) -> None:
+    def add(self, event: Event, index: int) -> None:
+        if not self.events:
+            self.first = index
         self.events.append(event)
         kind = event.type
         if kind in _RUNNING_TYPES:
@@ -394,7 +397,7 @@ def build_stream_sessions(
         current = _Builder(stream=stream, is_start=is_start)
         return current
 
-    for event in events:
+    for index, event in enumerate(events):
         kind = event.type
         if kind in SIDECAR_ENDS:
             owner = _owner(event, current, done)
@@ -403,7 +406,7 @@ def build_stream_sessions(
                 if event.get("pid") is not None:
                     owner.pids.append(event.get("pid"))
                 done.append(owner)
-            owner.add(event)
+            owner.add(event, index)
             _end_by_death(owner, event)
             continue
         if current is None or _opens_session(current, event):
@@ -413,11 +416,10 @@ def build_stream_sessions(
             continue
         if kind == "binary.mismatch":
             target.start_time = event.timestamp
-        target.add(event)
+        target.add(event, index)
     if current is not None:
         done.append(current)
-    position = {id(event): index for index, event in enumerate(events)}
-    ordered = sorted((b for b in done if b.events), key=lambda b: position[id(b.events[0])])
+    ordered = sorted((b for b in done if b.events), key=lambda b: b.first)
     return [builder.freeze(index, stream_end, never_ready_s) for index, builder in enumerate(ordered, 1)]
 
 
