@@ -80,6 +80,14 @@ BUNDLE_BYTES = 2_000_000
 _LOUD_LINE = re.compile(rb"^\d{4}-\d\d-\d\d [\d:.]+ \[(?:warning|error|critical)\]", re.M)
 
 
+def _reader(corpus: Path, *, fast: bool) -> str:
+    """A program counting ``corpus``'s events in one process, with the block scanner or the reference reader."""
+    return (
+        "from qoderlog.events import iter_events; "
+        f"print(sum(1 for _ in iter_events([{str(corpus)!r}], fast={fast}, jobs=1)))"
+    )
+
+
 def commands(corpus: Path, work: Path, inbox: Path | None) -> dict[str, list[str]]:
     """The commands timed on a corpus, by name (with an inbox, the batch and fleet commands too)."""
     qoderlog = [PYTHON, "-m", "qoderlog"]
@@ -127,6 +135,9 @@ def commands(corpus: Path, work: Path, inbox: Path | None) -> dict[str, list[str
                 str(work / "a.html"),
             ],
             "read_events": [PYTHON, "-c", read],
+            # The block scanner against the line-by-line reference reader it must equal, one process each.
+            "iter_events (block scanner)": [PYTHON, "-c", _reader(corpus, fast=True)],
+            "iter_events (reference reader)": [PYTHON, "-c", _reader(corpus, fast=False)],
         }
     )
     for workers in (1, 2):
@@ -329,6 +340,13 @@ def markdown(report: dict) -> str:
     if "batch 1 worker(s)" in results and "batch 2 worker(s)" in results:
         ratio = results["batch 2 worker(s)"]["median_s"] / results["batch 1 worker(s)"]["median_s"]
         rows += ["", f"Batch: 2 workers take {ratio:.2f}x the time of 1 worker (target ≤ 0.6x)."]
+    scanner, reference = results.get("iter_events (block scanner)"), results.get("iter_events (reference reader)")
+    if scanner and reference and scanner["median_s"]:
+        rows += [
+            "",
+            f"The block scanner reads the corpus {reference['median_s'] / scanner['median_s']:.1f}x as fast as the "
+            "line-by-line reference reader it is tested against (`iter_events`, one process, start-up included).",
+        ]
     if "loud" in report:
         rows += [
             "",

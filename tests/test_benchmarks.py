@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from qoderlog import Accounting, iter_events, load_patterns
@@ -45,23 +44,17 @@ def test_quick_benchmark_times_every_command_against_grep(tmp_path: Path) -> Non
     assert "| `parse --stats` |" in text and "## Start-up and a 2 MB bundle" in text and "Mining, loud mix:" in text
 
 
-def test_the_block_scanner_reads_the_quick_corpus_faster_than_the_line_reader(tmp_path: Path) -> None:
+def test_the_block_scanner_and_the_line_reader_count_the_quick_corpus_alike(tmp_path: Path) -> None:
+    # How much faster the scanner is lives in the benchmark (its iter_events rows), not in a timed test.
     corpus = tmp_path / "main.log"
     write_corpus(corpus, lines=20_000, seed=0)
     patterns = load_patterns()
 
-    def best_of_three(fast: bool) -> tuple[float, int, dict[str, int]]:
-        times = []
-        for _ in range(3):
-            accounting = Accounting()
-            started = time.perf_counter()
-            events = sum(1 for _ in iter_events([corpus], patterns=patterns, accounting=accounting, fast=fast))
-            times.append(time.perf_counter() - started)
-        return min(times), events, accounting.by_kind()
+    def read(fast: bool) -> tuple[int, dict[str, int]]:
+        accounting = Accounting()
+        events = sum(1 for _ in iter_events([corpus], patterns=patterns, accounting=accounting, fast=fast))
+        return events, accounting.by_kind()
 
-    scanner, scanner_events, scanner_kinds = best_of_three(True)
-    reference, reference_events, reference_kinds = best_of_three(False)
-    assert (scanner_events, scanner_kinds) == (reference_events, reference_kinds)
-    assert sum(scanner_kinds.values()) == 20_000
-    # Measured ~3-4x on the 1M-line corpus (benchmarks/RESULTS.md); 1.5x leaves room for a loaded machine.
-    assert reference / scanner > 1.5, f"scanner {scanner:.3f} s, reference {reference:.3f} s"
+    scanner_events, scanner_kinds = read(True)
+    assert (scanner_events, scanner_kinds) == read(False)
+    assert sum(scanner_kinds.values()) == 20_000 and scanner_events > 0
