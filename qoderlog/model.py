@@ -123,8 +123,19 @@ class Record:
     fields: Mapping[str, Any] = field(default_factory=dict)
 
 
-MAX_KINDS = 4096
-"""Distinct values a shared-tuple table keeps (event kinds, field names); past it, it starts again."""
+MAX_SHARED = 4096
+"""Distinct values a table of shared tuples keeps (event kinds, header words, field names); past it, it starts
+again."""
+
+
+def _one(table: dict[Any, Any], value: Any) -> Any:
+    """The one object equal to ``value`` that ``table`` keeps, ``value`` itself the first time it is asked."""
+    found = table.get(value)
+    if found is None:
+        if len(table) >= MAX_SHARED:
+            table.clear()
+        found = table[value] = value
+    return found
 
 
 class FrozenDict(dict[str, Any]):
@@ -155,7 +166,7 @@ class Fields(Mapping[str, Any]):
         """The items of ``values`` (none by default), in their order."""
         given = values or {}
         names = tuple(given)
-        self._names: tuple[str, ...] = _FIELD_NAMES.get(names) or _new_names(names)
+        self._names: tuple[str, ...] = _FIELD_NAMES.get(names) or _one(_FIELD_NAMES, names)
         self._values: tuple[Any, ...] = tuple(given.values())
 
     def __getitem__(self, name: str) -> Any:
@@ -194,21 +205,12 @@ class Fields(Mapping[str, Any]):
 _FIELD_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
-def _new_names(names: tuple[str, ...]) -> tuple[str, ...]:
-    """``names`` kept as the one tuple of these field names."""
-    if len(_FIELD_NAMES) >= MAX_KINDS:
-        _FIELD_NAMES.clear()
-    _FIELD_NAMES[names] = names
-    return names
-
-
 NO_FIELDS = Fields()
 """The fields of an event whose pattern captured none (shared)."""
 
 
 _STAMP_CHARS = len("2024-02-27T11:56:55.376")
 _HEAD_TEMPLATES: dict[tuple[str, str, str], tuple[str, str, str]] = {}
-MAX_HEAD_TEMPLATES = 4096
 
 
 def _head_template(head: str, timestamp: datetime | None) -> tuple[str, str, str] | None:
@@ -229,26 +231,11 @@ def _head_template(head: str, timestamp: datetime | None) -> tuple[str, str, str
     if sep not in ("T", " ") or head[at + 11 : at + _STAMP_CHARS] != stamp[11:_STAMP_CHARS]:
         return None
     key = (head[:at], sep, head[at + _STAMP_CHARS :])
-    return _HEAD_TEMPLATES.get(key) or _new_template(key)
-
-
-def _new_template(key: tuple[str, str, str]) -> tuple[str, str, str]:
-    """``key`` kept as the one tuple of these header words."""
-    if len(_HEAD_TEMPLATES) >= MAX_HEAD_TEMPLATES:
-        _HEAD_TEMPLATES.clear()
-    _HEAD_TEMPLATES[key] = key
-    return key
+    return _HEAD_TEMPLATES.get(key) or _one(_HEAD_TEMPLATES, key)
 
 
 _KINDS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-
-
-def _new_kind(kind: tuple[Any, ...]) -> tuple[Any, ...]:
-    """``kind`` kept as the one tuple of its values (an event's type, pattern, source, level, component, cut)."""
-    if len(_KINDS) >= MAX_KINDS:
-        _KINDS.clear()
-    _KINDS[kind] = kind
-    return kind
+"""Each event's ``(type, pattern_id, source, level, component, cut)``, one tuple per distinct value."""
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -297,7 +284,7 @@ class Event:
         put = object.__setattr__
         cut = bool(message) and text.endswith(message)
         kind = (type, pattern_id, source, level, component, cut)
-        put(self, "_kind", _KINDS.get(kind) or _new_kind(kind))
+        put(self, "_kind", _KINDS.get(kind) or _one(_KINDS, kind))
         put(self, "line", line)
         put(self, "timestamp", timestamp)
         put(self, "message", message)
@@ -392,13 +379,13 @@ def _rebuilt(
     """An unpickled ``Event``: its kind and header words the process's shared tuples, its message interned."""
     event = Event.__new__(Event)
     put = object.__setattr__
-    put(event, "_kind", _KINDS.get(kind) or _new_kind(kind))
+    put(event, "_kind", _KINDS.get(kind) or _one(_KINDS, kind))
     put(event, "line", line)
     put(event, "timestamp", timestamp)
     put(event, "message", sys.intern(message))
     put(event, "fields", fields)
     put(event, "detail", detail)
-    put(event, "_head", head if isinstance(head, str) else _HEAD_TEMPLATES.get(head) or _new_template(head))
+    put(event, "_head", head if isinstance(head, str) else _HEAD_TEMPLATES.get(head) or _one(_HEAD_TEMPLATES, head))
     return event
 
 
