@@ -33,6 +33,8 @@ from pathlib import Path
 import qoderlog
 from qoderlog.synth import write_corpus, write_inbox
 
+from .stages import markdown as stages_markdown
+
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
 TARGETS = {
@@ -249,6 +251,7 @@ def run(lines: int, runs: int, uploads: int, big_lines: int | None, out: Path) -
         loud = work / "loud.log"
         report["loud_lines"]["loud"] = _corpus(loud, lines, "loud")
         report["loud"] = interleaved(commands(loud, work, None), runs, work, "grep -c")
+        report["stages"] = _stages(corpus, runs)
         report["mining"] = {
             mix: interleaved(
                 {"parse --stats": commands(path, work, None)["parse --stats"], **mining_commands(path)},
@@ -272,6 +275,12 @@ def run(lines: int, runs: int, uploads: int, big_lines: int | None, out: Path) -
     (out / "results.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     (out / "RESULTS.md").write_text(markdown(report), encoding="utf-8")
     return report
+
+
+def _stages(corpus: Path, runs: int) -> dict:
+    """``benchmarks.stages`` on ``corpus``, in a process of its own (its caches and memory are not this one's)."""
+    command = [PYTHON, "-m", "benchmarks.stages", str(corpus), "--runs", str(runs), "--json"]
+    return json.loads(subprocess.run(command, check=True, capture_output=True, cwd=HERE.parent).stdout)
 
 
 def _load() -> list[float]:
@@ -356,6 +365,16 @@ def markdown(report: dict) -> str:
             "of the lines are warning-and-above headers, each framed, matched and mined.",
             "",
             *_table(report["loud"], "grep -c", TARGETS),
+        ]
+    if report.get("stages"):
+        rows += [
+            "",
+            f"## Where the time goes: {report['lines']:,} lines, the default mix, one process",
+            "",
+            "`python -m benchmarks.stages CORPUS`: CPU seconds (medians) as each stage is added; `grep -c` as "
+            "above. Each stage reads the bytes again.",
+            "",
+            *stages_markdown(report["stages"], report["results"]["grep -c"]["median_s"]),
         ]
     for mix, results in report.get("mining", {}).items():
         times = {name: value["median_s"] for name, value in results.items()}

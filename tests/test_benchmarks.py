@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.__main__ import CORPORA
 from qoderlog import Accounting, iter_events, load_patterns
+from qoderlog.engine import analyze
 from qoderlog.synth import write_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,8 +42,29 @@ def test_quick_benchmark_times_every_command_against_grep(tmp_path: Path) -> Non
     assert set(report["mining"]["loud"]) == {"parse --stats", "engine, mine=False", "engine, mine=True"}
     # The loud mix is what it says: ~15% of its lines warning-and-above headers, against the default's own share.
     assert 0.12 <= report["loud_lines"]["loud"] <= 0.18
+    # Where the time goes: every stage timed, each counting what it read of the same corpus.
+    stages = report["stages"]
+    assert list(stages) == [
+        "read the bytes",
+        "+ literal gate (Aho-Corasick)",
+        "+ line accounting (one regex pass)",
+        "events (`iter_events`: scan, frame, match)",
+        "events + records mined (`analyze`'s reading)",
+        "`analyze` (reading, sessions, rules, mining)",
+    ]
+    assert all(value["cpu_s"] >= 0 for value in stages.values())
+    corpus = tmp_path / "same-corpus.log"
+    write_corpus(corpus, lines=20_000, seed=0, **CORPORA["default"])  # type: ignore[arg-type]
+    assert stages["read the bytes"]["count"] == corpus.stat().st_size
+    patterns = load_patterns()
+    assert stages["events (`iter_events`: scan, frame, match)"]["count"] == sum(
+        1 for _ in iter_events(corpus, patterns=patterns)
+    )
+    assert stages["events + records mined (`analyze`'s reading)"]["count"] > 0
+    assert stages["`analyze` (reading, sessions, rules, mining)"]["count"] == len(analyze(corpus).finding_list)
     text = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     assert "| `parse --stats` |" in text and "## Start-up and a 2 MB bundle" in text and "Mining, loud mix:" in text
+    assert "## Where the time goes" in text and "The compiled passes alone take" in text
 
 
 def test_the_block_scanner_and_the_line_reader_count_the_quick_corpus_alike(tmp_path: Path) -> None:
