@@ -240,7 +240,9 @@ class Miner:
         (its line, time or text): its message is already judged known noise,
         or already mined into a template that has every example it keeps and,
         at error level, its first error. The block scanner asks this of a
-        record kept for its level alone (``read.scan``'s ``repeats``).
+        record kept for its level alone (``read.scan``'s ``repeats``). Once
+        true of a record it stays true: the noise verdicts, a template's
+        examples and its first error are never taken back.
         """
         entry = self._seen.get(record.message)
         judged = self._noise_of if self.noise is not None else None

@@ -90,7 +90,12 @@ MAX_REPEATED = 8192
 """Records kept for their level alone remembered per source, for the later lines that repeat them."""
 
 Repeats = Callable[[Record], bool]
-"""Whether a later line that repeats ``record`` (kept for its level alone) may be given as ``record`` itself."""
+"""Whether a later line that repeats ``record`` (kept for its level alone) may be given as ``record`` itself.
+
+Once it has said yes of a record it must say yes of it for the rest of the
+source (the miner's ``may_repeat`` does: what it has of a message only
+grows): the scanner asks each record until then, and not after.
+"""
 
 
 def scan_records(
@@ -297,7 +302,7 @@ def _automaton(
 class _Scan:
     """The reading of one source: blocks of whole lines in, finished records out, counts into the framer."""
 
-    __slots__ = ("automaton", "digit_gate", "framer", "kept", "lines", "max_line", "repeats", "state")
+    __slots__ = ("automaton", "digit_gate", "framer", "kept", "lines", "max_line", "repeats", "settled", "state")
 
     def __init__(
         self,
@@ -315,6 +320,7 @@ class _Scan:
         self.repeats: Repeats | None = repeats[0] if repeats is not None else None
         self.digit_gate: Callable[[bytes], bool] | None = repeats[1] if repeats is not None else None
         self.kept: dict[bytes, Record] = {}  # a kept-alone record by its line's bytes, the header's digits as 0
+        self.settled: set[bytes] = set()  # the keys of ``kept`` whose record ``repeats`` has said yes of
 
     def records(self, opened: Opened) -> Iterator[Done]:
         """Every record of the source, in order; the source state gets lines, cut lines, replacements, errors."""
@@ -435,6 +441,7 @@ class _Scan:
         header_at = _HEADER_LINE.match
         state = self.state
         repeats, kept, digit_gate, vscode_at = self.repeats, self.kept, self.digit_gate, _VSCODE_LINE.match
+        settled = self.settled
         while pos < size:
             if pos:
                 while k < last and wanted[k] < pos:
@@ -457,7 +464,9 @@ class _Scan:
                 if head is not None:
                     key = head[0].translate(_DIGITS_AS_ZERO) + raw[head.end() :]
                     earlier = kept.get(key)
-                    if earlier is not None and repeats(earlier) and not (digit_gate and digit_gate(raw)):
+                    if earlier is not None and key not in settled and repeats(earlier):
+                        settled.add(key)
+                    if earlier is not None and key in settled and not (digit_gate and digit_gate(raw)):
                         # The same record as ``earlier`` but for its line, time and text, which are not wanted.
                         if pos:
                             fed_headers += 1
