@@ -596,11 +596,12 @@ class Session:
         }
 
 
-@dataclass(frozen=True, slots=True, init=False)
+@dataclass(frozen=True, slots=True, init=False, eq=False)
 class Evidence:
     """A log line that proves a finding, with the values in it worth highlighting.
 
     Evidence of an event keeps the event, whose text it shows (the event is kept anyway; its text is not).
+    Two evidences are equal when their values are, ``text`` as read: however each was made.
     """
 
     source: str
@@ -639,6 +640,19 @@ class Evidence:
         text = event.text
         marks = tuple(str(v) for v in highlight if v is not None and str(v) and str(v) in text)
         return cls(source=event.source, line=event.line, text=event, timestamp=event.timestamp, highlight=marks)
+
+    def _values(self) -> tuple[str, int, datetime | None, tuple[str, ...], str]:
+        return self.source, self.line, self.timestamp, self.highlight, self.text
+
+    def __eq__(self, other: object) -> bool:
+        """Equal values, ``text`` as read (evidence of an event equals evidence of that event's line as text)."""
+        if not isinstance(other, Evidence):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        """The hash of the values ``__eq__`` compares."""
+        return hash(self._values())
 
     def __repr__(self) -> str:
         """The evidence's values, ``text`` as read."""

@@ -207,3 +207,14 @@ def test_evidence_of_an_event_shows_its_text_and_pickles() -> None:
     again = pickle.loads(pickle.dumps(proof))
     assert again == proof and again.text == text
     assert Evidence(source="a.log", line=1, text="plain").text == "plain"
+
+
+def test_evidence_is_equal_however_it_was_made() -> None:
+    text = "[main 2026-01-02T03:04:05.678Z] Extension host with pid 42 exited with code: 7"
+    event = _event(text, "Extension host with pid 42 exited with code: 7", STAMP.replace(tzinfo=UTC))
+    of_event = Evidence(source="main.log", line=7, text=event, timestamp=event.timestamp, highlight=("42",))
+    of_text = Evidence(source="main.log", line=7, text=text, timestamp=event.timestamp, highlight=("42",))
+    assert of_event == of_text and hash(of_event) == hash(of_text) and len({of_event, of_text}) == 1
+    assert of_event != Evidence(source="main.log", line=8, text=text, timestamp=event.timestamp, highlight=("42",))
+    assert of_event != Evidence(source="main.log", line=7, text=text + " ", timestamp=event.timestamp)
+    assert of_event != text
