@@ -523,6 +523,10 @@ def test_a_console_line_whose_message_is_a_javascript_error_is_an_error(message:
         "SIGABRT: ABORT",
         "runtime/cgo is not used",
         "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x0]",
+        "thread 'main' finished",
+        "thread main panicked at src/main.rs:2:5:",
+        "the thread 'worker' panicked at x.rs:1",
+        "thread '' panicked at x.rs:1",
     ],
 )
 def test_near_misses_of_the_new_headers_are_not_headers(text: str) -> None:
@@ -563,6 +567,37 @@ def test_a_go_panic_is_one_record_with_its_goroutine_dump() -> None:
     ]
     assert records[1][1] == (lines[2], *lines[4:])
     assert counts == {LineKind.UNRECOGNISED: 0, LineKind.CONTINUATION: 5, LineKind.BLANK: 1}
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "thread 'main' (2746573) panicked at /home/u/.cargo/registry/src/jod-thread-1.0.0/src/lib.rs:33:22:",
+        "thread 'main' panicked at crates/ide/src/lib.rs:12:5:",
+        "thread '<unnamed>' panicked at 'called `Option::unwrap()` on a `None` value', src/libcore/option.rs:323",
+        "thread 'Worker' panicked at 'index out of bounds: the len is 3 but the index is 3', src/x.rs:9:5",
+    ],
+)
+def test_a_rust_panic_is_one_critical_record_with_its_message_and_backtrace(first: str) -> None:
+    lines = [
+        "[Info  - 7:00:40 PM] rust-analyzer started",
+        first,
+        "called `Result::unwrap()` on an `Err` value: Any { .. }",
+        "stack backtrace:",
+        "   0: __rustc::rust_begin_unwind",
+        "   1: core::panicking::panic_fmt",
+        "note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.",
+        "[Error - 7:00:44 PM] Server process exited with code 101.",
+    ]
+    records, counts = frame(lines, everything=True)
+    assert [(r.line, r.framing, r.level) for r, _ in records] == [
+        (1, Framing.LSP, "info"),
+        (2, Framing.GO_PANIC, "critical"),
+        (8, Framing.LSP, "error"),
+    ]
+    assert records[1][0].message == first
+    assert records[1][1] == tuple(lines[2:7])
+    assert counts[LineKind.CONTINUATION] == 5
 
 
 def test_bare_errors_are_records_in_a_snippet_but_stacks_in_a_framed_log() -> None:
@@ -759,6 +794,32 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("[ERROR] boom", "error"),
         ("<WARN> low disk", "warning"),
         ("12345 2024-01-01T12:00:00 SEVERE x", "error"),
+        # slog's four letters (VS Code's vscode-inno-updater.log), logrus's on a terminal (Docker's CLI, Go services)
+        ("Jul 12 08:57:35.019 ERRO Access is denied. (os error 5)", "error"),
+        (
+            "Jul 11 13:27:03.155 WARN Kill error Failed to get process file name: Only part of a ReadProcessMemory",
+            "warning",
+        ),
+        ("ERRO[0000] error waiting for container: context canceled", "error"),
+        ("FATA[0001] failed to start daemon: pid file found, ensure docker is not running", "critical"),
+        ("PANI[0000] runtime error", "critical"),
+        ('WARN[0000] The "TAG" variable is not set. Defaulting to a blank string.', "warning"),
+        # A language client that gave its server up, its notification pasted (every vscode-languageclient wording)
+        (
+            "The JSON Language Server server crashed 5 times in the last 3 minutes. The server will not be restarted.",
+            "error",
+        ),
+        (
+            " The CSS Language Server server crashed 5 times in the last 3 minutes. The server will not be restarted.",
+            "error",
+        ),
+        ("The language server crashed 5 times in the last 3 minutes. It will not be restarted.", "error"),
+        (
+            "Pylance server crashed 5 times in the last 3 minutes. The server will not be restarted. See the output",
+            "error",
+        ),
+        ("Connection to server got closed. Server will not be restarted.", "error"),
+        ("connection to server got closed. server will not be restarted.", "error"),
         ("Error 2021-11-04 21:16:31: Failed to start language server", "error"),  # the Python extension's channel
         ("Warn 10:01 retrying", "warning"),
         ("fatal: not a git repository (or any of the parent directories): .git", "critical"),
@@ -894,6 +955,17 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "Gtk-ERROR is a word, not a message",
         "Terminal will be reused by tasks, press any key to close it.",
         "The terminal process launched fine",
+        # slog's and logrus's other levels, and words that only start like theirs
+        "Jul 12 08:57:35.019 INFO Update was successful!",
+        "Sep 12 09:59:55.769 DEBG All files deleted",
+        "INFO[0000] Starting container",
+        "ERRONEOUS input ignored",
+        "ERRORS[0000] is no level",
+        "ERRO[x] no seconds",
+        # A language client that restarts its server, or prose about crashes
+        "The server crashed 2 times in the last 3 minutes",
+        "Connection to server got closed. Server will restart.",
+        "The server crashed once and was restarted",
     ],
 )
 def test_lines_that_do_not_read_as_errors(text: str) -> None:

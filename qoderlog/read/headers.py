@@ -1,7 +1,7 @@
 """Which framing a line's header is, and the record it makes: every header shape in one place.
 
 The text headers (VS Code, spdlog and electron-log, console, dateless VS
-Code lines, Chromium's stderr, language clients, glog, Go panics, bare
+Code lines, Chromium's stderr, language clients, glog, Go and Rust panics, bare
 JavaScript errors, DevTools console copies) and structured JSON lines, with
 the levels, timestamps and components they carry. ``read.framing`` decides
 from them how lines become records; the block scanner finds the same headers
@@ -56,7 +56,14 @@ DEVTOOLS_HEADER = re.compile(r"(?:([\w.-]+\.(?:ts|js|mjs|cjs)):(\d+) +)?(?:(ERR|
 # runtime dies of a signal it got outside Go code with the signal's name first (SIGABRT: abort, then PC=… m=…), often
 # after runtime/cgo's own message (runtime/cgo: pthread_create failed: Resource temporarily unavailable).
 GO_SIGNALS = ("SIGABRT", "SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGTRAP", "SIGQUIT", "SIGSYS")
-GO_PANIC_HEADER = re.compile(r"(?:panic|fatal error|runtime/cgo): |(?:" + "|".join(GO_SIGNALS) + r"): [a-z]", re.ASCII)
+# A Rust program's panic (rust-analyzer, a Rust sidecar) is read the same way, its backtrace the continuation: the
+# standard library's "thread 'main' panicked at src/main.rs:2:5:" with the message on the next line (Rust 1.73 on),
+# "thread '<unnamed>' panicked at 'message', src/lib.rs:1" before, and newer ones name the thread's id,
+# "thread 'main' (2746573) panicked at …". The framing keeps Go's name: it is the runtime-crash framing.
+RUST_PANIC = r"thread '[^'\n]{1,100}'(?: \(\d+\))? panicked at "
+GO_PANIC_HEADER = re.compile(
+    r"(?:panic|fatal error|runtime/cgo): |(?:" + "|".join(GO_SIGNALS) + r"): [a-z]|" + RUST_PANIC, re.ASCII
+)
 # A bare JavaScript error line, e.g. "TypeError: x" or "Error [ERR_MODULE_NOT_FOUND]: y"; its "    at" frames follow.
 ERROR_NAMES = (
     "Error",
@@ -85,8 +92,11 @@ _LEVELS = {
     "warn": "warning",
     "warning": "warning",
     "err": "error",
+    "erro": "error",  # slog's four letters, logrus's on a terminal
     "error": "error",
     "fatal": "critical",
+    "fata": "critical",
+    "pani": "critical",
     "crit": "critical",
     "critical": "critical",
     # java.util.logging's names, as idea.log writes them
@@ -313,7 +323,10 @@ def bare_record(text: str, *, source: str, line: int, level: str | None = None) 
 
 
 _BARE_LEVEL = re.compile(
-    r"(?:\S+\s+){0,3}?[\[(<]?(ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|WARNING|WARN)[\])>]?(?::|(?=\s)|$)"
+    # slog's four letters (ERRO, as VS Code's Windows updater writes its vscode-inno-updater.log); logrus's on a
+    # terminal (ERRO[0000], FATA[0000], PANI[0000]: the seconds since start in brackets)
+    r"(?:\S+\s+){0,3}?[\[(<]?(ERROR|ERRO|ERR|SEVERE|FATAL|FATA|PANI|CRITICAL|CRIT|WARNING|WARN)[\])>]?"
+    r"(?::|(?=\s)|$|(?<=[A-Z])(?=\[\d{4,}\] ))"
     r"|(?:(?!No |Not )[A-Z][a-z]+ )?(Error|Fatal|Critical|Severe|Warning|Warn|error|fatal|warning)"
     r"(?::| \d{4}-\d\d-\d\d| \d\d?:\d\d)"
     r"|(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*(?:Error|Exception)(?::|$)|Exception in thread "
@@ -330,13 +343,19 @@ _BARE_LEVEL = re.compile(
     # macOS's loader (dyld) that cannot load a library, in a terminal or a crash report's Dyld Error Message
     r"|(?:dyld(?:\[\d+\])?: )?Library not loaded: '?[@/]"
     # Windows' dialog for a program that cannot start (0xc000007b: a DLL of the wrong architecture or a broken runtime)
-    r"|\"?The application was unable to start correctly \(0x[0-9a-fA-F]+\))",
+    r"|\"?The application was unable to start correctly \(0x[0-9a-fA-F]+\)"
+    # A language client that gave its server up, as its notification is pasted (vscode-languageclient's words, in
+    # every version: "The X server crashed 5 times in the last 3 minutes. The server will not be restarted.", the
+    # older "… It will not be restarted.", and "Connection to server got closed. Server will not be restarted.")
+    r"|(?:\S.{0,100}? )?[Ss]erver crashed \d+ times in the last \d+ minutes\. (?:The server|It) will not be restarted"
+    r"|(?i:Connection to server got closed\. Server will not be restarted))",
     re.ASCII,
 )
 """What makes a line in a shape no framing knows look like an error or a warning to a person.
 
 An upper-case level word among its first four words (``2024-01-01 12:00:00
-ERROR [main] …``, ``[FATAL] …``, ``WARN: …``); a first word that is a level
+ERROR [main] …``, ``[FATAL] …``, ``WARN: …``, slog's ``May 24 18:02:46.543 ERRO …``
+as VS Code's Windows updater writes it, logrus's ``ERRO[0000] …``); a first word that is a level
 before a colon or a time (``fatal: not a git repository``, the Python
 extension's ``Error 2021-11-04 21:16:31: …``), or the second after a
 capitalised word (Remote-SSH's ``Resolver error: Error: …``; not ``No error:``); an exception's line
@@ -348,7 +367,10 @@ view's ``<Provider Name="Application Error" />``); the lines of macOS's crash
 report pasted as text (``Exception Type:  EXC_BAD_ACCESS (SIGSEGV)``,
 ``Termination Reason:  Namespace CODESIGNING, Code 1 …``); macOS's loader's
 ``dyld: Library not loaded: …``; Windows' ``The application was unable to
-start correctly (0xc000007b)``.
+start correctly (0xc000007b)``; a language client's notice that it gave its
+server up (``The X server crashed 5 times in the last 3 minutes. The server
+will not be restarted.``, ``Connection to server got closed. Server will not
+be restarted.``).
 """
 
 
@@ -480,7 +502,8 @@ _BY_FIRST: dict[str, tuple[tuple[Framing, re.Pattern[str]], ...]] = {}
 for _first_char in "IWF":
     _BY_FIRST[_first_char] = ((Framing.GLOG, GLOG_HEADER),)
 _BY_FIRST["E"] = ((Framing.GLOG, GLOG_HEADER), (Framing.STACK, STACK_HEADER))
-_BY_FIRST["p"] = _BY_FIRST["f"] = _BY_FIRST["r"] = _BY_FIRST["S"] = ((Framing.GO_PANIC, GO_PANIC_HEADER),)
+for _first_char in "pfrSt":  # panic:, fatal error:, runtime/cgo:, SIGABRT:, thread '…' panicked at
+    _BY_FIRST[_first_char] = ((Framing.GO_PANIC, GO_PANIC_HEADER),)
 for _name in ERROR_NAMES:
     if (Framing.STACK, STACK_HEADER) not in _BY_FIRST.get(_name[0], ()):
         _BY_FIRST[_name[0]] = (*_BY_FIRST.get(_name[0], ()), (Framing.STACK, STACK_HEADER))
@@ -547,7 +570,7 @@ def kept_line_literals(levels: Iterable[str]) -> frozenset[bytes]:
         # A level-less header (the console's) before a JavaScript error: the error is the line's level (``_relayed``).
         literals.update(b"] " + name.encode() + end for name in ERROR_NAMES for end in (b": ", b" ["))
     if "critical" in wanted:
-        literals.update((b"\npanic: ", b"\nfatal error: ", b"\nruntime/cgo: "))
+        literals.update((b"\npanic: ", b"\nfatal error: ", b"\nruntime/cgo: ", b"\nthread '"))
         literals.update(b"\n" + name.encode() + b": " for name in GO_SIGNALS)
     return frozenset(literals)
 
