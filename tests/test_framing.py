@@ -803,6 +803,14 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("ERRO[0000] error waiting for container: context canceled", "error"),
         ("FATA[0001] failed to start daemon: pid file found, ensure docker is not running", "critical"),
         ("PANI[0000] runtime error", "critical"),
+        # logfmt: logrus without a terminal, slog's text handler, behind a journald prefix or not
+        (
+            'Nov 23 15:00:08 host docker[13777]: time="2015-11-23T15:00:08.18Z" level=fatal msg="No sockets found"',
+            "critical",
+        ),
+        ('time=2023-01-01T10:00:00.000Z level=ERROR msg="listen failed" err="bind: address already in use"', "error"),
+        ('time="2018-02-06T18:53:08.56Z" level=warning msg="mountpoint for pids not found"', "warning"),
+        ('time="2024-01-01T00:00:00Z" level=panic msg="runtime error: index out of range"', "critical"),
         ('WARN[0000] The "TAG" variable is not set. Defaulting to a blank string.', "warning"),
         # A language client that gave its server up, its notification pasted (every vscode-languageclient wording)
         (
@@ -962,6 +970,10 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "ERRONEOUS input ignored",
         "ERRORS[0000] is no level",
         "ERRO[x] no seconds",
+        'time="2015-11-23T15:00:08.12Z" level=info msg="error: none, all good"',
+        'time=2023-01-01T10:00:00Z level=DEBUG msg="retrying after error"',
+        "set the log level=error to quiet it",
+        "level=error",
         # A language client that restarts its server, or prose about crashes
         "The server crashed 2 times in the last 3 minutes",
         "Connection to server got closed. Server will restart.",

@@ -415,6 +415,14 @@ _GLIB_MESSAGE = re.compile(r"(?:\([^()\s]+:\d+\): )?[A-Z][\w-]*-(ERROR|CRITICAL|
 """GLib's message line, ``(code:10267): Gtk-WARNING **: 13:04:31.873: …``: its ERROR aborts the process (critical),
 its CRITICAL is a failed assertion the process survives (a warning, as WARNING)."""
 _GLIB_LEVELS = {"ERROR": "critical", "CRITICAL": "warning", "WARNING": "warning"}
+_LOGFMT_LEVEL = re.compile(
+    r'(?:^|\s)level="?(error|fatal|panic|critical|warning|warn|ERROR|FATAL|PANIC|CRITICAL|WARNING|WARN)"?\s(?:.*\s)?msg=',
+    re.ASCII,
+)
+"""A Go service's logfmt line, wherever a syslog or journald prefix puts it: logrus's ``time="…" level=fatal
+msg="…"`` (Docker's daemon, most Go services without a terminal), slog's ``time=… level=ERROR msg=…``; the level
+before the message, as both write them. Their fatal and panic end the process (critical)."""
+_LOGFMT_LEVELS = {"panic": "critical", "fatal": "critical"}
 _CLOCKED = re.compile(r"\[(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d(?:\.\d+)?\] ", re.ASCII)
 """The time an output channel puts before each line it writes: Remote-SSH's ``[20:25:59.944]``, the WSL
 extension's ``[2024-06-05 14:18:35.775]`` (no level: the shapes after it say whether the line is an error)."""
@@ -426,7 +434,8 @@ def bare_level(text: str) -> str | None:
     ``_BARE_LEVEL``'s shapes (behind an output channel's ``[12:00:01.123]``
     time, if any), a kernel's record of a kill or a crash, a shell's report
     of a death by a signal (``_SHELL_DEATH``), a terminal that failed
-    (``_TERMINAL_FAILED``), a GLib message, a Node process warning.
+    (``_TERMINAL_FAILED``), a GLib message, a Node process warning, a Go
+    service's logfmt line (``_LOGFMT_LEVEL``).
     """
     clock = _CLOCKED.match(text)
     found = _BARE_LEVEL.match(text, clock.end() if clock is not None else 0)
@@ -443,6 +452,11 @@ def bare_level(text: str) -> str | None:
     node = _NODE_WARNING.match(text)
     if node is not None:
         return "error" if node[1] == "UnhandledPromiseRejectionWarning" else "warning"
+    if "level=" in text:
+        logfmt = _LOGFMT_LEVEL.search(text)
+        if logfmt is not None:
+            word = logfmt[1].lower()
+            return _LOGFMT_LEVELS.get(word) or normalise_level(word)
     return None
 
 
