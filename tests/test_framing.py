@@ -827,6 +827,17 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
             "error",
         ),
         ("Connection to server got closed. Server will not be restarted.", "error"),
+        # An error message pasted as text: a notification, a dialog, a bare error string; winston's line
+        (
+            "Failed to save 'parser.py': Unable to write file 'vscode-remote://x/p.py' (Unknown (FileSystemError): "
+            "Error: ENOSPC: no space left on device, write)",
+            "error",
+        ),
+        ('"Failed to install VS Code update. Please download and reinstall VS Code. ', "error"),
+        ("failed to create shim task: OCI runtime create failed: unable to start container process", "error"),
+        ('There was an error while Opening file handle: "C:\\Users\\u\\bootstrap-amd.js":', "error"),
+        ("2017-11-06T13:26:09.907Z - error: [ui] Error checking for updates", "error"),
+        ("2021-03-01 10:00:00.123 - warn: [main] proxy not reachable", "warning"),
         ("connection to server got closed. server will not be restarted.", "error"),
         ("Error 2021-11-04 21:16:31: Failed to start language server", "error"),  # the Python extension's channel
         ("Warn 10:01 retrying", "warning"),
@@ -973,6 +984,14 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         'time="2015-11-23T15:00:08.12Z" level=info msg="error: none, all good"',
         'time=2023-01-01T10:00:00Z level=DEBUG msg="retrying after error"',
         "set the log level=error to quiet it",
+        # Words of an error message elsewhere in a line, or not followed by a verb; winston's other levels
+        "Nothing failed to start",
+        "Failed: 0, passed: 12",
+        "Failed to",
+        "Failed tests: none",
+        "There was an error earlier, fixed now",
+        "2017-11-06T13:25:59.316Z - info: [ui] launching: 0.2.10 (Mac OS 10.13.2)",
+        "2017-11-06T13:25:59.316Z - debug: [ui] no error: fine",
         "level=error",
         # A language client that restarts its server, or prose about crashes
         "The server crashed 2 times in the last 3 minutes",

@@ -348,7 +348,13 @@ _BARE_LEVEL = re.compile(
     # every version: "The X server crashed 5 times in the last 3 minutes. The server will not be restarted.", the
     # older "… It will not be restarted.", and "Connection to server got closed. Server will not be restarted.")
     r"|(?:\S.{0,100}? )?[Ss]erver crashed \d+ times in the last \d+ minutes\. (?:The server|It) will not be restarted"
-    r"|(?i:Connection to server got closed\. Server will not be restarted))",
+    r"|(?i:Connection to server got closed\. Server will not be restarted)"
+    # The words an error message starts with, a notification or a dialog pasted as text, a bare error string: VS
+    # Code's "Failed to save 'x': Unable to write file …" and "Failed to install VS Code update. …", Go's "failed to
+    # create shim task: …", the Windows updater's dialog "There was an error while Opening file handle: …"
+    r"|\"?[Ff]ailed to [a-z]+\b|There was an error while \S"
+    # winston's line, "2017-11-06T13:26:09.907Z - error: [ui] …" (GitHub Desktop's and other Electron apps' logs)
+    r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?Z? - (error|warn|warning):)",
     re.ASCII,
 )
 """What makes a line in a shape no framing knows look like an error or a warning to a person.
@@ -370,7 +376,10 @@ report pasted as text (``Exception Type:  EXC_BAD_ACCESS (SIGSEGV)``,
 start correctly (0xc000007b)``; a language client's notice that it gave its
 server up (``The X server crashed 5 times in the last 3 minutes. The server
 will not be restarted.``, ``Connection to server got closed. Server will not
-be restarted.``).
+be restarted.``); the words an error message starts with, as a notification,
+a dialog or a bare error string is pasted (``Failed to save 'x': …``,
+``failed to create shim task: …``, ``There was an error while …``); winston's
+``2017-11-06T13:26:09.907Z - error: …``.
 """
 
 
@@ -440,7 +449,7 @@ def bare_level(text: str) -> str | None:
     clock = _CLOCKED.match(text)
     found = _BARE_LEVEL.match(text, clock.end() if clock is not None else 0)
     if found is not None:
-        word = found[1] or found[2]
+        word = found[1] or found[2] or found[3]
         return normalise_level(word) if word else "error"
     if _KERNEL_KILL.search(text) is not None or _SHELL_DEATH.match(text) is not None:
         return "error"
