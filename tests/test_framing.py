@@ -811,6 +811,14 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ('time=2023-01-01T10:00:00.000Z level=ERROR msg="listen failed" err="bind: address already in use"', "error"),
         ('time="2018-02-06T18:53:08.56Z" level=warning msg="mountpoint for pids not found"', "warning"),
         ('time="2024-01-01T00:00:00Z" level=panic msg="runtime error: index out of range"', "critical"),
+        # Behind the prefix syslog and journald put before a program's line
+        (
+            "Aug 02 18:45:31 localhost zincati[750]: [ERROR] failed to check for updates: failed to query Cincinnati",
+            "error",
+        ),
+        ("Jun  1 02:53:46 ib17b04 systemd[1]: Failed to start Docker Application Container Engine.", "error"),
+        ("2019-08-02T18:45:31+0000 host sshd[42]: error: kex_exchange_identification: Connection closed", "error"),
+        ("Dec 01 10:00:00 box qoder-server: WARN: low disk", "warning"),
         ('WARN[0000] The "TAG" variable is not set. Defaulting to a blank string.', "warning"),
         # A language client that gave its server up, its notification pasted (every vscode-languageclient wording)
         (
@@ -993,6 +1001,10 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "2017-11-06T13:25:59.316Z - info: [ui] launching: 0.2.10 (Mac OS 10.13.2)",
         "2017-11-06T13:25:59.316Z - debug: [ui] no error: fine",
         "level=error",
+        "Aug 02 18:45:31 localhost zincati[750]: [TRACE] update agent started",
+        "Jun  1 02:53:46 ib17b04 systemd[1]: Started Docker Application Container Engine.",
+        "Jun 01 02:53:46 ib17b04 dockerd[20741]: main.main()",
+        "Aug 02 18:45:31 localhost zincati[750]: the previous run had an ERROR: fixed",
         # A language client that restarts its server, or prose about crashes
         "The server crashed 2 times in the last 3 minutes",
         "Connection to server got closed. Server will restart.",

@@ -437,17 +437,26 @@ _CLOCKED = re.compile(r"\[(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d(?:\.\d+)?\] ", re.
 extension's ``[2024-06-05 14:18:35.775]`` (no level: the shapes after it say whether the line is an error)."""
 
 
+_SYSLOG = re.compile(
+    r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:?\d\d|Z)?)"
+    r" \w[\w.-]* \w[\w.@/-]*(?:\[\d+\])?: ",
+    re.ASCII,
+)
+"""The prefix syslog and journald (``journalctl``) put before a program's line: ``Aug 02 18:45:31 localhost
+zincati[750]: ``, ``2019-08-02T18:45:31+0000 host sshd[42]: ``; the level is read after it."""
+
+
 def bare_level(text: str) -> str | None:
     """The level a headerless line shows a reader; ``None`` when it shows none.
 
     ``_BARE_LEVEL``'s shapes (behind an output channel's ``[12:00:01.123]``
-    time, if any), a kernel's record of a kill or a crash, a shell's report
+    time or a syslog or journald prefix, if any), a kernel's record of a kill or a crash, a shell's report
     of a death by a signal (``_SHELL_DEATH``), a terminal that failed
     (``_TERMINAL_FAILED``), a GLib message, a Node process warning, a Go
     service's logfmt line (``_LOGFMT_LEVEL``).
     """
-    clock = _CLOCKED.match(text)
-    found = _BARE_LEVEL.match(text, clock.end() if clock is not None else 0)
+    prefix = _CLOCKED.match(text) or _SYSLOG.match(text)
+    found = _BARE_LEVEL.match(text, prefix.end() if prefix is not None else 0)
     if found is not None:
         word = found[1] or found[2] or found[3]
         return normalise_level(word) if word else "error"
