@@ -819,6 +819,19 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("Jun  1 02:53:46 ib17b04 systemd[1]: Failed to start Docker Application Container Engine.", "error"),
         ("2019-08-02T18:45:31+0000 host sshd[42]: error: kex_exchange_identification: Connection closed", "error"),
         ("Dec 01 10:00:00 box qoder-server: WARN: low disk", "warning"),
+        # OpenSSH's client on why a connection failed or dropped, in a terminal or relayed by Remote-SSH
+        ("[16:37:31.969] stderr> bind [::1]:58060: Address already in use", "error"),
+        ("[16:37:31.970] stderr> channel_setup_fwd_listener_tcpip: cannot listen to port: 58060", "error"),
+        ("[16:37:31.970] stderr> Could not request local forwarding.", "error"),
+        ("[16:09:55.266] stderr> client_loop: send disconnect: Broken pipe", "error"),
+        ("ssh: connect to host 10.0.0.5 port 22: Connection refused", "error"),
+        ("ssh: Could not resolve hostname devbox: Name or service not known", "error"),
+        ("git@github.com: Permission denied (publickey).", "error"),
+        ("user@10.0.0.5: Permission denied (publickey,password).", "error"),
+        ("kex_exchange_identification: read: Connection reset by peer", "error"),
+        ("Connection closed by 10.0.0.5 port 22", "error"),
+        ("Host key verification failed.", "error"),
+        ("Bad owner or permissions on /home/u/.ssh/config", "error"),
         ('WARN[0000] The "TAG" variable is not set. Defaulting to a blank string.', "warning"),
         # A language client that gave its server up, its notification pasted (every vscode-languageclient wording)
         (
@@ -1005,6 +1018,13 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "Jun  1 02:53:46 ib17b04 systemd[1]: Started Docker Application Container Engine.",
         "Jun 01 02:53:46 ib17b04 dockerd[20741]: main.main()",
         "Aug 02 18:45:31 localhost zincati[750]: the previous run had an ERROR: fixed",
+        # OpenSSH's other stderr lines, and Remote-SSH's own words around them
+        '[16:37:31.376] stderr> Authenticated to denbi-jumphost-01.bihealth.org ([141.80.173.4]:22) using "publickey".',
+        "[16:37:30.946] stderr> debug1: Server host key: ssh-ed25519 SHA256:8ojvA8rKjb3wno5y5jumAmsWdNkHeuH",
+        "[16:09:55.276] > local-server-4> ssh child died, shutting down",
+        "debug1: channel 2: new [port listener]",
+        "Connection closed",
+        "mesg: /dev/pts/3: Permission denied",
         # A language client that restarts its server, or prose about crashes
         "The server crashed 2 times in the last 3 minutes",
         "Connection to server got closed. Server will restart.",

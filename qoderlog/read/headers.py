@@ -437,6 +437,20 @@ _CLOCKED = re.compile(r"\[(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d(?:\.\d+)?\] ", re.
 extension's ``[2024-06-05 14:18:35.775]`` (no level: the shapes after it say whether the line is an error)."""
 
 
+_SSH_ERROR = re.compile(
+    r"(?:stderr> )?(?:ssh: )?(?:connect to host \S+ port \d+: |Could not resolve hostname \S+: "
+    r"|(?:[\w.-]+@[\w.:-]+: )?Permission denied \([\w,-]+\)\."
+    r"|client_loop: send disconnect: |kex_exchange_identification: "
+    r"|Connection (?:closed|reset) by \S+ port \d+|Connection to \S+ closed by remote host"
+    r"|bind \[[^\]\s]+\]:\d+: Address already in use|channel_setup_fwd_listener(?:_tcpip)?: cannot listen to port: "
+    r"|Could not request (?:local|remote) forwarding|Host key verification failed\.|Bad owner or permissions on "
+    r"|Timeout, server \S+ not responding|channel \d+: open failed: )",
+    re.ASCII,
+)
+"""OpenSSH's client saying why a connection failed or dropped, as a terminal shows it or as Remote-SSH relays the
+ssh process's stderr (``[16:37:31.969] stderr> bind [::1]:58060: Address already in use``): a host that refuses
+or does not resolve, a rejected key, a connection dropped (``client_loop: send disconnect: Broken pipe``), a port
+forward that cannot listen (``Could not request local forwarding.``), a changed host key, a bad config's owner."""
 _SYSLOG = re.compile(
     r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:?\d\d|Z)?)"
     r" \w[\w.-]* \w[\w.@/-]*(?:\[\d+\])?: ",
@@ -450,7 +464,8 @@ def bare_level(text: str) -> str | None:
     """The level a headerless line shows a reader; ``None`` when it shows none.
 
     ``_BARE_LEVEL``'s shapes (behind an output channel's ``[12:00:01.123]``
-    time or a syslog or journald prefix, if any), a kernel's record of a kill or a crash, a shell's report
+    time or a syslog or journald prefix, if any), OpenSSH's client's reasons for
+    a failed or dropped connection (``_SSH_ERROR``), a kernel's record of a kill or a crash, a shell's report
     of a death by a signal (``_SHELL_DEATH``), a terminal that failed
     (``_TERMINAL_FAILED``), a GLib message, a Node process warning, a Go
     service's logfmt line (``_LOGFMT_LEVEL``).
@@ -461,6 +476,8 @@ def bare_level(text: str) -> str | None:
         word = found[1] or found[2] or found[3]
         return normalise_level(word) if word else "error"
     if _KERNEL_KILL.search(text) is not None or _SHELL_DEATH.match(text) is not None:
+        return "error"
+    if _SSH_ERROR.match(text, prefix.end() if prefix is not None else 0) is not None:
         return "error"
     if _TERMINAL_FAILED.search(text) is not None:
         return "error"
