@@ -832,6 +832,18 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("Connection closed by 10.0.0.5 port 22", "error"),
         ("Host key verification failed.", "error"),
         ("Bad owner or permissions on /home/u/.ssh/config", "error"),
+        # .NET's logger (OmniSharp's bracketed levels, the console's), PowerShell's error record
+        ("[fail]: OmniSharp.MSBuild.ProjectManager", "error"),
+        ("[warn]: OmniSharp.MSBuild.ProjectLoader", "warning"),
+        ("fail: Microsoft.CodeAnalysis.LanguageServer.LanguageServerHost[0]", "error"),
+        ("crit: Microsoft.AspNetCore.Hosting.Diagnostics[6]", "critical"),
+        ("code : The term 'code' is not recognized as the name of a cmdlet, function, script file, or", "error"),
+        (
+            "qoder: The term 'qoder' is not recognized as a name of a cmdlet, function, script file, or executable",
+            "error",
+        ),
+        ("    + CategoryInfo          : ObjectNotFound: (code:String) [], CommandNotFoundException", "error"),
+        ("    + FullyQualifiedErrorId : CommandNotFoundException", "error"),
         ('WARN[0000] The "TAG" variable is not set. Defaulting to a blank string.', "warning"),
         # A language client that gave its server up, its notification pasted (every vscode-languageclient wording)
         (
@@ -1025,6 +1037,13 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "debug1: channel 2: new [port listener]",
         "Connection closed",
         "mesg: /dev/pts/3: Permission denied",
+        # .NET's other levels, a lower-case word after the level; PowerShell's position lines
+        "[info]: OmniSharp.Stdio.Host",
+        "dbug: Microsoft.CodeAnalysis.LanguageServer[0]",
+        "fail: not a category",
+        "At line:1 char:1",
+        "+ code",
+        "The term 'frobnicate' is a word we use",
         # A language client that restarts its server, or prose about crashes
         "The server crashed 2 times in the last 3 minutes",
         "Connection to server got closed. Server will restart.",

@@ -354,7 +354,14 @@ _BARE_LEVEL = re.compile(
     # create shim task: …", the Windows updater's dialog "There was an error while Opening file handle: …"
     r"|\"?[Ff]ailed to [a-z]+\b|There was an error while \S"
     # winston's line, "2017-11-06T13:26:09.907Z - error: [ui] …" (GitHub Desktop's and other Electron apps' logs)
-    r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?Z? - (error|warn|warning):)",
+    r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?Z? - (error|warn|warning):"
+    # .NET's logger, its level in four letters before the category: OmniSharp's "[fail]: OmniSharp.MSBuild.…", the
+    # console's "fail: Microsoft.CodeAnalysis.LanguageServer[0]" (C# language servers' output channels)
+    r"|\[?(fail|crit|warn)\]?: [A-Z]\w*"
+    # PowerShell's error record: a command it cannot find (Windows PowerShell's and PowerShell 7's wording), the
+    # record's CategoryInfo and FullyQualifiedErrorId lines
+    r"|(?:\S.{0,200}? ?: )?The term '[^'\n]+' is not recognized as (?:the|a) name of a cmdlet"
+    r"|\s*\+ (?:CategoryInfo|FullyQualifiedErrorId) +: \S)",
     re.ASCII,
 )
 """What makes a line in a shape no framing knows look like an error or a warning to a person.
@@ -379,8 +386,14 @@ will not be restarted.``, ``Connection to server got closed. Server will not
 be restarted.``); the words an error message starts with, as a notification,
 a dialog or a bare error string is pasted (``Failed to save 'x': …``,
 ``failed to create shim task: …``, ``There was an error while …``); winston's
-``2017-11-06T13:26:09.907Z - error: …``.
+``2017-11-06T13:26:09.907Z - error: …``; .NET's logger's ``[fail]: Category``
+(OmniSharp) and ``fail: Category[0]``; PowerShell's error record (``x : The term
+'x' is not recognized as the name of a cmdlet …``, ``+ CategoryInfo : …``).
 """
+
+
+_DOTNET_LEVELS = {"fail": "error", "crit": "critical", "warn": "warning"}
+"""Microsoft.Extensions.Logging's short level names (its ``dbug``, ``trce`` and ``info`` are no problem)."""
 
 
 _KERNEL_KILL = re.compile(
@@ -473,7 +486,7 @@ def bare_level(text: str) -> str | None:
     prefix = _CLOCKED.match(text) or _SYSLOG.match(text)
     found = _BARE_LEVEL.match(text, prefix.end() if prefix is not None else 0)
     if found is not None:
-        word = found[1] or found[2] or found[3]
+        word = found[1] or found[2] or found[3] or _DOTNET_LEVELS.get(found[4] or "")
         return normalise_level(word) if word else "error"
     if _KERNEL_KILL.search(text) is not None or _SHELL_DEATH.match(text) is not None:
         return "error"
