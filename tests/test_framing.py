@@ -426,6 +426,28 @@ def test_counts_are_kept_when_the_iteration_is_abandoned() -> None:
         ("[4242:0903/152947.1:WARNING:x.cc(2)] w", Framing.CHROMIUM, "warning", "x.cc(2)", "w"),
         ("[0903/152947.123:FATAL:crashpad_client.cc(9)] f", Framing.CHROMIUM, "critical", "crashpad_client.cc(9)", "f"),
         ("[1:2:0903/152947.123456:VERBOSE1:y.cc(2)] v", Framing.CHROMIUM, "debug", "y.cc(2)", "v"),
+        # Chromium since 2024 (Electron 30 on): the place as path:line, the path from the source root
+        (
+            "[0531/122942.115822:FATAL:electron/shell/app/electron_main_delegate_mac.mm:72] Unable to find helper app",
+            Framing.CHROMIUM,
+            "critical",
+            "electron/shell/app/electron_main_delegate_mac.mm:72",
+            "Unable to find helper app",
+        ),
+        (
+            "[63276:21527784:1104/194243.633835:ERROR:net/socket/ssl_client_socket_impl.cc:916] handshake failed",
+            Framing.CHROMIUM,
+            "error",
+            "net/socket/ssl_client_socket_impl.cc:916",
+            "handshake failed",
+        ),
+        (
+            "[8324:0821/124734.642:ERROR:content\\browser\\gpu\\gpu_process_host.cc:999] GPU process exited",
+            Framing.CHROMIUM,
+            "error",
+            "content\\browser\\gpu\\gpu_process_host.cc:999",
+            "GPU process exited",
+        ),
         ("E0628 12:37:38.181530 15509 file.go:60] could not", Framing.GLOG, "error", "file.go:60", "could not"),
         ("F0101 00:00:00.000001    7 main.cc:1] fatal", Framing.GLOG, "critical", "main.cc:1", "fatal"),
         (
@@ -515,6 +537,9 @@ def test_a_console_line_whose_message_is_a_javascript_error_is_an_error(message:
         "E0628 12:37:38 15509 file.go:60] no fraction",
         "[Error] not a language client",
         "[1:2:1399/152947.123456:ERROR:x.cc(1)] month 13",
+        "[0531/122942.115822:FATAL:electron_main_delegate_mac] no line",
+        "[0531/122942.115822:ERROR:file.cc:] no number",
+        "[0531/122942.115822:ERROR:line:72] no file name",
         "panicked: no",
         "Errors: plural",
         "MyError: not a known name",

@@ -35,8 +35,11 @@ SPDLOG_HEADER = re.compile(
 )
 CONSOLE_HEADER = re.compile(r"\[([A-Za-z][\w.-]*) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?)(Z?)\] ?", re.ASCII)
 # Chromium's stderr: [pid:tid:MMDD/HHMMSS.ffffff:LEVEL:file.cc(line)], [pid:MMDD/…] or [MMDD/…]; no year, no timestamp.
+# Since 2024 (Electron 30 on) Chromium names the place as path:line, the path from the source root:
+# [0531/122942.115822:FATAL:electron/shell/app/electron_main_delegate_mac.mm:72].
 CHROMIUM_HEADER = re.compile(
-    r"\[(?:(\d+):)?(?:(\d+):)?([01]\d[0-3]\d/\d{6}(?:\.\d+)?):([A-Z]+\d?):([^\]\s]*\(\d+\))\] ?", re.ASCII
+    r"\[(?:(\d+):)?(?:(\d+):)?([01]\d[0-3]\d/\d{6}(?:\.\d+)?):([A-Z]+\d?):([^\]\s]*(?:\(\d+\)|\.\w+:\d+))\] ?",
+    re.ASCII,
 )
 # glog: E0628 12:37:38.181530 15509 file.go:60] (levels I, W, E, F; no year: no timestamp).
 GLOG_HEADER = re.compile(r"([IWEF])([01]\d[0-3]\d \d\d:\d\d:\d\d\.\d+) +(\d+) ([^\]\s]+:\d+)\] ?", re.ASCII)
