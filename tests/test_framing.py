@@ -857,6 +857,16 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("Connection closed by 10.0.0.5 port 22", "error"),
         ("Host key verification failed.", "error"),
         ("Bad owner or permissions on /home/u/.ssh/config", "error"),
+        # Python's logging in the cookbook's format (pyls, pylsp, jedi-language-server), relayed by a client or not
+        ("2018-12-19 18:16:13,185 UTC - ERROR - jsonrpc.endpoint - Failed to handle request 645", "error"),
+        ("[lsc:Error] StdErr from pyls: 2018-12-19 18:16:13,185 UTC - ERROR - jsonrpc.endpoint - Failed", "error"),
+        (
+            "2023-09-10 05:07:14,327 Jerusalem Summer Time - WARNING - pylsp.config.config - Failed to load hook",
+            "warning",
+        ),
+        ("2024-01-01 10:00:00,123 - jedi_language_server - CRITICAL - server stopped", "critical"),
+        # Go's default date before slog's four letters (charmbracelet/log)
+        ('2025/08/09 23:23:57 ERRO LSP Server err="pylsp_jsonrpc.exceptions.JsonRpcMethodNotFound"', "error"),
         # .NET's logger (OmniSharp's bracketed levels, the console's), PowerShell's error record
         ("[fail]: OmniSharp.MSBuild.ProjectManager", "error"),
         ("[warn]: OmniSharp.MSBuild.ProjectLoader", "warning"),
@@ -1062,6 +1072,11 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "debug1: channel 2: new [port listener]",
         "Connection closed",
         "mesg: /dev/pts/3: Permission denied",
+        # Python's other levels, a level word too far in, dashes around a lower-case word
+        "2019-05-11 11:51:24,524 UTC - DEBUG - pyls_jsonrpc.endpoint - Handling request from client",
+        "2019-05-11 11:51:24,524 UTC - INFO - pyls.python_ls - Starting",
+        "a - b - c - d - e - f - g - h - i - ERROR - too far in",
+        "2024-01-01 10:00:00,123 - error - not the cookbook's upper case",
         # .NET's other levels, a lower-case word after the level; PowerShell's position lines
         "[info]: OmniSharp.Stdio.Host",
         "dbug: Microsoft.CodeAnalysis.LanguageServer[0]",

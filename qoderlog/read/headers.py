@@ -358,6 +358,9 @@ _BARE_LEVEL = re.compile(
     r"|\"?[Ff]ailed to [a-z]+\b|There was an error while \S"
     # winston's line, "2017-11-06T13:26:09.907Z - error: [ui] …" (GitHub Desktop's and other Electron apps' logs)
     r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?Z? - (error|warn|warning):"
+    # Python's logging in its cookbook's format, the level between dashes after the time (and a zone, a logger):
+    # pyls/pylsp's "2018-12-19 18:16:13,185 UTC - ERROR - jsonrpc.endpoint - …", "… - jedi - WARNING - …"
+    r"|(?:\S+ ){0,8}?- (ERROR|CRITICAL|FATAL|WARNING|WARN) - "
     # .NET's logger, its level in four letters before the category: OmniSharp's "[fail]: OmniSharp.MSBuild.…", the
     # console's "fail: Microsoft.CodeAnalysis.LanguageServer[0]" (C# language servers' output channels)
     r"|\[?(fail|crit|warn)\]?: [A-Z]\w*"
@@ -389,7 +392,8 @@ will not be restarted.``, ``Connection to server got closed. Server will not
 be restarted.``); the words an error message starts with, as a notification,
 a dialog or a bare error string is pasted (``Failed to save 'x': …``,
 ``failed to create shim task: …``, ``There was an error while …``); winston's
-``2017-11-06T13:26:09.907Z - error: …``; .NET's logger's ``[fail]: Category``
+``2017-11-06T13:26:09.907Z - error: …``; Python's logging's ``… UTC - ERROR -
+jsonrpc.endpoint - …``; .NET's logger's ``[fail]: Category``
 (OmniSharp) and ``fail: Category[0]``; PowerShell's error record (``x : The term
 'x' is not recognized as the name of a cmdlet …``, ``+ CategoryInfo : …``).
 """
@@ -489,7 +493,7 @@ def bare_level(text: str) -> str | None:
     prefix = _CLOCKED.match(text) or _SYSLOG.match(text)
     found = _BARE_LEVEL.match(text, prefix.end() if prefix is not None else 0)
     if found is not None:
-        word = found[1] or found[2] or found[3] or _DOTNET_LEVELS.get(found[4] or "")
+        word = found[1] or found[2] or found[3] or found[4] or _DOTNET_LEVELS.get(found[5] or "")
         return normalise_level(word) if word else "error"
     if _KERNEL_KILL.search(text) is not None or _SHELL_DEATH.match(text) is not None:
         return "error"
