@@ -347,26 +347,16 @@ _BARE_LEVEL = re.compile(
     r"|(?:dyld(?:\[\d+\])?: )?Library not loaded: '?[@/]"
     # Windows' dialog for a program that cannot start (0xc000007b: a DLL of the wrong architecture or a broken runtime)
     r"|\"?The application was unable to start correctly \(0x[0-9a-fA-F]+\)"
-    # A language client that gave its server up, as its notification is pasted (vscode-languageclient's words, in
-    # every version: "The X server crashed 5 times in the last 3 minutes. The server will not be restarted.", the
-    # older "… It will not be restarted.", and "Connection to server got closed. Server will not be restarted.")
-    r"|(?:\S.{0,100}? )?[Ss]erver crashed \d+ times in the last \d+ minutes\. (?:The server|It) will not be restarted"
-    r"|(?i:Connection to server got closed\. Server will not be restarted)"
     # The words an error message starts with, a notification or a dialog pasted as text, a bare error string: VS
     # Code's "Failed to save 'x': Unable to write file …" and "Failed to install VS Code update. …", Go's "failed to
     # create shim task: …", the Windows updater's dialog "There was an error while Opening file handle: …"
     r"|\"?[Ff]ailed to [a-z]+\b|There was an error while \S"
     # winston's line, "2017-11-06T13:26:09.907Z - error: [ui] …" (GitHub Desktop's and other Electron apps' logs)
     r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?Z? - (error|warn|warning):"
-    # Python's logging in its cookbook's format, the level between dashes after the time (and a zone, a logger):
-    # pyls/pylsp's "2018-12-19 18:16:13,185 UTC - ERROR - jsonrpc.endpoint - …", "… - jedi - WARNING - …"
-    r"|(?:\S+ ){0,8}?- (ERROR|CRITICAL|FATAL|WARNING|WARN) - "
     # .NET's logger, its level in four letters before the category: OmniSharp's "[fail]: OmniSharp.MSBuild.…", the
     # console's "fail: Microsoft.CodeAnalysis.LanguageServer[0]" (C# language servers' output channels)
     r"|\[?(fail|crit|warn)\]?: [A-Z]\w*"
-    # PowerShell's error record: a command it cannot find (Windows PowerShell's and PowerShell 7's wording), the
-    # record's CategoryInfo and FullyQualifiedErrorId lines
-    r"|(?:\S.{0,200}? ?: )?The term '[^'\n]+' is not recognized as (?:the|a) name of a cmdlet"
+    # PowerShell's error record's CategoryInfo and FullyQualifiedErrorId lines (its first line: _GATED)
     r"|\s*\+ (?:CategoryInfo|FullyQualifiedErrorId) +: \S)",
     re.ASCII,
 )
@@ -399,6 +389,25 @@ jsonrpc.endpoint - …``; .NET's logger's ``[fail]: Category``
 """
 
 
+_GATED: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # A language client that gave its server up, as its notification is pasted (vscode-languageclient's words, in
+    # every version: "The X server crashed 5 times in the last 3 minutes. The server will not be restarted.", the
+    # older "… It will not be restarted.", and "Connection to server got closed. Server will not be restarted.")
+    (
+        "ill not be restarted",
+        re.compile(
+            r"(?:^|\s)[Ss]erver crashed \d+ times in the last \d+ minutes\. (?:The server|It) will not be restarted"
+            r"|(?i:Connection to server got closed\. Server will not be restarted)",
+            re.ASCII,
+        ),
+    ),
+    # PowerShell's error record for a command it cannot find (Windows PowerShell's and PowerShell 7's wording)
+    (" is not recognized as ", re.compile(r"The term '[^'\n]+' is not recognized as (?:the|a) name of a cmdlet")),
+)
+"""Error shapes anywhere in a line, each behind a literal the line must hold first (a substring test is cheap)."""
+_PYTHON_LEVEL = re.compile(r"(?:\S+ ){0,8}?- (ERROR|CRITICAL|FATAL|WARNING|WARN) - ", re.ASCII)
+"""Python's logging in its cookbook's format, the level between dashes after the time (and a zone, a logger):
+pyls/pylsp's ``2018-12-19 18:16:13,185 UTC - ERROR - jsonrpc.endpoint - …``, ``… - jedi - WARNING - …``."""
 _DOTNET_LEVELS = {"fail": "error", "crit": "critical", "warn": "warning"}
 """Microsoft.Extensions.Logging's short level names (its ``dbug``, ``trce`` and ``info`` are no problem)."""
 
@@ -478,6 +487,8 @@ _SYSLOG = re.compile(
 )
 """The prefix syslog and journald (``journalctl``) put before a program's line: ``Aug 02 18:45:31 localhost
 zincati[750]: ``, ``2019-08-02T18:45:31+0000 host sshd[42]: ``; the level is read after it."""
+_PREFIX = re.compile(_CLOCKED.pattern + "|" + _SYSLOG.pattern, re.ASCII)
+"""An output channel's clock or a syslog prefix, in one match (bare_level runs on every line of a snippet)."""
 
 
 def bare_level(text: str) -> str | None:
@@ -490,15 +501,23 @@ def bare_level(text: str) -> str | None:
     (``_TERMINAL_FAILED``), a GLib message, a Node process warning, a Go
     service's logfmt line (``_LOGFMT_LEVEL``).
     """
-    prefix = _CLOCKED.match(text) or _SYSLOG.match(text)
-    found = _BARE_LEVEL.match(text, prefix.end() if prefix is not None else 0)
+    prefix = _PREFIX.match(text)
+    start = prefix.end() if prefix is not None else 0
+    found = _BARE_LEVEL.match(text, start)
     if found is not None:
-        word = found[1] or found[2] or found[3] or found[4] or _DOTNET_LEVELS.get(found[5] or "")
+        word = found[1] or found[2] or found[3] or _DOTNET_LEVELS.get(found[4] or "")
         return normalise_level(word) if word else "error"
     if _KERNEL_KILL.search(text) is not None or _SHELL_DEATH.match(text) is not None:
         return "error"
-    if _SSH_ERROR.match(text, prefix.end() if prefix is not None else 0) is not None:
+    if _SSH_ERROR.match(text, start) is not None:
         return "error"
+    if " - " in text:
+        python = _PYTHON_LEVEL.match(text, start)
+        if python is not None:
+            return normalise_level(python[1])
+    for literal, shape in _GATED:
+        if literal in text and shape.search(text) is not None:
+            return "error"
     if _TERMINAL_FAILED.search(text) is not None:
         return "error"
     glib = _GLIB_MESSAGE.match(text)
