@@ -879,6 +879,9 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ),
         ("    + CategoryInfo          : ObjectNotFound: (code:String) [], CommandNotFoundException", "error"),
         ("    + FullyQualifiedErrorId : CommandNotFoundException", "error"),
+        ("'node' is not recognized as an internal or external command,", "error"),
+        ("code. : 无法将“code.”项识别为 cmdlet、函数、脚本文件或可运行程序的名称。请检", "error"),
+        ("'userid' 不是内部或外部命令\uff0c也不是可运行的程序", "error"),  # cmd.exe's full-width comma
         ('WARN[0000] The "TAG" variable is not set. Defaulting to a blank string.', "warning"),
         # A language client that gave its server up, its notification pasted (every vscode-languageclient wording)
         (
@@ -1084,6 +1087,9 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "At line:1 char:1",
         "+ code",
         "The term 'frobnicate' is a word we use",
+        "operable program or batch file.",
+        "或批处理文件。",
+        "所在位置 行:1 字符: 1",
         # A language client that restarts its server, or prose about crashes
         "The server crashed 2 times in the last 3 minutes",
         "Connection to server got closed. Server will restart.",

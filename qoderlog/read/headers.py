@@ -385,7 +385,9 @@ a dialog or a bare error string is pasted (``Failed to save 'x': …``,
 ``2017-11-06T13:26:09.907Z - error: …``; Python's logging's ``… UTC - ERROR -
 jsonrpc.endpoint - …``; .NET's logger's ``[fail]: Category``
 (OmniSharp) and ``fail: Category[0]``; PowerShell's error record (``x : The term
-'x' is not recognized as the name of a cmdlet …``, ``+ CategoryInfo : …``).
+'x' is not recognized as the name of a cmdlet …``, ``+ CategoryInfo : …``) and
+cmd.exe's ``'x' is not recognized as an internal or external command``, in
+English and in Chinese (``无法将“x”项识别为 cmdlet…``, ``'x' 不是内部或外部命令…``).
 """
 
 
@@ -401,8 +403,17 @@ _GATED: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.ASCII,
         ),
     ),
-    # PowerShell's error record for a command it cannot find (Windows PowerShell's and PowerShell 7's wording)
-    (" is not recognized as ", re.compile(r"The term '[^'\n]+' is not recognized as (?:the|a) name of a cmdlet")),
+    # A command the shell cannot find: PowerShell's error record (Windows PowerShell's and PowerShell 7's wording),
+    # cmd.exe's message; and both in Chinese, as Qoder's users on Chinese Windows get them
+    (
+        " is not recognized as ",
+        re.compile(
+            r"The term '[^'\n]+' is not recognized as (?:the|a) name of a cmdlet"
+            r"|'[^'\n]+' is not recognized as an internal or external command"
+        ),
+    ),
+    ("项识别为 cmdlet", re.compile(r"无法将“[^”\n]+”项识别为 cmdlet")),
+    ("不是内部或外部命令", re.compile(r"'[^'\n]+' 不是内部或外部命令")),
 )
 """Error shapes anywhere in a line, each behind a literal the line must hold first (a substring test is cheap)."""
 _PYTHON_LEVEL = re.compile(r"(?:\S+ ){0,8}?- (ERROR|CRITICAL|FATAL|WARNING|WARN) - ", re.ASCII)
