@@ -880,6 +880,9 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("    + CategoryInfo          : ObjectNotFound: (code:String) [], CommandNotFoundException", "error"),
         ("    + FullyQualifiedErrorId : CommandNotFoundException", "error"),
         ("'node' is not recognized as an internal or external command,", "error"),
+        ("Cannot update to 0.10.11 - Setup aborted; Error 5: Access is denied", "error"),
+        ("Access is denied.", "error"),
+        ("会出现提示——“inno_updater.exe尝试在目标目录创建文件时发生一个错误\uff1a拒绝访问。.”", "error"),
         ("code. : 无法将“code.”项识别为 cmdlet、函数、脚本文件或可运行程序的名称。请检", "error"),
         ("'userid' 不是内部或外部命令\uff0c也不是可运行的程序", "error"),  # cmd.exe's full-width comma
         ('WARN[0000] The "TAG" variable is not set. Defaulting to a blank string.', "warning"),
@@ -1090,6 +1093,7 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "operable program or batch file.",
         "或批处理文件。",
         "所在位置 行:1 字符: 1",
+        "Access is denied to guests, the README says; members may edit",
         # A language client that restarts its server, or prose about crashes
         "The server crashed 2 times in the last 3 minutes",
         "Connection to server got closed. Server will restart.",

@@ -413,6 +413,11 @@ _GATED: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("项识别为 cmdlet", re.compile(r"无法将“[^”\n]+”项识别为 cmdlet")),
+    # Windows' "access denied", wherever a dialog's text or a tool's message puts it: the English message ending a
+    # line ("Failed to create file handle: Access is denied.", "Error 5: Access is denied"), the Chinese anywhere
+    # (Inno Setup's "…时发生一个错误: 拒绝访问。", a full-width colon, as Qoder's updater shows it in Chinese)
+    ("Access is denied", re.compile(r"(?:^|: |\. )Access is denied\.?\s*$")),
+    ("拒绝访问", re.compile("拒绝访问")),
     ("不是内部或外部命令", re.compile(r"'[^'\n]+' 不是内部或外部命令")),
 )
 """Error shapes anywhere in a line, each behind a literal the line must hold first (a substring test is cheap)."""
