@@ -350,7 +350,9 @@ _BARE_LEVEL = re.compile(
     # The words an error message starts with, a notification or a dialog pasted as text, a bare error string: VS
     # Code's "Failed to save 'x': Unable to write file …" and "Failed to install VS Code update. …", Go's "failed to
     # create shim task: …", the Windows updater's dialog "There was an error while Opening file handle: …"
-    r"|\"?[Ff]ailed to [a-z]+\b|There was an error while \S"
+    r"|\"?(?:[Ff]ailed to|Unable to|Could not|Couldn't|Cannot|Can't) [a-z]+\b|There was an error while \S"
+    r"|\"?Error (?:while|when|during) [a-z]+|\"?Error (?:installing|uninstalling|loading|reading|writing|connecting"
+    r"|starting|opening|saving|downloading|updating|running|executing|parsing|resolving|fetching|sending) \S"
     # winston's line, "2017-11-06T13:26:09.907Z - error: [ui] …" (GitHub Desktop's and other Electron apps' logs)
     r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?Z? - (error|warn|warning):"
     # .NET's logger, its level in four letters before the category: OmniSharp's "[fail]: OmniSharp.MSBuild.…", the
@@ -381,7 +383,8 @@ server up (``The X server crashed 5 times in the last 3 minutes. The server
 will not be restarted.``, ``Connection to server got closed. Server will not
 be restarted.``); the words an error message starts with, as a notification,
 a dialog or a bare error string is pasted (``Failed to save 'x': …``,
-``failed to create shim task: …``, ``There was an error while …``); winston's
+``failed to create shim task: …``, ``Unable to …``, ``Could not …``, ``Cannot …``,
+``Error while …``, ``Error installing …``, ``There was an error while …``); winston's
 ``2017-11-06T13:26:09.907Z - error: …``; Python's logging's ``… UTC - ERROR -
 jsonrpc.endpoint - …``; .NET's logger's ``[fail]: Category``
 (OmniSharp) and ``fail: Category[0]``; PowerShell's error record (``x : The term
@@ -418,6 +421,8 @@ _GATED: tuple[tuple[str, re.Pattern[str]], ...] = (
     # (Inno Setup's "…时发生一个错误: 拒绝访问。", a full-width colon, as Qoder's updater shows it in Chinese)
     ("Access is denied", re.compile(r"(?:^|: |\. )Access is denied\.?\s*$")),
     ("拒绝访问", re.compile("拒绝访问")),
+    # VS Code's notice that the extension gallery is unreachable (a proxy, a firewall, DNS), as users retype it too
+    ("xtensions", re.compile(r"(?i)\bcannot connect to the extensions marketplace")),
     ("不是内部或外部命令", re.compile(r"'[^'\n]+' 不是内部或外部命令")),
 )
 """Error shapes anywhere in a line, each behind a literal the line must hold first (a substring test is cheap)."""
