@@ -390,7 +390,10 @@ jsonrpc.endpoint - …``; .NET's logger's ``[fail]: Category``
 (OmniSharp) and ``fail: Category[0]``; PowerShell's error record (``x : The term
 'x' is not recognized as the name of a cmdlet …``, ``+ CategoryInfo : …``) and
 cmd.exe's ``'x' is not recognized as an internal or external command``, in
-English and in Chinese (``无法将“x”项识别为 cmdlet…``, ``'x' 不是内部或外部命令…``).
+English and in Chinese (``无法将“x”项识别为 cmdlet…``, ``'x' 不是内部或外部命令…``);
+Windows' "access denied" ending a message or, in Chinese, anywhere (``拒绝访问``);
+VS Code's ``We cannot connect to the Extensions Marketplace …`` (the last ones:
+``_GATED``, behind a substring test).
 """
 
 
@@ -416,6 +419,7 @@ _GATED: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("项识别为 cmdlet", re.compile(r"无法将“[^”\n]+”项识别为 cmdlet")),
+    ("不是内部或外部命令", re.compile(r"'[^'\n]+' 不是内部或外部命令")),
     # Windows' "access denied", wherever a dialog's text or a tool's message puts it: the English message ending a
     # line ("Failed to create file handle: Access is denied.", "Error 5: Access is denied"), the Chinese anywhere
     # (Inno Setup's "…时发生一个错误: 拒绝访问。", a full-width colon, as Qoder's updater shows it in Chinese)
@@ -423,7 +427,6 @@ _GATED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("拒绝访问", re.compile("拒绝访问")),
     # VS Code's notice that the extension gallery is unreachable (a proxy, a firewall, DNS), as users retype it too
     ("xtensions", re.compile(r"(?i)\bcannot connect to the extensions marketplace")),
-    ("不是内部或外部命令", re.compile(r"'[^'\n]+' 不是内部或外部命令")),
 )
 """Error shapes anywhere in a line, each behind a literal the line must hold first (a substring test is cheap)."""
 _PYTHON_LEVEL = re.compile(r"(?:\S+ ){0,8}?- (ERROR|CRITICAL|FATAL|WARNING|WARN) - ", re.ASCII)
