@@ -880,6 +880,15 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("    + CategoryInfo          : ObjectNotFound: (code:String) [], CommandNotFoundException", "error"),
         ("    + FullyQualifiedErrorId : CommandNotFoundException", "error"),
         ("'node' is not recognized as an internal or external command,", "error"),
+        # npm's and node-gyp's own prefixes (npm 6-9 upper case, npm 10 on lower case)
+        ("npm ERR! code 1", "error"),
+        (
+            "npm error path C:\\Users\\USER\\AppData\\Roaming\\npm\\node_modules\\code-server\\node_modules\\argon2",
+            "error",
+        ),
+        ("gyp ERR! stack Error: not found: make", "error"),
+        ("npm WARN deprecated node-pre-gyp@0.13.0: Please upgrade to @mapbox/node-pre-gyp", "warning"),
+        ("npm warn cleanup Failed to remove some directories [", "warning"),
         ("Cannot update to 0.10.11 - Setup aborted; Error 5: Access is denied", "error"),
         ("Access is denied.", "error"),
         ("会出现提示——“inno_updater.exe尝试在目标目录创建文件时发生一个错误\uff1a拒绝访问。.”", "error"),
@@ -1107,6 +1116,9 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "或批处理文件。",
         "所在位置 行:1 字符: 1",
         "Access is denied to guests, the README says; members may edit",
+        "npm notice New minor version of npm available! 10.2.4 -> 10.8.1",
+        "npm info ok",
+        "npm ERR!code without a space",
         # A language client that restarts its server, or prose about crashes
         "The server crashed 2 times in the last 3 minutes",
         "Connection to server got closed. Server will restart.",

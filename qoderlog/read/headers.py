@@ -359,7 +359,10 @@ _BARE_LEVEL = re.compile(
     # console's "fail: Microsoft.CodeAnalysis.LanguageServer[0]" (C# language servers' output channels)
     r"|\[?(fail|crit|warn)\]?: [A-Z]\w*"
     # PowerShell's error record's CategoryInfo and FullyQualifiedErrorId lines (its first line: _GATED)
-    r"|\s*\+ (?:CategoryInfo|FullyQualifiedErrorId) +: \S)",
+    r"|\s*\+ (?:CategoryInfo|FullyQualifiedErrorId) +: \S"
+    # npm's own prefix on every line it writes, "npm ERR! code 1" (npm 6-9) and "npm error code 1" (npm 10 on), its
+    # warnings "npm WARN"/"npm warn"; node-gyp's "gyp ERR!" (code-server installed with npm builds argon2 so)
+    r"|(?:npm|gyp) (ERR!|error|WARN|warn) )",
     re.ASCII,
 )
 """What makes a line in a shape no framing knows look like an error or a warning to a person.
@@ -393,7 +396,8 @@ cmd.exe's ``'x' is not recognized as an internal or external command``, in
 English and in Chinese (``无法将“x”项识别为 cmdlet…``, ``'x' 不是内部或外部命令…``);
 Windows' "access denied" ending a message or, in Chinese, anywhere (``拒绝访问``);
 VS Code's ``We cannot connect to the Extensions Marketplace …`` (the last ones:
-``_GATED``, behind a substring test).
+``_GATED``, behind a substring test); npm's and node-gyp's ``npm ERR! …``,
+``npm error …``, ``gyp ERR! …`` (``npm WARN`` a warning).
 """
 
 
@@ -433,6 +437,7 @@ _PYTHON_LEVEL = re.compile(r"(?:\S+ ){0,8}?- (ERROR|CRITICAL|FATAL|WARNING|WARN)
 """Python's logging in its cookbook's format, the level between dashes after the time (and a zone, a logger):
 pyls/pylsp's ``2018-12-19 18:16:13,185 UTC - ERROR - jsonrpc.endpoint - …``, ``… - jedi - WARNING - …``."""
 _DOTNET_LEVELS = {"fail": "error", "crit": "critical", "warn": "warning"}
+_NPM_LEVELS = {"ERR!": "error", "error": "error", "WARN": "warning", "warn": "warning"}
 """Microsoft.Extensions.Logging's short level names (its ``dbug``, ``trce`` and ``info`` are no problem)."""
 
 
@@ -529,7 +534,7 @@ def bare_level(text: str) -> str | None:
     start = prefix.end() if prefix is not None else 0
     found = _BARE_LEVEL.match(text, start)
     if found is not None:
-        word = found[1] or found[2] or found[3] or _DOTNET_LEVELS.get(found[4] or "")
+        word = found[1] or found[2] or found[3] or _DOTNET_LEVELS.get(found[4] or "") or _NPM_LEVELS.get(found[5] or "")
         return normalise_level(word) if word else "error"
     if _KERNEL_KILL.search(text) is not None or _SHELL_DEATH.match(text) is not None:
         return "error"
