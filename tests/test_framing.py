@@ -426,6 +426,28 @@ def test_counts_are_kept_when_the_iteration_is_abandoned() -> None:
         ("[4242:0903/152947.1:WARNING:x.cc(2)] w", Framing.CHROMIUM, "warning", "x.cc(2)", "w"),
         ("[0903/152947.123:FATAL:crashpad_client.cc(9)] f", Framing.CHROMIUM, "critical", "crashpad_client.cc(9)", "f"),
         ("[1:2:0903/152947.123456:VERBOSE1:y.cc(2)] v", Framing.CHROMIUM, "debug", "y.cc(2)", "v"),
+        # Chromium since 2024 (Electron 30 on): the place as path:line, the path from the source root
+        (
+            "[0531/122942.115822:FATAL:electron/shell/app/electron_main_delegate_mac.mm:72] Unable to find helper app",
+            Framing.CHROMIUM,
+            "critical",
+            "electron/shell/app/electron_main_delegate_mac.mm:72",
+            "Unable to find helper app",
+        ),
+        (
+            "[63276:21527784:1104/194243.633835:ERROR:net/socket/ssl_client_socket_impl.cc:916] handshake failed",
+            Framing.CHROMIUM,
+            "error",
+            "net/socket/ssl_client_socket_impl.cc:916",
+            "handshake failed",
+        ),
+        (
+            "[8324:0821/124734.642:ERROR:content\\browser\\gpu\\gpu_process_host.cc:999] GPU process exited",
+            Framing.CHROMIUM,
+            "error",
+            "content\\browser\\gpu\\gpu_process_host.cc:999",
+            "GPU process exited",
+        ),
         ("E0628 12:37:38.181530 15509 file.go:60] could not", Framing.GLOG, "error", "file.go:60", "could not"),
         ("F0101 00:00:00.000001    7 main.cc:1] fatal", Framing.GLOG, "critical", "main.cc:1", "fatal"),
         (
@@ -515,6 +537,9 @@ def test_a_console_line_whose_message_is_a_javascript_error_is_an_error(message:
         "E0628 12:37:38 15509 file.go:60] no fraction",
         "[Error] not a language client",
         "[1:2:1399/152947.123456:ERROR:x.cc(1)] month 13",
+        "[0531/122942.115822:FATAL:electron_main_delegate_mac] no line",
+        "[0531/122942.115822:ERROR:file.cc:] no number",
+        "[0531/122942.115822:ERROR:line:72] no file name",
         "panicked: no",
         "Errors: plural",
         "MyError: not a known name",
@@ -523,6 +548,10 @@ def test_a_console_line_whose_message_is_a_javascript_error_is_an_error(message:
         "SIGABRT: ABORT",
         "runtime/cgo is not used",
         "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x0]",
+        "thread 'main' finished",
+        "thread main panicked at src/main.rs:2:5:",
+        "the thread 'worker' panicked at x.rs:1",
+        "thread '' panicked at x.rs:1",
     ],
 )
 def test_near_misses_of_the_new_headers_are_not_headers(text: str) -> None:
@@ -563,6 +592,37 @@ def test_a_go_panic_is_one_record_with_its_goroutine_dump() -> None:
     ]
     assert records[1][1] == (lines[2], *lines[4:])
     assert counts == {LineKind.UNRECOGNISED: 0, LineKind.CONTINUATION: 5, LineKind.BLANK: 1}
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "thread 'main' (2746573) panicked at /home/u/.cargo/registry/src/jod-thread-1.0.0/src/lib.rs:33:22:",
+        "thread 'main' panicked at crates/ide/src/lib.rs:12:5:",
+        "thread '<unnamed>' panicked at 'called `Option::unwrap()` on a `None` value', src/libcore/option.rs:323",
+        "thread 'Worker' panicked at 'index out of bounds: the len is 3 but the index is 3', src/x.rs:9:5",
+    ],
+)
+def test_a_rust_panic_is_one_critical_record_with_its_message_and_backtrace(first: str) -> None:
+    lines = [
+        "[Info  - 7:00:40 PM] rust-analyzer started",
+        first,
+        "called `Result::unwrap()` on an `Err` value: Any { .. }",
+        "stack backtrace:",
+        "   0: __rustc::rust_begin_unwind",
+        "   1: core::panicking::panic_fmt",
+        "note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.",
+        "[Error - 7:00:44 PM] Server process exited with code 101.",
+    ]
+    records, counts = frame(lines, everything=True)
+    assert [(r.line, r.framing, r.level) for r, _ in records] == [
+        (1, Framing.LSP, "info"),
+        (2, Framing.GO_PANIC, "critical"),
+        (8, Framing.LSP, "error"),
+    ]
+    assert records[1][0].message == first
+    assert records[1][1] == tuple(lines[2:7])
+    assert counts[LineKind.CONTINUATION] == 5
 
 
 def test_bare_errors_are_records_in_a_snippet_but_stacks_in_a_framed_log() -> None:
@@ -759,6 +819,118 @@ def test_an_idea_log_record_keeps_its_java_stack_and_a_digit_level_is_no_vscode_
         ("[ERROR] boom", "error"),
         ("<WARN> low disk", "warning"),
         ("12345 2024-01-01T12:00:00 SEVERE x", "error"),
+        # slog's four letters (VS Code's vscode-inno-updater.log), logrus's on a terminal (Docker's CLI, Go services)
+        ("Jul 12 08:57:35.019 ERRO Access is denied. (os error 5)", "error"),
+        (
+            "Jul 11 13:27:03.155 WARN Kill error Failed to get process file name: Only part of a ReadProcessMemory",
+            "warning",
+        ),
+        ("ERRO[0000] error waiting for container: context canceled", "error"),
+        ("FATA[0001] failed to start daemon: pid file found, ensure docker is not running", "critical"),
+        ("PANI[0000] runtime error", "critical"),
+        # logfmt: logrus without a terminal, slog's text handler, behind a journald prefix or not
+        (
+            'Nov 23 15:00:08 host docker[13777]: time="2015-11-23T15:00:08.18Z" level=fatal msg="No sockets found"',
+            "critical",
+        ),
+        ('time=2023-01-01T10:00:00.000Z level=ERROR msg="listen failed" err="bind: address already in use"', "error"),
+        ('time="2018-02-06T18:53:08.56Z" level=warning msg="mountpoint for pids not found"', "warning"),
+        ('time="2024-01-01T00:00:00Z" level=panic msg="runtime error: index out of range"', "critical"),
+        # Behind the prefix syslog and journald put before a program's line
+        (
+            "Aug 02 18:45:31 localhost zincati[750]: [ERROR] failed to check for updates: failed to query Cincinnati",
+            "error",
+        ),
+        ("Jun  1 02:53:46 ib17b04 systemd[1]: Failed to start Docker Application Container Engine.", "error"),
+        ("2019-08-02T18:45:31+0000 host sshd[42]: error: kex_exchange_identification: Connection closed", "error"),
+        ("Dec 01 10:00:00 box qoder-server: WARN: low disk", "warning"),
+        # OpenSSH's client on why a connection failed or dropped, in a terminal or relayed by Remote-SSH
+        ("[16:37:31.969] stderr> bind [::1]:58060: Address already in use", "error"),
+        ("[16:37:31.970] stderr> channel_setup_fwd_listener_tcpip: cannot listen to port: 58060", "error"),
+        ("[16:37:31.970] stderr> Could not request local forwarding.", "error"),
+        ("[16:09:55.266] stderr> client_loop: send disconnect: Broken pipe", "error"),
+        ("ssh: connect to host 10.0.0.5 port 22: Connection refused", "error"),
+        ("ssh: Could not resolve hostname devbox: Name or service not known", "error"),
+        ("git@github.com: Permission denied (publickey).", "error"),
+        ("user@10.0.0.5: Permission denied (publickey,password).", "error"),
+        ("kex_exchange_identification: read: Connection reset by peer", "error"),
+        ("Connection closed by 10.0.0.5 port 22", "error"),
+        ("Host key verification failed.", "error"),
+        ("Bad owner or permissions on /home/u/.ssh/config", "error"),
+        # Python's logging in the cookbook's format (pyls, pylsp, jedi-language-server), relayed by a client or not
+        ("2018-12-19 18:16:13,185 UTC - ERROR - jsonrpc.endpoint - Failed to handle request 645", "error"),
+        ("[lsc:Error] StdErr from pyls: 2018-12-19 18:16:13,185 UTC - ERROR - jsonrpc.endpoint - Failed", "error"),
+        (
+            "2023-09-10 05:07:14,327 Jerusalem Summer Time - WARNING - pylsp.config.config - Failed to load hook",
+            "warning",
+        ),
+        ("2024-01-01 10:00:00,123 - jedi_language_server - CRITICAL - server stopped", "critical"),
+        # Go's default date before slog's four letters (charmbracelet/log)
+        ('2025/08/09 23:23:57 ERRO LSP Server err="pylsp_jsonrpc.exceptions.JsonRpcMethodNotFound"', "error"),
+        # .NET's logger (OmniSharp's bracketed levels, the console's), PowerShell's error record
+        ("[fail]: OmniSharp.MSBuild.ProjectManager", "error"),
+        ("[warn]: OmniSharp.MSBuild.ProjectLoader", "warning"),
+        ("fail: Microsoft.CodeAnalysis.LanguageServer.LanguageServerHost[0]", "error"),
+        ("crit: Microsoft.AspNetCore.Hosting.Diagnostics[6]", "critical"),
+        ("code : The term 'code' is not recognized as the name of a cmdlet, function, script file, or", "error"),
+        (
+            "qoder: The term 'qoder' is not recognized as a name of a cmdlet, function, script file, or executable",
+            "error",
+        ),
+        ("    + CategoryInfo          : ObjectNotFound: (code:String) [], CommandNotFoundException", "error"),
+        ("    + FullyQualifiedErrorId : CommandNotFoundException", "error"),
+        ("'node' is not recognized as an internal or external command,", "error"),
+        # npm's and node-gyp's own prefixes (npm 6-9 upper case, npm 10 on lower case)
+        ("npm ERR! code 1", "error"),
+        (
+            "npm error path C:\\Users\\USER\\AppData\\Roaming\\npm\\node_modules\\code-server\\node_modules\\argon2",
+            "error",
+        ),
+        ("gyp ERR! stack Error: not found: make", "error"),
+        ("npm WARN deprecated node-pre-gyp@0.13.0: Please upgrade to @mapbox/node-pre-gyp", "warning"),
+        ("npm warn cleanup Failed to remove some directories [", "warning"),
+        ("Cannot update to 0.10.11 - Setup aborted; Error 5: Access is denied", "error"),
+        ("Access is denied.", "error"),
+        ("会出现提示——“inno_updater.exe尝试在目标目录创建文件时发生一个错误\uff1a拒绝访问。.”", "error"),
+        ("code. : 无法将“code.”项识别为 cmdlet、函数、脚本文件或可运行程序的名称。请检", "error"),
+        ("'userid' 不是内部或外部命令\uff0c也不是可运行的程序", "error"),  # cmd.exe's full-width comma
+        ('WARN[0000] The "TAG" variable is not set. Defaulting to a blank string.', "warning"),
+        # A language client that gave its server up, its notification pasted (every vscode-languageclient wording)
+        (
+            "The JSON Language Server server crashed 5 times in the last 3 minutes. The server will not be restarted.",
+            "error",
+        ),
+        (
+            " The CSS Language Server server crashed 5 times in the last 3 minutes. The server will not be restarted.",
+            "error",
+        ),
+        ("The language server crashed 5 times in the last 3 minutes. It will not be restarted.", "error"),
+        (
+            "Pylance server crashed 5 times in the last 3 minutes. The server will not be restarted. See the output",
+            "error",
+        ),
+        ("Connection to server got closed. Server will not be restarted.", "error"),
+        # An error message pasted as text: a notification, a dialog, a bare error string; winston's line
+        (
+            "Failed to save 'parser.py': Unable to write file 'vscode-remote://x/p.py' (Unknown (FileSystemError): "
+            "Error: ENOSPC: no space left on device, write)",
+            "error",
+        ),
+        ('"Failed to install VS Code update. Please download and reinstall VS Code. ', "error"),
+        ("failed to create shim task: OCI runtime create failed: unable to start container process", "error"),
+        ('There was an error while Opening file handle: "C:\\Users\\u\\bootstrap-amd.js":', "error"),
+        ("2017-11-06T13:26:09.907Z - error: [ui] Error checking for updates", "error"),
+        ("2021-03-01 10:00:00.123 - warn: [main] proxy not reachable", "warning"),
+        ('Error installing the "SQLTools" extension. Please check the [log] for more details.', "error"),
+        ("Error while installing 'Python' extension. Please check the log for more details.", "error"),
+        ("Unable to write into user settings. Please open the user settings to correct errors/warnings in it", "error"),
+        ('Could not establish connection to "devbox": Permission denied', "error"),
+        (
+            "Cannot activate the 'Python' extension because it depends on an unknown 'ms-toolsai.jupyter' extension.",
+            "error",
+        ),
+        ("we cannot connect to the extensions marketplace at this time please try again later", "error"),
+        ("connection to server got closed. server will not be restarted.", "error"),
         ("Error 2021-11-04 21:16:31: Failed to start language server", "error"),  # the Python extension's channel
         ("Warn 10:01 retrying", "warning"),
         ("fatal: not a git repository (or any of the parent directories): .git", "critical"),
@@ -894,6 +1066,63 @@ def test_lines_in_no_known_framing_that_read_as_errors(text: str, level: str) ->
         "Gtk-ERROR is a word, not a message",
         "Terminal will be reused by tasks, press any key to close it.",
         "The terminal process launched fine",
+        # slog's and logrus's other levels, and words that only start like theirs
+        "Jul 12 08:57:35.019 INFO Update was successful!",
+        "Sep 12 09:59:55.769 DEBG All files deleted",
+        "INFO[0000] Starting container",
+        "ERRONEOUS input ignored",
+        "ERRORS[0000] is no level",
+        "ERRO[x] no seconds",
+        'time="2015-11-23T15:00:08.12Z" level=info msg="error: none, all good"',
+        'time=2023-01-01T10:00:00Z level=DEBUG msg="retrying after error"',
+        "set the log level=error to quiet it",
+        # Words of an error message elsewhere in a line, or not followed by a verb; winston's other levels
+        "Nothing failed to start",
+        "Failed: 0, passed: 12",
+        "Failed to",
+        "Failed tests: none",
+        "Error handling improved in this release",
+        "Unable to",
+        "Cannot: a word",
+        "Could not-so-fast be a word",
+        "There was an error earlier, fixed now",
+        "2017-11-06T13:25:59.316Z - info: [ui] launching: 0.2.10 (Mac OS 10.13.2)",
+        "2017-11-06T13:25:59.316Z - debug: [ui] no error: fine",
+        "level=error",
+        "Aug 02 18:45:31 localhost zincati[750]: [TRACE] update agent started",
+        "Jun  1 02:53:46 ib17b04 systemd[1]: Started Docker Application Container Engine.",
+        "Jun 01 02:53:46 ib17b04 dockerd[20741]: main.main()",
+        "Aug 02 18:45:31 localhost zincati[750]: the previous run had an ERROR: fixed",
+        # OpenSSH's other stderr lines, and Remote-SSH's own words around them
+        '[16:37:31.376] stderr> Authenticated to denbi-jumphost-01.bihealth.org ([141.80.173.4]:22) using "publickey".',
+        "[16:37:30.946] stderr> debug1: Server host key: ssh-ed25519 SHA256:8ojvA8rKjb3wno5y5jumAmsWdNkHeuH",
+        "[16:09:55.276] > local-server-4> ssh child died, shutting down",
+        "debug1: channel 2: new [port listener]",
+        "Connection closed",
+        "mesg: /dev/pts/3: Permission denied",
+        # Python's other levels, a level word too far in, dashes around a lower-case word
+        "2019-05-11 11:51:24,524 UTC - DEBUG - pyls_jsonrpc.endpoint - Handling request from client",
+        "2019-05-11 11:51:24,524 UTC - INFO - pyls.python_ls - Starting",
+        "a - b - c - d - e - f - g - h - i - ERROR - too far in",
+        "2024-01-01 10:00:00,123 - error - not the cookbook's upper case",
+        # .NET's other levels, a lower-case word after the level; PowerShell's position lines
+        "[info]: OmniSharp.Stdio.Host",
+        "dbug: Microsoft.CodeAnalysis.LanguageServer[0]",
+        "fail: not a category",
+        "At line:1 char:1",
+        "+ code",
+        "The term 'frobnicate' is a word we use",
+        "operable program or batch file.",
+        "或批处理文件。",
+        "所在位置 行:1 字符: 1",
+        "Access is denied to guests, the README says; members may edit",
+        "npm notice New minor version of npm available! 10.2.4 -> 10.8.1",
+        "npm info ok",
+        "npm ERR!code without a space",
+        # A language client that restarts its server, or prose about crashes
+        "The server crashed 2 times in the last 3 minutes",
+        "Connection to server got closed. Server will restart.",
+        "The server crashed once and was restarted",
     ],
 )
 def test_lines_that_do_not_read_as_errors(text: str) -> None:

@@ -1,7 +1,7 @@
 """Which framing a line's header is, and the record it makes: every header shape in one place.
 
 The text headers (VS Code, spdlog and electron-log, console, dateless VS
-Code lines, Chromium's stderr, language clients, glog, Go panics, bare
+Code lines, Chromium's stderr, language clients, glog, Go and Rust panics, bare
 JavaScript errors, DevTools console copies) and structured JSON lines, with
 the levels, timestamps and components they carry. ``read.framing`` decides
 from them how lines become records; the block scanner finds the same headers
@@ -35,8 +35,11 @@ SPDLOG_HEADER = re.compile(
 )
 CONSOLE_HEADER = re.compile(r"\[([A-Za-z][\w.-]*) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?)(Z?)\] ?", re.ASCII)
 # Chromium's stderr: [pid:tid:MMDD/HHMMSS.ffffff:LEVEL:file.cc(line)], [pid:MMDD/…] or [MMDD/…]; no year, no timestamp.
+# Since 2024 (Electron 30 on) Chromium names the place as path:line, the path from the source root:
+# [0531/122942.115822:FATAL:electron/shell/app/electron_main_delegate_mac.mm:72].
 CHROMIUM_HEADER = re.compile(
-    r"\[(?:(\d+):)?(?:(\d+):)?([01]\d[0-3]\d/\d{6}(?:\.\d+)?):([A-Z]+\d?):([^\]\s]*\(\d+\))\] ?", re.ASCII
+    r"\[(?:(\d+):)?(?:(\d+):)?([01]\d[0-3]\d/\d{6}(?:\.\d+)?):([A-Z]+\d?):([^\]\s]*(?:\(\d+\)|\.\w+:\d+))\] ?",
+    re.ASCII,
 )
 # glog: E0628 12:37:38.181530 15509 file.go:60] (levels I, W, E, F; no year: no timestamp).
 GLOG_HEADER = re.compile(r"([IWEF])([01]\d[0-3]\d \d\d:\d\d:\d\d\.\d+) +(\d+) ([^\]\s]+:\d+)\] ?", re.ASCII)
@@ -56,7 +59,14 @@ DEVTOOLS_HEADER = re.compile(r"(?:([\w.-]+\.(?:ts|js|mjs|cjs)):(\d+) +)?(?:(ERR|
 # runtime dies of a signal it got outside Go code with the signal's name first (SIGABRT: abort, then PC=… m=…), often
 # after runtime/cgo's own message (runtime/cgo: pthread_create failed: Resource temporarily unavailable).
 GO_SIGNALS = ("SIGABRT", "SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGTRAP", "SIGQUIT", "SIGSYS")
-GO_PANIC_HEADER = re.compile(r"(?:panic|fatal error|runtime/cgo): |(?:" + "|".join(GO_SIGNALS) + r"): [a-z]", re.ASCII)
+# A Rust program's panic (rust-analyzer, a Rust sidecar) is read the same way, its backtrace the continuation: the
+# standard library's "thread 'main' panicked at src/main.rs:2:5:" with the message on the next line (Rust 1.73 on),
+# "thread '<unnamed>' panicked at 'message', src/lib.rs:1" before, and newer ones name the thread's id,
+# "thread 'main' (2746573) panicked at …". The framing keeps Go's name: it is the runtime-crash framing.
+RUST_PANIC = r"thread '[^'\n]{1,100}'(?: \(\d+\))? panicked at "
+GO_PANIC_HEADER = re.compile(
+    r"(?:panic|fatal error|runtime/cgo): |(?:" + "|".join(GO_SIGNALS) + r"): [a-z]|" + RUST_PANIC, re.ASCII
+)
 # A bare JavaScript error line, e.g. "TypeError: x" or "Error [ERR_MODULE_NOT_FOUND]: y"; its "    at" frames follow.
 ERROR_NAMES = (
     "Error",
@@ -85,8 +95,11 @@ _LEVELS = {
     "warn": "warning",
     "warning": "warning",
     "err": "error",
+    "erro": "error",  # slog's four letters, logrus's on a terminal
     "error": "error",
     "fatal": "critical",
+    "fata": "critical",
+    "pani": "critical",
     "crit": "critical",
     "critical": "critical",
     # java.util.logging's names, as idea.log writes them
@@ -313,7 +326,10 @@ def bare_record(text: str, *, source: str, line: int, level: str | None = None) 
 
 
 _BARE_LEVEL = re.compile(
-    r"(?:\S+\s+){0,3}?[\[(<]?(ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|WARNING|WARN)[\])>]?(?::|(?=\s)|$)"
+    # slog's four letters (ERRO, as VS Code's Windows updater writes its vscode-inno-updater.log); logrus's on a
+    # terminal (ERRO[0000], FATA[0000], PANI[0000]: the seconds since start in brackets)
+    r"(?:\S+\s+){0,3}?[\[(<]?(ERROR|ERRO|ERR|SEVERE|FATAL|FATA|PANI|CRITICAL|CRIT|WARNING|WARN)[\])>]?"
+    r"(?::|(?=\s)|$|(?<=[A-Z])(?=\[\d{4,}\] ))"
     r"|(?:(?!No |Not )[A-Z][a-z]+ )?(Error|Fatal|Critical|Severe|Warning|Warn|error|fatal|warning)"
     r"(?::| \d{4}-\d\d-\d\d| \d\d?:\d\d)"
     r"|(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*(?:Error|Exception)(?::|$)|Exception in thread "
@@ -330,13 +346,30 @@ _BARE_LEVEL = re.compile(
     # macOS's loader (dyld) that cannot load a library, in a terminal or a crash report's Dyld Error Message
     r"|(?:dyld(?:\[\d+\])?: )?Library not loaded: '?[@/]"
     # Windows' dialog for a program that cannot start (0xc000007b: a DLL of the wrong architecture or a broken runtime)
-    r"|\"?The application was unable to start correctly \(0x[0-9a-fA-F]+\))",
+    r"|\"?The application was unable to start correctly \(0x[0-9a-fA-F]+\)"
+    # The words an error message starts with, a notification or a dialog pasted as text, a bare error string: VS
+    # Code's "Failed to save 'x': Unable to write file …" and "Failed to install VS Code update. …", Go's "failed to
+    # create shim task: …", the Windows updater's dialog "There was an error while Opening file handle: …"
+    r"|\"?(?:[Ff]ailed to|Unable to|Could not|Couldn't|Cannot|Can't) [a-z]+\b|There was an error while \S"
+    r"|\"?Error (?:while|when|during) [a-z]+|\"?Error (?:installing|uninstalling|loading|reading|writing|connecting"
+    r"|starting|opening|saving|downloading|updating|running|executing|parsing|resolving|fetching|sending) \S"
+    # winston's line, "2017-11-06T13:26:09.907Z - error: [ui] …" (GitHub Desktop's and other Electron apps' logs)
+    r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?Z? - (error|warn|warning):"
+    # .NET's logger, its level in four letters before the category: OmniSharp's "[fail]: OmniSharp.MSBuild.…", the
+    # console's "fail: Microsoft.CodeAnalysis.LanguageServer[0]" (C# language servers' output channels)
+    r"|\[?(fail|crit|warn)\]?: [A-Z]\w*"
+    # PowerShell's error record's CategoryInfo and FullyQualifiedErrorId lines (its first line: _GATED)
+    r"|\s*\+ (?:CategoryInfo|FullyQualifiedErrorId) +: \S"
+    # npm's own prefix on every line it writes, "npm ERR! code 1" (npm 6-9) and "npm error code 1" (npm 10 on), its
+    # warnings "npm WARN"/"npm warn"; node-gyp's "gyp ERR!" (code-server installed with npm builds argon2 so)
+    r"|(?:npm|gyp) (ERR!|error|WARN|warn) )",
     re.ASCII,
 )
 """What makes a line in a shape no framing knows look like an error or a warning to a person.
 
 An upper-case level word among its first four words (``2024-01-01 12:00:00
-ERROR [main] …``, ``[FATAL] …``, ``WARN: …``); a first word that is a level
+ERROR [main] …``, ``[FATAL] …``, ``WARN: …``, slog's ``May 24 18:02:46.543 ERRO …``
+as VS Code's Windows updater writes it, logrus's ``ERRO[0000] …``); a first word that is a level
 before a colon or a time (``fatal: not a git repository``, the Python
 extension's ``Error 2021-11-04 21:16:31: …``), or the second after a
 capitalised word (Remote-SSH's ``Resolver error: Error: …``; not ``No error:``); an exception's line
@@ -348,8 +381,64 @@ view's ``<Provider Name="Application Error" />``); the lines of macOS's crash
 report pasted as text (``Exception Type:  EXC_BAD_ACCESS (SIGSEGV)``,
 ``Termination Reason:  Namespace CODESIGNING, Code 1 …``); macOS's loader's
 ``dyld: Library not loaded: …``; Windows' ``The application was unable to
-start correctly (0xc000007b)``.
+start correctly (0xc000007b)``; a language client's notice that it gave its
+server up (``The X server crashed 5 times in the last 3 minutes. The server
+will not be restarted.``, ``Connection to server got closed. Server will not
+be restarted.``); the words an error message starts with, as a notification,
+a dialog or a bare error string is pasted (``Failed to save 'x': …``,
+``failed to create shim task: …``, ``Unable to …``, ``Could not …``, ``Cannot …``,
+``Error while …``, ``Error installing …``, ``There was an error while …``); winston's
+``2017-11-06T13:26:09.907Z - error: …``; Python's logging's ``… UTC - ERROR -
+jsonrpc.endpoint - …``; .NET's logger's ``[fail]: Category``
+(OmniSharp) and ``fail: Category[0]``; PowerShell's error record (``x : The term
+'x' is not recognized as the name of a cmdlet …``, ``+ CategoryInfo : …``) and
+cmd.exe's ``'x' is not recognized as an internal or external command``, in
+English and in Chinese (``无法将“x”项识别为 cmdlet…``, ``'x' 不是内部或外部命令…``);
+Windows' "access denied" ending a message or, in Chinese, anywhere (``拒绝访问``);
+VS Code's ``We cannot connect to the Extensions Marketplace …`` (the last ones:
+``_GATED``, behind a substring test); npm's and node-gyp's ``npm ERR! …``,
+``npm error …``, ``gyp ERR! …`` (``npm WARN`` a warning).
 """
+
+
+_GATED: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # A language client that gave its server up, as its notification is pasted (vscode-languageclient's words, in
+    # every version: "The X server crashed 5 times in the last 3 minutes. The server will not be restarted.", the
+    # older "… It will not be restarted.", and "Connection to server got closed. Server will not be restarted.")
+    (
+        "ill not be restarted",
+        re.compile(
+            r"(?:^|\s)[Ss]erver crashed \d+ times in the last \d+ minutes\. (?:The server|It) will not be restarted"
+            r"|(?i:Connection to server got closed\. Server will not be restarted)",
+            re.ASCII,
+        ),
+    ),
+    # A command the shell cannot find: PowerShell's error record (Windows PowerShell's and PowerShell 7's wording),
+    # cmd.exe's message; and both in Chinese, as Qoder's users on Chinese Windows get them
+    (
+        " is not recognized as ",
+        re.compile(
+            r"The term '[^'\n]+' is not recognized as (?:the|a) name of a cmdlet"
+            r"|'[^'\n]+' is not recognized as an internal or external command"
+        ),
+    ),
+    ("项识别为 cmdlet", re.compile(r"无法将“[^”\n]+”项识别为 cmdlet")),
+    ("不是内部或外部命令", re.compile(r"'[^'\n]+' 不是内部或外部命令")),
+    # Windows' "access denied", wherever a dialog's text or a tool's message puts it: the English message ending a
+    # line ("Failed to create file handle: Access is denied.", "Error 5: Access is denied"), the Chinese anywhere
+    # (Inno Setup's "…时发生一个错误: 拒绝访问。", a full-width colon, as Qoder's updater shows it in Chinese)
+    ("Access is denied", re.compile(r"(?:^|: |\. )Access is denied\.?\s*$")),
+    ("拒绝访问", re.compile("拒绝访问")),
+    # VS Code's notice that the extension gallery is unreachable (a proxy, a firewall, DNS), as users retype it too
+    ("xtensions", re.compile(r"(?i)\bcannot connect to the extensions marketplace")),
+)
+"""Error shapes anywhere in a line, each behind a literal the line must hold first (a substring test is cheap)."""
+_PYTHON_LEVEL = re.compile(r"(?:\S+ ){0,8}?- (ERROR|CRITICAL|FATAL|WARNING|WARN) - ", re.ASCII)
+"""Python's logging in its cookbook's format, the level between dashes after the time (and a zone, a logger):
+pyls/pylsp's ``2018-12-19 18:16:13,185 UTC - ERROR - jsonrpc.endpoint - …``, ``… - jedi - WARNING - …``."""
+_DOTNET_LEVELS = {"fail": "error", "crit": "critical", "warn": "warning"}
+_NPM_LEVELS = {"ERR!": "error", "error": "error", "WARN": "warning", "warn": "warning"}
+"""Microsoft.Extensions.Logging's short level names (its ``dbug``, ``trce`` and ``info`` are no problem)."""
 
 
 _KERNEL_KILL = re.compile(
@@ -393,26 +482,71 @@ _GLIB_MESSAGE = re.compile(r"(?:\([^()\s]+:\d+\): )?[A-Z][\w-]*-(ERROR|CRITICAL|
 """GLib's message line, ``(code:10267): Gtk-WARNING **: 13:04:31.873: …``: its ERROR aborts the process (critical),
 its CRITICAL is a failed assertion the process survives (a warning, as WARNING)."""
 _GLIB_LEVELS = {"ERROR": "critical", "CRITICAL": "warning", "WARNING": "warning"}
+_LOGFMT_LEVEL = re.compile(
+    r'(?:^|\s)level="?(error|fatal|panic|critical|warning|warn|ERROR|FATAL|PANIC|CRITICAL|WARNING|WARN)"?\s(?:.*\s)?msg=',
+    re.ASCII,
+)
+"""A Go service's logfmt line, wherever a syslog or journald prefix puts it: logrus's ``time="…" level=fatal
+msg="…"`` (Docker's daemon, most Go services without a terminal), slog's ``time=… level=ERROR msg=…``; the level
+before the message, as both write them. Their fatal and panic end the process (critical)."""
+_LOGFMT_LEVELS = {"panic": "critical", "fatal": "critical"}
 _CLOCKED = re.compile(r"\[(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d(?:\.\d+)?\] ", re.ASCII)
 """The time an output channel puts before each line it writes: Remote-SSH's ``[20:25:59.944]``, the WSL
 extension's ``[2024-06-05 14:18:35.775]`` (no level: the shapes after it say whether the line is an error)."""
+
+
+_SSH_ERROR = re.compile(
+    r"(?:stderr> )?(?:ssh: )?(?:connect to host \S+ port \d+: |Could not resolve hostname \S+: "
+    r"|(?:[\w.-]+@[\w.:-]+: )?Permission denied \([\w,-]+\)\."
+    r"|client_loop: send disconnect: |kex_exchange_identification: "
+    r"|Connection (?:closed|reset) by \S+ port \d+|Connection to \S+ closed by remote host"
+    r"|bind \[[^\]\s]+\]:\d+: Address already in use|channel_setup_fwd_listener(?:_tcpip)?: cannot listen to port: "
+    r"|Could not request (?:local|remote) forwarding|Host key verification failed\.|Bad owner or permissions on "
+    r"|Timeout, server \S+ not responding|channel \d+: open failed: )",
+    re.ASCII,
+)
+"""OpenSSH's client saying why a connection failed or dropped, as a terminal shows it or as Remote-SSH relays the
+ssh process's stderr (``[16:37:31.969] stderr> bind [::1]:58060: Address already in use``): a host that refuses
+or does not resolve, a rejected key, a connection dropped (``client_loop: send disconnect: Broken pipe``), a port
+forward that cannot listen (``Could not request local forwarding.``), a changed host key, a bad config's owner."""
+_SYSLOG = re.compile(
+    r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:?\d\d|Z)?)"
+    r" \w[\w.-]* \w[\w.@/-]*(?:\[\d+\])?: ",
+    re.ASCII,
+)
+"""The prefix syslog and journald (``journalctl``) put before a program's line: ``Aug 02 18:45:31 localhost
+zincati[750]: ``, ``2019-08-02T18:45:31+0000 host sshd[42]: ``; the level is read after it."""
+_PREFIX = re.compile(_CLOCKED.pattern + "|" + _SYSLOG.pattern, re.ASCII)
+"""An output channel's clock or a syslog prefix, in one match (bare_level runs on every line of a snippet)."""
 
 
 def bare_level(text: str) -> str | None:
     """The level a headerless line shows a reader; ``None`` when it shows none.
 
     ``_BARE_LEVEL``'s shapes (behind an output channel's ``[12:00:01.123]``
-    time, if any), a kernel's record of a kill or a crash, a shell's report
+    time or a syslog or journald prefix, if any), OpenSSH's client's reasons for
+    a failed or dropped connection (``_SSH_ERROR``), a kernel's record of a kill or a crash, a shell's report
     of a death by a signal (``_SHELL_DEATH``), a terminal that failed
-    (``_TERMINAL_FAILED``), a GLib message, a Node process warning.
+    (``_TERMINAL_FAILED``), a GLib message, a Node process warning, a Go
+    service's logfmt line (``_LOGFMT_LEVEL``).
     """
-    clock = _CLOCKED.match(text)
-    found = _BARE_LEVEL.match(text, clock.end() if clock is not None else 0)
+    prefix = _PREFIX.match(text)
+    start = prefix.end() if prefix is not None else 0
+    found = _BARE_LEVEL.match(text, start)
     if found is not None:
-        word = found[1] or found[2]
+        word = found[1] or found[2] or found[3] or _DOTNET_LEVELS.get(found[4] or "") or _NPM_LEVELS.get(found[5] or "")
         return normalise_level(word) if word else "error"
     if _KERNEL_KILL.search(text) is not None or _SHELL_DEATH.match(text) is not None:
         return "error"
+    if _SSH_ERROR.match(text, start) is not None:
+        return "error"
+    if " - " in text:
+        python = _PYTHON_LEVEL.match(text, start)
+        if python is not None:
+            return normalise_level(python[1])
+    for literal, shape in _GATED:
+        if literal in text and shape.search(text) is not None:
+            return "error"
     if _TERMINAL_FAILED.search(text) is not None:
         return "error"
     glib = _GLIB_MESSAGE.match(text)
@@ -421,6 +555,11 @@ def bare_level(text: str) -> str | None:
     node = _NODE_WARNING.match(text)
     if node is not None:
         return "error" if node[1] == "UnhandledPromiseRejectionWarning" else "warning"
+    if "level=" in text:
+        logfmt = _LOGFMT_LEVEL.search(text)
+        if logfmt is not None:
+            word = logfmt[1].lower()
+            return _LOGFMT_LEVELS.get(word) or normalise_level(word)
     return None
 
 
@@ -480,7 +619,8 @@ _BY_FIRST: dict[str, tuple[tuple[Framing, re.Pattern[str]], ...]] = {}
 for _first_char in "IWF":
     _BY_FIRST[_first_char] = ((Framing.GLOG, GLOG_HEADER),)
 _BY_FIRST["E"] = ((Framing.GLOG, GLOG_HEADER), (Framing.STACK, STACK_HEADER))
-_BY_FIRST["p"] = _BY_FIRST["f"] = _BY_FIRST["r"] = _BY_FIRST["S"] = ((Framing.GO_PANIC, GO_PANIC_HEADER),)
+for _first_char in "pfrSt":  # panic:, fatal error:, runtime/cgo:, SIGABRT:, thread '…' panicked at
+    _BY_FIRST[_first_char] = ((Framing.GO_PANIC, GO_PANIC_HEADER),)
 for _name in ERROR_NAMES:
     if (Framing.STACK, STACK_HEADER) not in _BY_FIRST.get(_name[0], ()):
         _BY_FIRST[_name[0]] = (*_BY_FIRST.get(_name[0], ()), (Framing.STACK, STACK_HEADER))
@@ -547,7 +687,7 @@ def kept_line_literals(levels: Iterable[str]) -> frozenset[bytes]:
         # A level-less header (the console's) before a JavaScript error: the error is the line's level (``_relayed``).
         literals.update(b"] " + name.encode() + end for name in ERROR_NAMES for end in (b": ", b" ["))
     if "critical" in wanted:
-        literals.update((b"\npanic: ", b"\nfatal error: ", b"\nruntime/cgo: "))
+        literals.update((b"\npanic: ", b"\nfatal error: ", b"\nruntime/cgo: ", b"\nthread '"))
         literals.update(b"\n" + name.encode() + b": " for name in GO_SIGNALS)
     return frozenset(literals)
 
