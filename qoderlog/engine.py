@@ -21,7 +21,7 @@ from .baseline import context_sentences
 from .events import Accounting, Progress, iter_events
 from .limits import DEFAULT_LIMITS, Limits
 from .mining.miner import ERROR_LEVELS, QODER_LITERALS, ErrorTemplate, Miner
-from .model import Event, Finding, Session, Severity, Template
+from .model import Event, Finding, LineKind, Session, Severity, Template
 from .noise import load_noise
 from .patterns import PatternSet, load_patterns
 from .read.streams import stream_key
@@ -88,6 +88,8 @@ class Result:
             ready_sessions=sum(1 for s in self.session_list if s.outcome == "ready"),
             sessions=len(self.session_list),
             known_noise=self.known_noise,
+            unread=tuple(f"{i.source}: {i.reason}" for i in self.accounting.problems()),
+            lines_read=self.accounting.lines_read - self.accounting.by_kind()[LineKind.SKIPPED],
         )
 
     @property

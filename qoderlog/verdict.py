@@ -16,7 +16,11 @@ verdict says one of four things, and only the last is an all-clear:
   record is explained by a finding or is known noise (``qoderlog.noise``).
 
 The unexplained records are listed with the other verdicts too: a crash
-found does not make the rest of the errors go away.
+found does not make the rest of the errors go away. So are the inputs that
+could not be read (a missing or unreadable file, a truncated archive, a
+binary or too large one): a verdict speaks only of what was read, and says
+so — with nothing read at all it is ``nothing-to-diagnose`` and says why,
+never "no error".
 """
 
 from __future__ import annotations
@@ -78,6 +82,8 @@ class Verdict:
     unexplained_records: int = 0
     sidecar_records: int = 0
     known_noise: Mapping[str, int] = field(default_factory=dict)
+    unread: tuple[str, ...] = ()
+    """Each input that could not be read, as ``"<input>: <reason>"``."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the ``verdict`` of the analysis document)."""
@@ -89,6 +95,7 @@ class Verdict:
             "unexplained": [item.to_dict() for item in self.unexplained],
             "sidecar_records": self.sidecar_records,
             "known_noise": dict(self.known_noise),
+            "unread": list(self.unread),
         }
 
 
@@ -140,11 +147,20 @@ def judge(
     ready_sessions: int,
     sessions: int,
     known_noise: Mapping[str, int] | None = None,
+    unread: tuple[str, ...] = (),
+    lines_read: int | None = None,
 ) -> Verdict:
-    """The verdict for a bundle's findings, its unexplained error records and how many sidecar lines it has."""
+    """The verdict for a bundle's findings, its unexplained error records and how many sidecar lines it has.
+
+    ``unread`` names the inputs that could not be read (``"<input>: <reason>"``) and ``lines_read`` how many
+    lines were read as text in all (a binary file's are not): the words then say what the verdict rests on, and
+    that nothing was read when so.
+    """
     noise = dict(known_noise or {})
     records = sum(item.count for item in unexplained)
     kind, headline, sentence = _words(findings, unexplained, records, sidecar_records, ready_sessions, sessions, noise)
+    if unread:
+        headline, sentence = _unread_words(kind, headline, sentence, unread, nothing_read=lines_read == 0)
     return Verdict(
         kind=kind,
         headline=headline,
@@ -153,7 +169,40 @@ def judge(
         unexplained_records=records,
         sidecar_records=sidecar_records,
         known_noise=noise,
+        unread=unread,
     )
+
+
+MAX_UNREAD_NAMED = 3
+"""Inputs that could not be read named in the verdict's sentence; the rest are counted (every one is listed in the
+report's inputs)."""
+
+
+def _unread_words(
+    kind: VerdictKind, headline: str, sentence: str, unread: tuple[str, ...], *, nothing_read: bool
+) -> tuple[str, str]:
+    """The headline and sentence of a verdict over a bundle some of whose inputs could not be read."""
+    named = "; ".join(unread[:MAX_UNREAD_NAMED])
+    more = f"; and {len(unread) - MAX_UNREAD_NAMED} more" if len(unread) > MAX_UNREAD_NAMED else ""
+    which = f"{len(unread)} input(s) could not be read ({named}{more})"
+    if kind is VerdictKind.NOTHING_TO_DIAGNOSE and nothing_read:
+        return (
+            f"Nothing read: {len(unread)} input(s) could not be read",
+            f"Not one line was read: {which}. Check those inputs (the path, the permissions, the kind of file), or "
+            "ask the user to send the logs again. " + ask_for_logs(),
+        )
+    if kind is VerdictKind.NOTHING_TO_DIAGNOSE:
+        return (
+            headline,
+            "What was read holds no line of the Qoder sidecar (GoProcessService, cosy / .info.json, [IPC]) and no "
+            f"error, but {which}: they may be the logs of the problem. " + ask_for_logs(),
+        )
+    if kind is VerdictKind.ALL_CLEAR:
+        return (
+            "No problems found in what could be read",
+            f"{sentence.rstrip('.')}, but {which}: they may hold the problem.",
+        )
+    return headline, f"{sentence} Also, {which}."
 
 
 def _words(
