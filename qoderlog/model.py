@@ -58,7 +58,8 @@ class Framing(enum.StrEnum):
     ``chromium`` is Chromium's own stderr (``[pid:tid:MMDD/HHMMSS.ffffff:LEVEL:file.cc(N)]``),
     ``glog`` Go/C++ glog (``E0628 12:37:38.181530 15509 file.go:60]``), ``lsp`` a language
     client's output channel (``[Error - 9:21:56 AM]``), ``go-panic`` a Go ``panic:`` /
-    ``fatal error:`` block, ``stack`` a bare JavaScript ``Error: …`` line with its ``at`` frames,
+    ``fatal error:`` block, ``rust-panic`` a Rust ``thread '…' panicked at`` block with its backtrace,
+    ``stack`` a bare JavaScript ``Error: …`` line with its ``at`` frames,
     ``clock`` a header with a time of day but no date (``07:22:51.863 [error]``, the old console's
     ``[main 3:45:14 PM]``), ``devtools`` a copy of the DevTools console (``log.ts:437   ERR …``),
     ``idea`` a JetBrains IDE's ``idea.log`` (``2025-05-07 20:29:57,902 [ 339278]   INFO - #logger - …``),
@@ -73,6 +74,7 @@ class Framing(enum.StrEnum):
     GLOG = "glog"
     LSP = "lsp"
     GO_PANIC = "go-panic"
+    RUST_PANIC = "rust-panic"
     STACK = "stack"
     CLOCK = "clock"
     DEVTOOLS = "devtools"
@@ -98,7 +100,7 @@ class Framing(enum.StrEnum):
 # Sets, not tuples: a framing is asked on every header line, and a set answers with one hash (a tuple compares).
 _DATED = frozenset({Framing.VSCODE, Framing.SPDLOG, Framing.CONSOLE, Framing.JSON, Framing.IDEA})
 _SNIPPET_ONLY = frozenset({Framing.STACK, Framing.DEVTOOLS})
-_SELF_DESCRIBING = frozenset({Framing.GO_PANIC, Framing.STACK})
+_SELF_DESCRIBING = frozenset({Framing.GO_PANIC, Framing.RUST_PANIC, Framing.STACK})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -617,7 +617,7 @@ def test_a_rust_panic_is_one_critical_record_with_its_message_and_backtrace(firs
     records, counts = frame(lines, everything=True)
     assert [(r.line, r.framing, r.level) for r, _ in records] == [
         (1, Framing.LSP, "info"),
-        (2, Framing.GO_PANIC, "critical"),
+        (2, Framing.RUST_PANIC, "critical"),
         (8, Framing.LSP, "error"),
     ]
     assert records[1][0].message == first

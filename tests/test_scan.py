@@ -163,6 +163,10 @@ EDGE_CASES: dict[str, bytes] = {
     "go-panic.log": b"2025-01-01 10:00:00.000 [info] noise\npanic: runtime error: index out of range [3] with length 3\n"
     b"\ngoroutine 1 [running]:\nmain.main()\n\t/src/main.go:12 +0x1d\nexit status 2\n"
     b"fatal error: concurrent map writes\n\ngoroutine 7 [running]:\n2025-01-01 10:00:01.000 [info] Starting go process\n",
+    "rust-panic.log": b"[Info  - 7:00:40 PM] rust-analyzer started\nthread 'main' panicked at crates/ide/src/lib.rs:12:5:\n"
+    b"called `Option::unwrap()` on a `None` value\nstack backtrace:\n   0: rust_begin_unwind\n"
+    b"thread 'Worker' (42) panicked at 'index out of bounds', src/x.rs:9:5\nthe thread 'x' panicked at y\n"
+    b"[Error - 7:00:44 PM] Server process exited with code 101.\n",
     "bare-errors.log": b"Error: spawn /x/Qoder ENOENT\n    at ChildProcess._handle.onexit (node:internal/child_process:284:19)\n"
     b"TypeError: Cannot read properties of undefined (reading 'x')\n    at f (a.js:1:1)\nnoise\n"
     b"Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'x'\n2025-01-01 10:00:00.000 [error] framed now\n"

@@ -59,14 +59,12 @@ DEVTOOLS_HEADER = re.compile(r"(?:([\w.-]+\.(?:ts|js|mjs|cjs)):(\d+) +)?(?:(ERR|
 # runtime dies of a signal it got outside Go code with the signal's name first (SIGABRT: abort, then PC=… m=…), often
 # after runtime/cgo's own message (runtime/cgo: pthread_create failed: Resource temporarily unavailable).
 GO_SIGNALS = ("SIGABRT", "SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGTRAP", "SIGQUIT", "SIGSYS")
+GO_PANIC_HEADER = re.compile(r"(?:panic|fatal error|runtime/cgo): |(?:" + "|".join(GO_SIGNALS) + r"): [a-z]", re.ASCII)
 # A Rust program's panic (rust-analyzer, a Rust sidecar) is read the same way, its backtrace the continuation: the
 # standard library's "thread 'main' panicked at src/main.rs:2:5:" with the message on the next line (Rust 1.73 on),
 # "thread '<unnamed>' panicked at 'message', src/lib.rs:1" before, and newer ones name the thread's id,
-# "thread 'main' (2746573) panicked at …". The framing keeps Go's name: it is the runtime-crash framing.
-RUST_PANIC = r"thread '[^'\n]{1,100}'(?: \(\d+\))? panicked at "
-GO_PANIC_HEADER = re.compile(
-    r"(?:panic|fatal error|runtime/cgo): |(?:" + "|".join(GO_SIGNALS) + r"): [a-z]|" + RUST_PANIC, re.ASCII
-)
+# "thread 'main' (2746573) panicked at …".
+RUST_PANIC_HEADER = re.compile(r"thread '[^'\n]{1,100}'(?: \(\d+\))? panicked at ", re.ASCII)
 # A bare JavaScript error line, e.g. "TypeError: x" or "Error [ERR_MODULE_NOT_FOUND]: y"; its "    at" frames follow.
 ERROR_NAMES = (
     "Error",
@@ -268,7 +266,7 @@ def _header_record(
         logger, stamp = match[1], match[2] + match[3]
     elif framing.self_describing:
         # The header is the message: "panic: …" and "TypeError: …" stay whole, so templates and patterns see them.
-        level = "fatal" if framing is Framing.GO_PANIC else "error"
+        level = "error" if framing is Framing.STACK else "fatal"
         return Record(
             source=source,
             line=line,
@@ -619,8 +617,9 @@ _BY_FIRST: dict[str, tuple[tuple[Framing, re.Pattern[str]], ...]] = {}
 for _first_char in "IWF":
     _BY_FIRST[_first_char] = ((Framing.GLOG, GLOG_HEADER),)
 _BY_FIRST["E"] = ((Framing.GLOG, GLOG_HEADER), (Framing.STACK, STACK_HEADER))
-for _first_char in "pfrSt":  # panic:, fatal error:, runtime/cgo:, SIGABRT:, thread '…' panicked at
+for _first_char in "pfrS":  # panic:, fatal error:, runtime/cgo:, SIGABRT:
     _BY_FIRST[_first_char] = ((Framing.GO_PANIC, GO_PANIC_HEADER),)
+_BY_FIRST["t"] = ((Framing.RUST_PANIC, RUST_PANIC_HEADER),)  # thread '…' panicked at
 for _name in ERROR_NAMES:
     if (Framing.STACK, STACK_HEADER) not in _BY_FIRST.get(_name[0], ()):
         _BY_FIRST[_name[0]] = (*_BY_FIRST.get(_name[0], ()), (Framing.STACK, STACK_HEADER))
@@ -654,6 +653,7 @@ HEADER_SHAPES: tuple[re.Pattern[str], ...] = (
     LSP_HEADER,
     GLOG_HEADER,
     GO_PANIC_HEADER,
+    RUST_PANIC_HEADER,
 )
 """Every text header of a framed file (JSON records aside), for readers that find header lines in bulk.
 
@@ -762,7 +762,7 @@ def _raw_level(framing: Framing, match: re.Match[str]) -> str | None:
         return match[2] or match[5]
     if framing is Framing.DEVTOOLS:
         return match[3]
-    if framing is Framing.GO_PANIC:
+    if framing is Framing.GO_PANIC or framing is Framing.RUST_PANIC:
         return "fatal"
     if framing is Framing.STACK:
         return "error"
