@@ -84,6 +84,8 @@ class Verdict:
     known_noise: Mapping[str, int] = field(default_factory=dict)
     unread: tuple[str, ...] = ()
     """Each input that could not be read, as ``"<input>: <reason>"``."""
+    nothing_read: bool = False
+    """Whether not one line was read as text, because no input could be (``unread`` says why)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the ``verdict`` of the analysis document)."""
@@ -159,8 +161,9 @@ def judge(
     noise = dict(known_noise or {})
     records = sum(item.count for item in unexplained)
     kind, headline, sentence = _words(findings, unexplained, records, sidecar_records, ready_sessions, sessions, noise)
+    nothing_read = bool(unread) and lines_read == 0
     if unread:
-        headline, sentence = _unread_words(kind, headline, sentence, unread, nothing_read=lines_read == 0)
+        headline, sentence = _unread_words(kind, headline, sentence, unread, nothing_read=nothing_read)
     return Verdict(
         kind=kind,
         headline=headline,
@@ -170,6 +173,7 @@ def judge(
         sidecar_records=sidecar_records,
         known_noise=noise,
         unread=unread,
+        nothing_read=nothing_read and kind is VerdictKind.NOTHING_TO_DIAGNOSE,
     )
 
 

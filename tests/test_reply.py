@@ -147,3 +147,20 @@ def test_the_wheel_carries_the_compiled_catalogs_the_playbooks_and_the_incident_
 
     assert len(files) == 2 + len(REGISTRY) + 1  # a playbook per rule
     assert all(any(path.relative_to(package).match(glob) for glob in globs) for path in files)
+
+
+def test_the_reply_for_files_that_could_not_be_read_says_so_and_names_them(tmp_path: Path) -> None:
+    from qoderlog.engine import analyze
+    from qoderlog.reporters.reply_report import reply_text
+
+    (tmp_path / "renderer.log").write_bytes(b"\x00\x00\x00\x00 not text\n")
+    result = analyze([tmp_path / "main.log", tmp_path / "renderer.log"])  # main.log is not there
+    assert result.verdict.nothing_read and len(result.verdict.unread) == 2
+    english = reply_text(result, "en")
+    assert "We could not open what you sent (main.log, renderer.log)" in english
+    assert "They contain no line from Qoder's AI service" not in english and "%APPDATA%\\Qoder\\logs" in english
+    assert "\uff08main.log, renderer.log\uff09" in reply_text(result, "zh-CN")  # in full-width brackets
+    # A file that was read, if empty, is not "could not open".
+    (tmp_path / "main.log").write_text("", encoding="utf-8")
+    read = analyze([tmp_path / "main.log"])
+    assert not read.verdict.nothing_read and "could not open" not in reply_text(read, "en")

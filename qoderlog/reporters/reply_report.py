@@ -67,6 +67,16 @@ def reply_text(result: Result, lang: str = "en") -> str:
                 write(
                     _("They contain no line from Qoder's AI service either: its logs are in the folder below.") + "\n\n"
                 )
+            elif result.verdict.nothing_read:
+                names = ", ".join(_file_name(report.source) for report in result.accounting.problems())
+                write(
+                    _(
+                        "Thank you for the logs. We could not open what you sent (%(names)s): the files may be "
+                        "damaged, incomplete or not logs, so we cannot tell yet what went wrong."
+                    )
+                    % {"names": names}
+                    + "\n\n"
+                )
             else:
                 write(
                     _(
@@ -109,6 +119,11 @@ def reply_text(result: Result, lang: str = "en") -> str:
         _ask_for_logs(write, _, platforms=_platforms(result), crash=crash)
     write(_("Best regards,") + "\n")
     return buffer.getvalue()
+
+
+def _file_name(source: str) -> str:
+    """An input's file name, without its folders: the user knows what they sent by its name."""
+    return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or source
 
 
 def _incidents(result: Result) -> list[list[Finding]]:
