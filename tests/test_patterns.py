@@ -68,6 +68,7 @@ def test_library_is_sound_and_covers_every_file() -> None:
         "processes.yaml",
         "runtime.yaml",
         "service.yaml",
+        "system.yaml",
         "update.yaml",
     }
     ids = [p.id for p in LIBRARY.patterns]

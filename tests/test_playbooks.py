@@ -74,7 +74,9 @@ def test_the_builtin_playbooks_load_and_every_rule_and_cause_key_is_a_registered
 
 def test_every_cause_of_every_rule_has_steps_on_every_platform_it_can_happen_on() -> None:
     # /dev/shm, the loader's libraries and glibc, Chromium's Linux sandbox, a root start, an X or Wayland display, GTK
+    # and inotify's watch limit
     linux_only = {("app-crash", key) for key in ("shm", "library", "sandbox-setup", "root", "display", "gtk")}
+    linux_only.add(("resource-limit", "watch_limit"))
     for rule in REGISTRY.values():
         for platform in PLATFORMS:
             missing = [

@@ -21,6 +21,7 @@ PUBLIC_IDS = {
     "app-crash",
     "exthost-unresponsive",
     "ptyhost-unresponsive",
+    "resource-limit",
 }
 
 

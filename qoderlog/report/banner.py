@@ -46,6 +46,7 @@ PLAIN: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "ptyhost-unresponsive": lambda m: (
         f"Qoder's terminal host, which runs the integrated terminals, stopped answering {m['episodes']} time(s)."
     ),
+    "resource-limit": lambda m: f"The computer ran out of {m['limit']} ({m['count']} time(s)); Qoder needs more.",
 }
 
 

@@ -274,6 +274,10 @@ def _sentence(finding: Finding, _: Translate) -> str:
         return _("Qoder's extension host stopped responding more than once; an extension is probably blocking it.")
     if rule == "ptyhost-unresponsive":
         return _("Qoder's terminal host stopped responding again and again, so terminals froze or stayed blank.")
+    if rule == "resource-limit":
+        if metrics.get("limit") == "disk space":
+            return _("The disk Qoder writes to is full, so files and logs could not be saved.")
+        return _("Linux limits how many files a program may watch, and Qoder reached that limit.")
     return _("Something went wrong in Qoder:") + " " + finding.title
 
 

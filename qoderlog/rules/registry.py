@@ -7,7 +7,7 @@ from functools import lru_cache, partial
 from typing import Any
 
 from ..model import Finding
-from . import Facts, Rule, cleanup, crash, ipc, pids, restarts, startup, unresponsive, update
+from . import Facts, Rule, cleanup, crash, ipc, pids, resources, restarts, startup, unresponsive, update
 from .playbooks import Places, Playbooks, load_playbooks, steps_for
 
 
@@ -23,6 +23,7 @@ def _registry() -> dict[str, Rule]:
         crash.APP_CRASH,
         unresponsive.EXTHOST_UNRESPONSIVE,
         unresponsive.PTYHOST_UNRESPONSIVE,
+        resources.RESOURCE_LIMIT,
     ]
     return {rule.id: rule for rule in rules}
 
