@@ -26,6 +26,7 @@ from pathlib import Path
 from qoderlog.engine import analyze
 from qoderlog.events import Accounting, iter_events
 from qoderlog.mining.miner import QODER_LITERALS, Miner
+from qoderlog.model import Record
 from qoderlog.noise import load_noise
 from qoderlog.patterns import PatternSet, load_patterns
 from qoderlog.read import scan
@@ -57,19 +58,30 @@ def _events(path: Path, library: PatternSet) -> int:
     return sum(1 for _ in iter_events(path, patterns=library, jobs=1))
 
 
+class _Counted(Miner):
+    """The miner ``analyze`` feeds, counting the records it is given."""
+
+    given = 0
+
+    def __call__(self, record: Record, detail: tuple[str, ...] = ()) -> None:
+        self.given += 1
+        super().__call__(record, detail)
+
+
 def _mined(path: Path, library: PatternSet) -> int:
     """``iter_events`` with the miner fed as ``analyze`` feeds it: the records the miner was given."""
-    miner = Miner(noise=load_noise())
-    given = [0]
-
-    def unknown(record: object, detail: tuple[str, ...] = ()) -> None:
-        given[0] += 1
-        miner(record, detail)  # type: ignore[arg-type]
-
-    unknown.may_repeat = miner.may_repeat  # type: ignore[attr-defined]
-    hooks = {"unknown": unknown, "keep_levels": miner.keep_levels, "keep_literals": QODER_LITERALS}
-    sum(1 for _ in iter_events(path, patterns=library, jobs=1, accounting=Accounting(), **hooks))  # type: ignore[arg-type]
-    return given[0]
+    miner = _Counted(noise=load_noise())
+    events = iter_events(
+        path,
+        patterns=library,
+        jobs=1,
+        accounting=Accounting(),
+        unknown=miner,
+        keep_levels=miner.keep_levels,
+        keep_literals=QODER_LITERALS,
+    )
+    sum(1 for _ in events)
+    return miner.given
 
 
 def _analyze(path: Path, library: PatternSet) -> int:

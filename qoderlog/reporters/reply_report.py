@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import PureWindowsPath
 from string import Formatter
 from typing import IO, Any
 
@@ -122,8 +123,8 @@ def reply_text(result: Result, lang: str = "en") -> str:
 
 
 def _file_name(source: str) -> str:
-    """An input's file name, without its folders: the user knows what they sent by its name."""
-    return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or source
+    """An input's file name, without its folders (either slash): the user knows what they sent by its name."""
+    return PureWindowsPath(source).name or source
 
 
 def _incidents(result: Result) -> list[list[Finding]]:

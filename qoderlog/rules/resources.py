@@ -10,11 +10,22 @@ from . import Facts, Hit, Rule
 MAX_EVIDENCE = 3
 """Lines shown per finding; the count says how many there were."""
 
-_KINDS: dict[str, tuple[str, Severity, str]] = {
-    "system.watch_limit": ("watch_limit", Severity.WARNING, "file watches"),
-    "system.disk_full": ("disk_full", Severity.ERROR, "disk space"),
+_KINDS: dict[str, tuple[str, Severity, str, str]] = {
+    "system.watch_limit": (
+        "watch_limit",
+        Severity.WARNING,
+        "file watches",
+        "Linux refused {count} file watch(es){where}: the inotify watch limit (fs.inotify.max_user_watches) is "
+        "reached, so changes to files on disk go unseen.",
+    ),
+    "system.disk_full": (
+        "disk_full",
+        Severity.ERROR,
+        "disk space",
+        "{count} write(s) failed because the disk is full{where}: ENOSPC, no space left on device.",
+    ),
 }
-"""Event type → (cause key, severity, what ran out)."""
+"""Event type → (cause key, severity, what ran out, the summary's words)."""
 
 
 def detect(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
@@ -32,20 +43,12 @@ def detect(facts: Facts, limits: Mapping[str, float]) -> Iterator[Hit]:
         if event.type in _KINDS:
             found.setdefault((event.type, event.source), []).append(event)
     for (kind, source), events in found.items():
-        cause, severity, what = _KINDS[kind]
+        cause, severity, what, words = _KINDS[kind]
         first, last = events[0], events[-1]
         path = next((e.get("path") for e in events if e.get("path")), None)
-        where = f" (first: {path})" if path else ""
-        if kind == "system.watch_limit":
-            summary = (
-                f"Linux refused {len(events)} file watch(es){where}: the inotify watch limit "
-                "(fs.inotify.max_user_watches) is reached, so changes to files on disk go unseen."
-            )
-        else:
-            summary = f"{len(events)} write(s) failed because the disk is full{where}: ENOSPC, no space left on device."
         yield Hit(
             severity=severity,
-            summary=summary,
+            summary=words.format(count=len(events), where=f" (first: {path})" if path else ""),
             source=source,
             start=first.timestamp,
             end=last.timestamp,
